@@ -1,0 +1,5 @@
+"""`python -m microneedling` runs the CLI."""
+
+from microneedling.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The `microneedling` command line: a thin shell over the planner, the knowledge base and the
+scores. Heavy modules are imported inside commands so `--help` starts fast."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from microneedling import __version__
+from microneedling.cli import knowledge, planning, score
+
+app = typer.Typer(
+    name="microneedling",
+    help=(
+        "Evidence-graded microneedling planning: screening, depth per zone, schedule, "
+        "aftercare and references. Supports, never replaces, clinical judgement."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"microneedling {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Evidence-graded microneedling planning."""
+
+
+planning.register(app)
+knowledge.register(app)
+score.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,56 @@
+"""Pre-care and day-by-day aftercare (brief §5, §6, §8, §9; rules 11, 13, 14).
+
+Care rows are data with a `when`; a row applies when every field it gives matches the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microneedling.clinical.models import AftercareDays, CareItem
+from microneedling.knowledge import Knowledge
+from microneedling.knowledge.models import When
+
+
+@dataclass(frozen=True)
+class CareContext:
+    """What the care rows look at."""
+
+    setting: str
+    phototype: int
+    combinations: frozenset[str]
+    topicals: frozenset[str]
+    findings: frozenset[str]
+
+
+def applies(when: When, context: CareContext) -> bool:
+    return (
+        (not when.settings or context.setting in when.settings)
+        and (not when.phototypes or context.phototype in when.phototypes)
+        and (not when.combinations or bool(context.combinations.intersection(when.combinations)))
+        and (not when.topicals or bool(context.topicals.intersection(when.topicals)))
+        and (not when.findings or bool(context.findings.intersection(when.findings)))
+    )
+
+
+def pre_care_for(context: CareContext, kb: Knowledge) -> list[CareItem]:
+    return [
+        CareItem(code=row.code, text=row.text, references=list(row.references))
+        for row in kb.pre_care
+        if applies(row.when, context)
+    ]
+
+
+def aftercare_for(context: CareContext, kb: Knowledge) -> list[AftercareDays]:
+    rows = [row for row in kb.aftercare if applies(row.when, context)]
+    rows.sort(key=lambda row: (row.from_day, row.to_day))
+    return [
+        AftercareDays(
+            from_day=row.from_day,
+            to_day=row.to_day,
+            do=list(row.do),
+            avoid=list(row.avoid),
+            references=list(row.timing.references),
+        )
+        for row in rows
+    ]

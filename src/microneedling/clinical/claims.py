@@ -1,0 +1,68 @@
+"""Claims and topicals the evidence does not back (brief §1, §12; rule 8).
+
+A request that relies on an unsupported or unsafe claim, or that means to put a non-sterile
+product on open channels, gets a warning with the reason and the references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from microneedling.clinical.models import Finding, PlanRequest, Warning
+from microneedling.knowledge import Knowledge
+
+_NOT_BACKED = {"not_supported", "unsafe"}
+
+
+def claim_warning(claim_id: str, kb: Knowledge) -> Warning | None:
+    """The warning a claim earns: none when supported, a softer one when partly supported."""
+    claim = kb.claims[claim_id]
+    if claim.verdict == "supported":
+        return None
+    code = "claim_not_supported" if claim.verdict in _NOT_BACKED else "claim_partly_supported"
+    verdict = claim.verdict.replace("_", " ")
+    return Warning(
+        code=code,
+        message=f'"{claim.claim}" ({claim_id}) is {verdict}: {claim.reason}',
+        references=list(claim.references),
+    )
+
+
+def implied_claims(request: PlanRequest, kb: Knowledge) -> list[str]:
+    """Claims a request relies on without naming them: via a topical, an indication, or home depth."""
+    implied = [kb.topicals[code].claim for code in request.topicals]
+    implied += [
+        answer.claim
+        for concern in request.concerns
+        if (answer := kb.indications[concern.indication].answer) is not None
+    ]
+    home = kb.rules.home
+    length = request.device.needle_length_mm
+    if request.setting == "home" and length is not None and length >= home.claim_from_mm:
+        implied.append(home.claim)
+    return [claim for claim in implied if claim]
+
+
+def claim_warnings(request: PlanRequest, kb: Knowledge) -> list[Warning]:
+    ids = dict.fromkeys([*request.claims, *implied_claims(request, kb)])
+    return [warning for claim in ids if (warning := claim_warning(claim, kb)) is not None]
+
+
+def topical_findings(topicals: Iterable[str], kb: Knowledge) -> list[tuple[Finding, Warning]]:
+    """Rule `no_cosmetic_serum_on_channels`: a `warn` finding and an `unsafe_topical` warning."""
+    result = []
+    for code in dict.fromkeys(topicals):
+        topical = kb.topicals[code]
+        if topical.safe_on_channels:
+            continue
+        refs = list(topical.references)
+        message = f"{topical.name} is not a sterile product made for needled skin: {topical.reason}"
+        result.append(
+            (
+                Finding(
+                    code=code, action="warn", zones=None, until=None, reason=message, references=refs
+                ),
+                Warning(code="unsafe_topical", message=message, references=refs),
+            )
+        )
+    return result

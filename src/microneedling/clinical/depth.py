@@ -1,0 +1,130 @@
+"""Needle length per indication, zone, setting, device and phototype.
+
+The planned range is the indication's range (brief §2) clipped to the zone's cap for the
+setting (§4, §5; rules 1-3), to any cap a finding sets (rule 9), and to the length the client
+has or asks for. The first session is conservative (rules 6, 7) and later sessions ramp up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microneedling.clinical.models import PlanRequest, Warning
+from microneedling.clinical.numbers import Num, lowest
+from microneedling.knowledge import Knowledge
+from microneedling.knowledge.models import Indication, Zone
+
+
+@dataclass(frozen=True)
+class DepthDecision:
+    min: Num
+    max: Num
+    first_session: Num
+    warnings: tuple[Warning, ...]
+
+
+def zone_cap(zone: Zone, setting: str) -> Num | None:
+    """The zone's cap for the setting; None when the zone is not treated in that setting."""
+    if setting == "home":
+        if zone.home_cap is None:
+            return None
+        return Num.of(zone.home_cap.mm, f"zones/{zone.code}/home_cap", zone.home_cap)
+    return Num.of(zone.clinic_cap.mm, f"zones/{zone.code}/clinic_cap", zone.clinic_cap)
+
+
+def requested_length(request: PlanRequest) -> Num | None:
+    length = request.device.needle_length_mm
+    if length is None:
+        return None
+    return Num(length, "request/device.needle_length_mm", (), ())
+
+
+def _mm(value: float) -> str:
+    return f"{value:g} mm"
+
+
+def plan_depth(
+    indication: Indication,
+    zone: Zone,
+    cap: Num,
+    request: PlanRequest,
+    kb: Knowledge,
+    phototype: int,
+    finding_caps: list[Num],
+) -> DepthDecision:
+    """The planned depth range and first-session depth for one indication in one zone."""
+    assert indication.depth_mm is not None
+    rows = f"indications/{indication.code}/depth_mm"
+    low = Num.of(indication.depth_mm.min, rows, indication.depth_mm)
+    high = Num.of(indication.depth_mm.max, rows, indication.depth_mm)
+    home = request.setting == "home"
+    capped_code = "home_depth_capped" if home else "zone_depth_capped"
+    limit_name = "home limit" if home else "cap"
+    warnings: list[Warning] = []
+
+    asked = requested_length(request)
+    if asked and asked.value > cap.value:
+        warnings.append(
+            Warning(
+                code=capped_code,
+                message=f"{zone.code}: {_mm(asked.value)} asked; the {limit_name} is "
+                f"{_mm(cap.value)}, so the plan uses at most {_mm(cap.value)}.",
+                references=list(cap.references),
+            )
+        )
+    elif low.value > cap.value or (home and high.value > cap.value):
+        warnings.append(
+            Warning(
+                code=capped_code,
+                message=f"{zone.code}: {indication.code} is studied at "
+                f"{_mm(low.value)}-{_mm(high.value)}; the {limit_name} is {_mm(cap.value)}.",
+                references=list(cap.references),
+            )
+        )
+
+    maximum = lowest(high, cap, *finding_caps, *([asked] if asked else []))
+    if asked and asked.value < low.value:
+        warnings.append(
+            Warning(
+                code="depth_below_evidence",
+                message=f"{zone.code}: {_mm(asked.value)} is below the studied "
+                f"{_mm(low.value)}-{_mm(high.value)} for {indication.code}; the effect is "
+                "uncertain.",
+                references=list(low.references),
+            )
+        )
+    minimum = lowest(low, maximum)
+
+    first = minimum
+    if indication.first_session is not None:
+        start = indication.first_session
+        first = lowest(Num.of(start.mm, f"indications/{indication.code}/first_session", start), first)
+    start_rule = kb.rules.phototype_start
+    if phototype in start_rule.phototypes:
+        if zone.facial:
+            limit = start_rule.first_session_face_max_mm
+            row = "rules/phototype_start/first_session_face_max_mm"
+        else:
+            limit = start_rule.first_session_body_max_mm
+            row = "rules/phototype_start/first_session_body_max_mm"
+        first = lowest(first, Num.of(limit, row, start_rule))
+    first = lowest(first, maximum)
+
+    home_rules = kb.rules.home
+    if home and maximum.value >= home_rules.caution_from_mm:
+        warnings.append(
+            Warning(
+                code="home_depth_caution",
+                message=f"{zone.code}: {_mm(maximum.value)} at home is for the body only, "
+                "at most once every 1-2 weeks, on calm skin.",
+                references=list(home_rules.references),
+            )
+        )
+    return DepthDecision(minimum, maximum, first, tuple(warnings))
+
+
+def session_depth_mm(decision: DepthDecision, session: int, kb: Knowledge) -> float:
+    """Depth for the n-th treatment session (1-based): the first, then up by the ramp step."""
+    step = kb.rules.ramp.step_mm
+    depth = decision.first_session.value + (session - 1) * step
+    return round(min(depth, decision.max.value), 2)

@@ -1,0 +1,261 @@
+"""The planning contract: `PlanRequest` in, `Plan` out (see docs/plan-contract.md).
+
+Codes are checked against the knowledge base, so a new contraindication or zone is a data row,
+not a code change; an unknown code is a validation error that lists the allowed codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import datetime as dt
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from microneedling.knowledge import Knowledge, load_knowledge
+from microneedling.knowledge.models import Action, DeviceType, Evidence, Setting
+from microneedling.scores.fitzpatrick_questionnaire import FitzpatrickAnswers
+
+MIN_NEEDLE_MM = 0.1
+MAX_NEEDLE_MM = 3.0
+
+
+def _known(section: Callable[[Knowledge], Mapping[str, object]], what: str) -> AfterValidator:
+    """A validator that accepts only codes present in one section of the knowledge base."""
+
+    def check(code: str) -> str:
+        allowed = section(load_knowledge())
+        if code not in allowed:
+            raise PydanticCustomError(
+                "unknown_code",
+                "unknown {what} '{code}'",
+                {"what": what, "code": code, "expected": ", ".join(allowed)},
+            )
+        return code
+
+    return AfterValidator(check)
+
+
+IndicationCode = Annotated[str, _known(lambda kb: kb.indications, "indication")]
+ZoneCode = Annotated[str, _known(lambda kb: kb.zones, "zone")]
+ConditionCode = Annotated[str, _known(lambda kb: kb.conditions, "condition")]
+MedicationCode = Annotated[str, _known(lambda kb: kb.medications, "medication")]
+ProcedureCode = Annotated[str, _known(lambda kb: kb.procedures, "procedure")]
+ScarType = Annotated[str, _known(lambda kb: kb.scar_types, "scar type")]
+TopicalCode = Annotated[str, _known(lambda kb: kb.topicals, "topical")]
+ClaimId = Annotated[str, _known(lambda kb: kb.claims, "claim")]
+Days = Annotated[int, Field(ge=0, le=36500)]
+
+
+class Contract(BaseModel):
+    """Base of the contract's models: immutable, unknown keys rejected, aliases on output."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+
+def _check_variant(
+    terms: Mapping[str, Any], code: str, variant: str | None, field: str = "variant"
+) -> None:
+    if variant is None:
+        return
+    allowed = terms[code].variants
+    if variant not in allowed:
+        raise PydanticCustomError(
+            "unknown_variant",
+            "'{variant}' is not a variant of '{code}'",
+            {"variant": variant, "code": code, "expected": ", ".join(allowed) or "none"},
+        )
+
+
+class DeviceRequest(Contract):
+    type: DeviceType
+    needle_length_mm: Annotated[float, Field(ge=MIN_NEEDLE_MM, le=MAX_NEEDLE_MM)] | None = None
+
+
+class ConditionEntry(Contract):
+    code: ConditionCode
+    status: Literal["active", "history"]
+    zones: list[ZoneCode] | None = None
+    variant: str | None = None
+
+    @model_validator(mode="after")
+    def _variant(self) -> Self:
+        _check_variant(load_knowledge().conditions, self.code, self.variant)
+        return self
+
+
+class MedicationEntry(Contract):
+    code: MedicationCode
+    status: Literal["current", "stopped"]
+    days_since_stopped: Days | None = None
+
+
+class ProcedureEntry(Contract):
+    code: ProcedureCode
+    days_ago: Days
+    zones: list[ZoneCode] | None = None
+    variant: str | None = None
+
+    @model_validator(mode="after")
+    def _variant(self) -> Self:
+        _check_variant(load_knowledge().procedures, self.code, self.variant)
+        return self
+
+
+class Client(Contract):
+    age_years: Annotated[int, Field(ge=0, le=120)]
+    fitzpatrick: Annotated[int, Field(ge=1, le=6)] | None = None
+    fitzpatrick_answers: FitzpatrickAnswers | None = None
+    pregnant: bool = False
+    breastfeeding: bool = False
+    conditions: list[ConditionEntry] = []
+    medications: list[MedicationEntry] = []
+    recent_procedures: list[ProcedureEntry] = []
+
+    @model_validator(mode="after")
+    def _one_phototype(self) -> Self:
+        if (self.fitzpatrick is None) == (self.fitzpatrick_answers is None):
+            raise PydanticCustomError(
+                "phototype",
+                "give exactly one of fitzpatrick (1-6) or fitzpatrick_answers",
+                {"expected": "fitzpatrick, fitzpatrick_answers"},
+            )
+        return self
+
+
+class Concern(Contract):
+    indication: IndicationCode
+    zones: Annotated[list[ZoneCode], Field(min_length=1)]
+    severity: Literal["mild", "moderate", "severe"] | None = None
+    scar_types: list[ScarType] = []
+
+
+class PlanRequest(Contract):
+    setting: Setting
+    device: DeviceRequest
+    client: Client
+    concerns: Annotated[list[Concern], Field(min_length=1)]
+    topicals: list[TopicalCode] = []
+    claims: list[ClaimId] = []
+    as_of: dt.date
+    start_date: dt.date | None = None
+
+
+# --- Plan -----------------------------------------------------------------------------------
+
+Status = Literal["ok", "deferred", "refused"]
+TreatmentStatus = Literal["planned", "deferred", "excluded"]
+
+
+class Until(Contract):
+    date: dt.date | None = None
+    after_days: int | None = None
+    condition: str | None = None
+
+
+class Finding(Contract):
+    code: str
+    action: Action
+    zones: list[str] | None
+    until: Until | None = None
+    reason: str
+    references: list[str]
+
+
+class DepthPlan(Contract):
+    min: float
+    max: float
+    first_session: float
+
+
+class Sessions(Contract):
+    count: int
+    interval_days: int | None
+    review_up_to: int | None = None
+
+
+class Source(Contract):
+    """Where a planned number comes from: a knowledge-base row key and its evidence."""
+
+    row: str
+    evidence: list[Evidence]
+    references: list[str]
+
+
+class Treatment(Contract):
+    indication: str
+    zone: str
+    status: TreatmentStatus
+    blocked_by: list[str]
+    depth_mm: DepthPlan | None
+    sessions: Sessions | None
+    passes: int | None
+    passes_unit: str | None = None
+    evidence: list[Evidence]
+    references: list[str]
+    sources: dict[str, Source] = {}
+
+
+class ScheduledSession(Contract):
+    session: int
+    date: dt.date | None
+    kind: Literal["test_spot", "treatment"]
+    zones: list[str]
+    depth_mm: dict[str, float]
+
+
+class PlannedCombination(Contract):
+    code: str
+    for_: str = Field(alias="for")
+    evidence: list[Evidence]
+    references: list[str]
+    note: str = ""
+
+
+class PlannedReferral(Contract):
+    code: str
+    for_: str = Field(alias="for")
+    reason: str
+    references: list[str]
+
+
+class CareItem(Contract):
+    code: str
+    text: str
+    references: list[str]
+
+
+class AftercareDays(Contract):
+    from_day: int
+    to_day: int
+    do: list[str]
+    avoid: list[str]
+    references: list[str]
+
+
+class Warning(Contract):
+    code: str
+    message: str
+    references: list[str]
+
+
+class CitedReference(Contract):
+    id: str
+    citation: str
+    evidence: list[Evidence]
+
+
+class Plan(Contract):
+    status: Status
+    knowledge_version: str
+    phototype: int
+    findings: list[Finding]
+    treatments: list[Treatment]
+    schedule: list[ScheduledSession]
+    combinations: list[PlannedCombination]
+    referrals: list[PlannedReferral]
+    pre_care: list[CareItem]
+    aftercare: list[AftercareDays]
+    warnings: list[Warning]
+    references: list[CitedReference]

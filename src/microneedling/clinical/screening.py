@@ -1,0 +1,166 @@
+"""Screening: which contraindication rows fire for a request, and which treatments they touch.
+
+Implements clinical brief §7 and rules 9, 12 and 15 as data (contraindications.toml): a row
+fires for the client's matching conditions, medications, procedures, pregnancy, age or
+indications, scoped to the whole plan, the treated zones it touches, or the treated face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from microneedling.clinical.models import Finding, PlanRequest, Until
+from microneedling.knowledge import Knowledge
+from microneedling.knowledge.models import Contraindication
+
+TreatmentKey = tuple[str, str]  # (indication, zone)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing in the request that a rule matched, with where it is and how long ago."""
+
+    zones: tuple[str, ...] | None
+    elapsed_days: int | None
+    elapsed_known: bool
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A rule that fired: its finding and the treatments it touches."""
+
+    rule: Contraindication
+    finding: Finding
+    touched: frozenset[TreatmentKey]
+
+    @property
+    def is_global(self) -> bool:
+        return self.finding.zones is None
+
+
+def _variant_matches(rule: Contraindication, variant: str | None) -> bool:
+    return not rule.variants or (variant or "unknown") in rule.variants
+
+
+def _subjects(rule: Contraindication, request: PlanRequest) -> list[Subject]:
+    """The request's entries that this rule applies to (empty: the rule does not fire)."""
+    client = request.client
+    statuses = rule.statuses
+    match rule.trigger:
+        case "condition":
+            return [
+                Subject(tuple(c.zones) if c.zones else None, 0, True)
+                for c in client.conditions
+                if c.code == rule.code
+                and (not statuses or c.status in statuses)
+                and _variant_matches(rule, c.variant)
+            ]
+        case "medication":
+            return [
+                Subject(None, m.days_since_stopped or 0, m.status == "stopped")
+                for m in client.medications
+                if m.code == rule.code and (not statuses or m.status in statuses)
+            ]
+        case "procedure":
+            return [
+                Subject(tuple(p.zones) if p.zones else None, p.days_ago, True)
+                for p in client.recent_procedures
+                if p.code == rule.code and _variant_matches(rule, p.variant)
+            ]
+        case "pregnancy":
+            return [Subject(None, None, False)] if client.pregnant else []
+        case "breastfeeding":
+            return [Subject(None, None, False)] if client.breastfeeding else []
+        case "age":
+            low = rule.age_from_years or 0
+            high = rule.age_below_years if rule.age_below_years is not None else 1000
+            return [Subject(None, None, False)] if low <= client.age_years < high else []
+        case "indication":
+            wanted = set(rule.indications)
+            hit = any(concern.indication in wanted for concern in request.concerns)
+            return [Subject(None, None, False)] if hit else []
+
+
+def _still_waiting(rule: Contraindication, subject: Subject) -> bool:
+    if rule.wait is None or not subject.elapsed_known or subject.elapsed_days is None:
+        return True
+    return subject.elapsed_days < rule.wait.days
+
+
+def _touched(
+    rule: Contraindication,
+    subjects: list[Subject],
+    treatments: list[TreatmentKey],
+    facial_zones: frozenset[str],
+) -> frozenset[TreatmentKey]:
+    touched: set[TreatmentKey] = set()
+    for indication, zone in treatments:
+        if rule.indications and indication not in rule.indications:
+            continue
+        if indication in rule.indications_except:
+            continue
+        if rule.zones and zone not in rule.zones:
+            continue
+        if rule.scope == "face" and zone not in facial_zones:
+            continue
+        if rule.scope != "global" and not any(
+            subject.zones is None or zone in subject.zones for subject in subjects
+        ):
+            continue
+        touched.add((indication, zone))
+    return frozenset(touched)
+
+
+def _until(rule: Contraindication, subjects: list[Subject], as_of: date) -> Until | None:
+    if rule.wait is None:
+        return Until(condition=rule.until_condition) if rule.until_condition else None
+    remaining = [
+        rule.wait.days - (subject.elapsed_days or 0)
+        for subject in subjects
+        if subject.elapsed_known
+    ]
+    until_date = as_of + timedelta(days=max(remaining)) if remaining else None
+    return Until(date=until_date, after_days=rule.wait.days, condition=rule.until_condition)
+
+
+def _references(rule: Contraindication) -> list[str]:
+    refs = list(rule.references)
+    for sourced in (rule.wait, rule.depth_cap):
+        if sourced is not None:
+            refs += [ref for ref in sourced.references if ref not in refs]
+    return refs
+
+
+def screen(
+    request: PlanRequest,
+    kb: Knowledge,
+    treatments: list[TreatmentKey],
+    combination_codes: frozenset[str],
+) -> list[Fired]:
+    """Every rule that fires for this request, in knowledge-base order."""
+    facial_zones = frozenset(code for code, zone in kb.zones.items() if zone.facial)
+    fired: list[Fired] = []
+    for rule in kb.contraindications:
+        if request.setting not in rule.settings:
+            continue
+        if rule.with_combinations and not combination_codes.intersection(rule.with_combinations):
+            continue
+        subjects = [s for s in _subjects(rule, request) if _still_waiting(rule, s)]
+        if not subjects:
+            continue
+        touched = _touched(rule, subjects, treatments, facial_zones)
+        scoped = rule.scope != "global" or bool(rule.indications or rule.indications_except)
+        if scoped and not touched:
+            continue
+        zones = sorted({zone for _, zone in touched}, key=list(kb.zones).index) if scoped else None
+        finding = Finding(
+            code=rule.code,
+            action=rule.action,
+            zones=zones,
+            until=_until(rule, subjects, request.as_of),
+            reason=rule.reason,
+            references=_references(rule),
+        )
+        fired.append(Fired(rule, finding, touched))
+    return fired

@@ -1,0 +1,290 @@
+"""Load the knowledge base from its TOML files and refuse to start on a bad row.
+
+Each row is validated on its own so an error names the file and the row; then the rows are
+cross-checked (every reference id and code must exist, every number must carry a reference).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from microneedling.knowledge.models import (
+    Aftercare,
+    Claim,
+    Combination,
+    Contraindication,
+    Device,
+    Indication,
+    Knowledge,
+    KnowledgeMeta,
+    PreCare,
+    Reference,
+    Referral,
+    Row,
+    Rules,
+    Term,
+    Topical,
+    Zone,
+)
+
+RowT = TypeVar("RowT", bound=Row)
+_DIGIT = re.compile(r"\d")
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is inconsistent; the message names the file and the row."""
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def _validate(model: type[RowT], data: Any, where: str) -> RowT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{_field_path(item['loc']) or '(row)'}: {item['msg']}" for item in error.errors()
+        )
+        raise KnowledgeError(f"{where}: {problems}") from None
+
+
+def _rows(
+    model: type[RowT], documents: Mapping[str, dict[str, Any]], file: str, table: str
+) -> list[RowT]:
+    rows = documents[file].get(table, [])
+    result = []
+    for number, row in enumerate(rows, start=1):
+        label = row.get("code") or row.get("id") or row.get("type") or ""
+        result.append(_validate(model, row, f"{file}, {table} #{number} ({label})"))
+    return result
+
+
+def _keyed(rows: list[RowT], key: str, file: str) -> dict[str, RowT]:
+    keyed: dict[str, RowT] = {}
+    for row in rows:
+        value = getattr(row, key)
+        if value in keyed:
+            raise KnowledgeError(f"{file}: duplicate {key} '{value}'")
+        keyed[value] = row
+    return keyed
+
+
+def _terms(documents: Mapping[str, dict[str, Any]], table: str) -> dict[str, Term]:
+    entries = documents["vocabulary.toml"].get(table, {})
+    return {
+        code: _validate(Term, entry, f"vocabulary.toml, [{table}] {code}")
+        for code, entry in entries.items()
+    }
+
+
+def _expand_zones(raw: dict[str, Any], zones: dict[str, Zone], where: str) -> dict[str, Any]:
+    """Replace the zone groups `@face` and `@all` and drop `zones_except`."""
+    groups = {"@face": [z for z, row in zones.items() if row.facial], "@all": list(zones)}
+    expanded: list[str] = []
+    for zone in raw.get("zones", []):
+        for code in groups.get(zone, [zone]):
+            if code not in expanded:
+                expanded.append(code)
+    excluded = raw.get("zones_except", [])
+    for code in excluded:
+        if code not in zones:
+            raise KnowledgeError(f"{where}: zones_except names unknown zone '{code}'")
+    return {**raw, "zones": [z for z in expanded if z not in excluded]}
+
+
+def _read_documents(directory: Traversable) -> dict[str, dict[str, Any]]:
+    documents: dict[str, dict[str, Any]] = {}
+    for entry in sorted(directory.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".toml"):
+            try:
+                documents[entry.name] = tomllib.loads(entry.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as error:
+                raise KnowledgeError(f"{entry.name}: not valid TOML: {error}") from None
+    required = [
+        "meta.toml",
+        "references.toml",
+        "zones.toml",
+        "indications.toml",
+        "devices.toml",
+        "contraindications.toml",
+        "combinations.toml",
+        "referrals.toml",
+        "topicals.toml",
+        "claims.toml",
+        "care.toml",
+        "rules.toml",
+        "vocabulary.toml",
+    ]
+    missing = [name for name in required if name not in documents]
+    if missing:
+        raise KnowledgeError(f"knowledge base is missing {', '.join(missing)}")
+    return documents
+
+
+def load_from(directory: Traversable | Path) -> Knowledge:
+    """Load and check the knowledge base in a directory of TOML files."""
+    documents = _read_documents(directory)
+    reference_rows: list[Reference] = []
+    for name in documents:
+        if name.endswith("references.toml"):
+            reference_rows += _rows(Reference, documents, name, "reference")
+    zones = _keyed(_rows(Zone, documents, "zones.toml", "zone"), "code", "zones.toml")
+    indication_rows = []
+    for number, raw in enumerate(documents["indications.toml"].get("indication", []), start=1):
+        where = f"indications.toml, indication #{number} ({raw.get('code', '')})"
+        indication_rows.append(_validate(Indication, _expand_zones(raw, zones, where), where))
+    knowledge = Knowledge.model_construct(
+        meta=_validate(KnowledgeMeta, documents["meta.toml"], "meta.toml"),
+        references=_keyed(reference_rows, "id", "references"),
+        zones=zones,
+        indications=_keyed(indication_rows, "code", "indications.toml"),
+        devices=_keyed(_rows(Device, documents, "devices.toml", "device"), "type", "devices.toml"),
+        contraindications=_rows(
+            Contraindication, documents, "contraindications.toml", "contraindication"
+        ),
+        combinations=_keyed(
+            _rows(Combination, documents, "combinations.toml", "combination"),
+            "code",
+            "combinations.toml",
+        ),
+        referrals=_keyed(
+            _rows(Referral, documents, "referrals.toml", "referral"), "code", "referrals.toml"
+        ),
+        topicals=_keyed(
+            _rows(Topical, documents, "topicals.toml", "topical"), "code", "topicals.toml"
+        ),
+        claims=_keyed(_rows(Claim, documents, "claims.toml", "claim"), "id", "claims.toml"),
+        pre_care=_rows(PreCare, documents, "care.toml", "pre_care"),
+        aftercare=_rows(Aftercare, documents, "care.toml", "aftercare"),
+        rules=_validate(Rules, documents["rules.toml"], "rules.toml"),
+        conditions=_terms(documents, "conditions"),
+        medications=_terms(documents, "medications"),
+        procedures=_terms(documents, "procedures"),
+        scar_types=_terms(documents, "scar_types"),
+        warnings=_terms(documents, "warnings"),
+        client_findings=_terms(documents, "client_findings"),
+    )
+    _cross_check(knowledge)
+    return knowledge
+
+
+def _walk_references(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Yield (path, reference id) for every `references` list anywhere inside a row."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            child = getattr(value, name)
+            if name == "references" and isinstance(child, list):
+                for ref in child:
+                    yield f"{path}.references", ref
+            else:
+                yield from _walk_references(child, f"{path}.{name}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_references(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_references(item, f"{path}.{key}")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise KnowledgeError(message)
+
+
+def _require_known(codes: list[str], known: Mapping[str, object], what: str, where: str) -> None:
+    for code in codes:
+        _require(code in known, f"{where}: unknown {what} '{code}'")
+
+
+def _cross_check(kb: Knowledge) -> None:
+    for section in type(kb).model_fields:
+        if section == "references":
+            continue
+        for path, ref in _walk_references(getattr(kb, section), section):
+            _require(ref in kb.references, f"{path}: unknown reference '{ref}'")
+    for code, indication in kb.indications.items():
+        where = f"indications.toml, indication '{code}'"
+        _require_known(indication.zones, kb.zones, "zone", where)
+        _require_known(indication.combinations, kb.combinations, "combination", where)
+        if indication.answer:
+            _require_known(indication.answer.referrals, kb.referrals, "referral", where)
+            if indication.answer.claim:
+                _require_known([indication.answer.claim], kb.claims, "claim", where)
+    for number, rule in enumerate(kb.contraindications, start=1):
+        _check_contraindication(kb, rule, f"contraindications.toml, #{number} ({rule.code})")
+    for code, referral in kb.referrals.items():
+        _require_known(referral.scar_types, kb.scar_types, "scar type", f"referral '{code}'")
+    for code, topical in kb.topicals.items():
+        if topical.claim:
+            _require_known([topical.claim], kb.claims, "claim", f"topical '{code}'")
+    _require_known([kb.rules.home.claim], kb.claims, "claim", "rules.toml, [home]")
+    for exception in kb.rules.interval_exceptions:
+        _require_known([exception.indication], kb.indications, "indication", "rules.toml")
+        _require_known(exception.zones, kb.zones, "zone", "rules.toml")
+    for item in kb.pre_care:
+        where = f"care.toml, pre_care '{item.code}'"
+        _require(
+            not _DIGIT.search(item.text) or bool(item.references),
+            f"{where}: the text holds a number but no reference",
+        )
+        _check_when(kb, item.when, where)
+    for after in kb.aftercare:
+        _check_when(kb, after.when, f"care.toml, aftercare '{after.code}'")
+
+
+def _check_contraindication(kb: Knowledge, rule: Contraindication, where: str) -> None:
+    vocabularies: dict[str, Mapping[str, object]] = {
+        "condition": kb.conditions,
+        "medication": kb.medications,
+        "procedure": kb.procedures,
+        "pregnancy": kb.client_findings,
+        "breastfeeding": kb.client_findings,
+        "age": kb.client_findings,
+        "indication": kb.indications,
+    }
+    _require_known([rule.code], vocabularies[rule.trigger], rule.trigger, where)
+    _require_known(rule.zones, kb.zones, "zone", where)
+    _require_known(rule.indications + rule.indications_except, kb.indications, "indication", where)
+    _require_known(rule.with_combinations, kb.combinations, "combination", where)
+    if rule.adds_combination:
+        _require_known([rule.adds_combination], kb.combinations, "combination", where)
+    if rule.adds_referral:
+        _require_known([rule.adds_referral], kb.referrals, "referral", where)
+    has_age = rule.age_below_years is not None or rule.age_from_years is not None
+    _require(not has_age or bool(rule.references), f"{where}: an age limit needs a reference")
+    term = vocabularies[rule.trigger].get(rule.code)
+    if rule.variants and isinstance(term, Term):
+        _require_known(
+            [v for v in rule.variants if v != "unknown"],
+            dict.fromkeys(term.variants),
+            "variant",
+            where,
+        )
+
+
+def _check_when(kb: Knowledge, when: Any, where: str) -> None:
+    _require_known(when.combinations, kb.combinations, "combination", where)
+    _require_known(when.topicals, kb.topicals, "topical", where)
+    finding_codes = {
+        **kb.conditions,
+        **kb.medications,
+        **kb.procedures,
+        **kb.client_findings,
+    }
+    _require_known(when.findings, finding_codes, "finding", where)
+
+
+@cache
+def load_knowledge() -> Knowledge:
+    """The packaged knowledge base, loaded and checked once per process."""
+    return load_from(files("microneedling.knowledge") / "data")

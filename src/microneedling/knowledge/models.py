@@ -1,0 +1,364 @@
+"""Typed rows of the knowledge base.
+
+Every clinical number sits in a `Sourced` row that carries its evidence grade and at least one
+reference id; the loader checks that each id exists. Depths are capped at 3.0 mm here, so a
+typo such as `25` for `2.5` fails when the package loads, not when a client is treated.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Evidence = Literal[
+    "rct",
+    "sr",
+    "consensus",
+    "case_series",
+    "derived",
+    "animal",
+    "laboratory",
+    "review",
+    "instrument",
+    "anatomy",
+]
+Setting = Literal["clinic", "home"]
+Action = Literal["refuse", "defer", "clinician_only", "precaution", "warn"]
+Verdict = Literal["supported", "partly_supported", "not_supported", "unsafe"]
+DeviceType = Literal["pen", "roller", "stamp"]
+
+MAX_DEPTH_MM = 3.0
+DepthMm = Annotated[float, Field(gt=0, le=MAX_DEPTH_MM)]
+Days = Annotated[int, Field(ge=0, le=3650)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+RefIds = Annotated[list[str], Field(min_length=1)]
+EvidenceList = Annotated[list[Evidence], Field(min_length=1)]
+
+
+class Row(BaseModel):
+    """Base of every knowledge-base row: immutable and strict about unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(Row):
+    """A number's provenance: how strong the evidence is and where it comes from."""
+
+    evidence: EvidenceList
+    references: RefIds
+
+
+class DepthRange(Sourced):
+    """A needle-length range in millimetres."""
+
+    min: DepthMm
+    max: DepthMm
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class CountRange(Sourced):
+    """A whole-number range (sessions, days); `min` is the planned default, `max` the review cap."""
+
+    min: Annotated[int, Field(ge=0, le=3650)]
+    max: Annotated[int, Field(ge=0, le=3650)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class DepthValue(Sourced):
+    mm: DepthMm
+
+
+class DaysValue(Sourced):
+    days: Days
+
+
+class CountValue(Sourced):
+    count: Annotated[int, Field(ge=0, le=100)]
+
+
+class Term(Row):
+    """A vocabulary code's display name and the qualifiers (`variant`) it accepts."""
+
+    name: str
+    variants: list[str] = []
+    references: list[str] = []
+
+
+class Reference(Row):
+    id: Code
+    citation: str
+    pmid: str | None = None
+    doi: str | None = None
+    evidence: EvidenceList
+
+
+class Zone(Row):
+    code: Code
+    name: str
+    facial: bool
+    thickness: str
+    notes: str = ""
+    clinic_cap: DepthValue
+    home_cap: DepthValue | None = None
+    home_exclusion: Sourced | None = None
+
+    @model_validator(mode="after")
+    def _home_rule(self) -> Self:
+        if (self.home_cap is None) == (self.home_exclusion is None):
+            raise ValueError("give exactly one of home_cap or home_exclusion")
+        if self.home_cap and self.home_cap.mm > self.clinic_cap.mm:
+            raise ValueError("home_cap is above clinic_cap")
+        return self
+
+
+class Answer(Row):
+    """How the planner answers a request it must not plan (refusal or referral)."""
+
+    reason: str
+    references: list[str] = []
+    referrals: list[Code] = []
+    claim: Code | None = None
+
+
+class Indication(Row):
+    code: Code
+    name: str
+    evidence: EvidenceList
+    zones: list[Code]
+    zones_except: list[Code] = []
+    zones_source: Sourced | None = None
+    depth_mm: DepthRange | None = None
+    first_session: DepthValue | None = None
+    sessions: CountRange | None = None
+    interval_days: CountRange | None = None
+    combinations: list[Code] = []
+    adjunct_only: bool = False
+    visible: str = ""
+    outcome_measures: list[str] = []
+    notes: str = ""
+    answer: Answer | None = None
+
+    @model_validator(mode="after")
+    def _plannable_or_answered(self) -> Self:
+        if self.answer is None and (self.depth_mm is None or self.zones_source is None):
+            raise ValueError("a plannable indication needs depth_mm and zones_source")
+        return self
+
+
+class Passes(Sourced):
+    min: Annotated[int, Field(ge=1, le=50)]
+    max: Annotated[int, Field(ge=1, le=50)]
+    unit: str
+
+
+class Device(Row):
+    type: DeviceType
+    name: str
+    passes: Passes | None = None
+    notes: str = ""
+
+
+class Contraindication(Row):
+    """One screening rule. Several rows may share a code (one per action or setting)."""
+
+    code: Code
+    trigger: Literal[
+        "condition", "medication", "procedure", "pregnancy", "breastfeeding", "age", "indication"
+    ]
+    action: Action
+    scope: Literal["global", "zone", "face"] = "global"
+    settings: list[Setting] = ["clinic", "home"]
+    statuses: list[Literal["active", "history", "current", "stopped"]] = []
+    variants: list[str] = []
+    zones: list[Code] = []
+    indications: list[Code] = []
+    indications_except: list[Code] = []
+    with_combinations: list[Code] = []
+    age_below_years: int | None = None
+    age_from_years: int | None = None
+    wait: DaysValue | None = None
+    until_condition: str | None = None
+    depth_cap: DepthValue | None = None
+    test_spot: bool = False
+    adds_combination: Code | None = None
+    adds_referral: Code | None = None
+    reason: str
+    evidence: EvidenceList
+    references: list[str] = []
+
+
+class Combination(Row):
+    code: Code
+    name: str
+    kind: Literal["drug", "procedure", "biologic"]
+    evidence: EvidenceList
+    references: list[str] = []
+    note: str = ""
+
+
+class Referral(Row):
+    code: Code
+    name: str
+    scar_types: list[Code] = []
+    reason: str
+    evidence: EvidenceList
+    references: list[str] = []
+
+
+class Topical(Row):
+    code: Code
+    name: str
+    safe_on_channels: bool
+    reason: str
+    claim: Code | None = None
+    references: list[str] = []
+
+
+class Claim(Row):
+    id: Code
+    claim: str
+    verdict: Verdict
+    reason: str
+    references: list[str] = []
+
+
+class When(Row):
+    """When a care item applies; every field given must match (a list matches any member)."""
+
+    settings: list[Setting] = []
+    phototypes: list[int] = []
+    combinations: list[Code] = []
+    topicals: list[Code] = []
+    findings: list[Code] = []
+
+    def is_empty(self) -> bool:
+        return not (
+            self.settings or self.phototypes or self.combinations or self.topicals or self.findings
+        )
+
+
+class PreCare(Row):
+    code: Code
+    text: str
+    when: When = When()
+    evidence: EvidenceList
+    references: list[str] = []
+
+
+class Aftercare(Row):
+    code: Code
+    from_day: Days
+    to_day: Days
+    do: list[str]
+    avoid: list[str]
+    when: When = When()
+    timing: Sourced
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.from_day > self.to_day:
+            raise ValueError(f"from_day ({self.from_day}) is after to_day ({self.to_day})")
+        return self
+
+
+class IntervalByDepth(Sourced):
+    """Rule `interval_default`: the interval follows the deepest planned needle length."""
+
+    deep_from_mm: DepthMm
+    deep_days: Days
+    superficial_days: Days
+
+
+class IntervalException(Sourced):
+    indication: Code
+    zones: list[Code]
+    up_to_mm: DepthMm
+    days: Days
+
+
+class PhototypeStart(Sourced):
+    """Rule `phototype_start` for darker phototypes."""
+
+    phototypes: list[Annotated[int, Field(ge=1, le=6)]]
+    first_session_face_max_mm: DepthMm
+    first_session_body_max_mm: DepthMm
+    max_passes: Annotated[int, Field(ge=1, le=50)]
+    max_passes_devices: list[DeviceType]
+    test_spot_review_days: Days
+
+
+class Ramp(Sourced):
+    """How much deeper each session may go than the one before."""
+
+    step_mm: DepthMm
+
+
+class HomeFrequency(Sourced):
+    """Rule `home_frequency`: at most this often at or below `up_to_mm`."""
+
+    up_to_mm: DepthMm
+    interval_days: Days
+
+
+class HomeLimits(Sourced):
+    recommended_mm: DepthMm
+    max_mm: DepthMm
+    caution_from_mm: DepthMm
+    claim_from_mm: DepthMm
+    claim: Code
+    frequency: list[HomeFrequency]
+
+
+class Rules(Row):
+    interval_by_depth: IntervalByDepth
+    interval_exceptions: list[IntervalException]
+    phototype_start: PhototypeStart
+    ramp: Ramp
+    home: HomeLimits
+    course_for_drug_delivery: CountValue
+
+
+class KnowledgeMeta(Row):
+    version: str
+    reviewed: date
+    sources: str
+
+
+class Knowledge(Row):
+    """The whole knowledge base, validated and cross-checked."""
+
+    meta: KnowledgeMeta
+    references: dict[str, Reference]
+    zones: dict[str, Zone]
+    indications: dict[str, Indication]
+    devices: dict[str, Device]
+    contraindications: list[Contraindication]
+    combinations: dict[str, Combination]
+    referrals: dict[str, Referral]
+    topicals: dict[str, Topical]
+    claims: dict[str, Claim]
+    pre_care: list[PreCare]
+    aftercare: list[Aftercare]
+    rules: Rules
+    conditions: dict[str, Term]
+    medications: dict[str, Term]
+    procedures: dict[str, Term]
+    scar_types: dict[str, Term]
+    warnings: dict[str, Term]
+    client_findings: dict[str, Term]
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
