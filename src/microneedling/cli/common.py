@@ -57,7 +57,8 @@ def read_json(source: str, label: str = "input") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        fail(f"{label}: {name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})")
+        where = f"line {error.lineno}, column {error.colno}"
+        fail(f"{label}: {name} is not valid JSON ({where}: {error.msg})")
 
 
 def print_json(data: Any) -> None:

@@ -29,7 +29,7 @@ def claim_warning(claim_id: str, kb: Knowledge) -> Warning | None:
 
 
 def implied_claims(request: PlanRequest, kb: Knowledge) -> list[str]:
-    """Claims a request relies on without naming them: via a topical, an indication, or home depth."""
+    """Claims a request relies on without naming them (a topical, an indication, home depth)."""
     implied = [kb.topicals[code].claim for code in request.topicals]
     implied += [
         answer.claim
@@ -60,7 +60,12 @@ def topical_findings(topicals: Iterable[str], kb: Knowledge) -> list[tuple[Findi
         result.append(
             (
                 Finding(
-                    code=code, action="warn", zones=None, until=None, reason=message, references=refs
+                    code=code,
+                    action="warn",
+                    zones=None,
+                    until=None,
+                    reason=message,
+                    references=refs,
                 ),
                 Warning(code="unsafe_topical", message=message, references=refs),
             )

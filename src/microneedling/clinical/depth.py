@@ -98,7 +98,9 @@ def plan_depth(
     first = minimum
     if indication.first_session is not None:
         start = indication.first_session
-        first = lowest(Num.of(start.mm, f"indications/{indication.code}/first_session", start), first)
+        first = lowest(
+            Num.of(start.mm, f"indications/{indication.code}/first_session", start), first
+        )
     start_rule = kb.rules.phototype_start
     if phototype in start_rule.phototypes:
         if zone.facial:

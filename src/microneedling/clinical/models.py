@@ -6,8 +6,8 @@ not a code change; an unknown code is a validation error that lists the allowed 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator

@@ -18,11 +18,9 @@ GRADES = Ordinal.numbered("macular", "mild", "moderate", "severe")
 
 
 class GoodmanBaronQualitativeInput(ScoreInput):
-    grades_present: Annotated[list[Annotated[int, Field(ge=1, le=4)]], Field(min_length=1)] = (
-        Field(
-            description="the grade of each scar population seen: 1 macular, 2 mild, 3 moderate, "
-            "4 severe (no scarring is not a grade of this instrument)"
-        )
+    grades_present: Annotated[list[Annotated[int, Field(ge=1, le=4)]], Field(min_length=1)] = Field(
+        description="the grade of each scar population seen: 1 macular, 2 mild, 3 moderate, "
+        "4 severe (no scarring is not a grade of this instrument)"
     )
 
 

@@ -68,6 +68,15 @@ class Instrument:
         """Validate the input and calculate the result."""
         return self.calculate(self.parse(data))
 
+    def ensure_comparable(self) -> None:
+        """Refuse to compare two results of an instrument that already rates change (GAIS)."""
+        if self.rates_change:
+            raise InputError.one(
+                "code",
+                f"{self.code} already rates the change from baseline; "
+                "score a single rating instead of comparing two",
+            )
+
     def result(self, score: Number, band: str | None, **extras: Any) -> ScoreResult:
         """Wrap a calculated score with this instrument's code, range and references."""
         extras.setdefault("range", self.score_range)
@@ -82,12 +91,7 @@ class Instrument:
 
 def compare(instrument: Instrument, before: ScoreResult, after: ScoreResult) -> ScoreChange:
     """After − before, absolute and relative, and the published reading of it where one exists."""
-    if instrument.rates_change:
-        raise InputError.one(
-            "code",
-            f"{instrument.code} already rates the change from baseline; "
-            "score a single rating instead of comparing two",
-        )
+    instrument.ensure_comparable()
     if before.part != after.part:
         raise InputError.one(
             "after.part",

@@ -171,11 +171,17 @@ def input_error(error: ValidationError, root: Schema) -> InputError:
         elif kind == "missing":
             message = "is required"
             allowed = allowed_values(node, root)
+        elif kind == "literal_error":
+            message = f"{item['input']!r} is not one of the allowed values"
+            allowed = allowed_values(node, root)
+        elif kind == "value_error":
+            message = item["msg"].removeprefix("Value error, ")
+            allowed = ()
         elif kind in _NOT_AN_OBJECT:
             message = "must be a JSON object"
             allowed = (f"an object with {', '.join(object_keys(node, root))}",)
         else:
-            message = item["msg"].removeprefix("Value error, ")
+            message = item["msg"]
             allowed = allowed_values(node, root)
         problems.append(FieldProblem(path_text(path), message, allowed))
     return InputError(problems)

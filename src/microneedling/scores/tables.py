@@ -18,7 +18,9 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 N = TypeVar("N", int, Decimal)
 
-_INTERVAL = re.compile(r"^\s*([\[(])\s*(-?inf|-?\d+(?:\.\d+)?)\s*,\s*(-?inf|-?\d+(?:\.\d+)?)\s*([\])])\s*$")
+_INTERVAL = re.compile(
+    r"^\s*([\[(])\s*(-?inf|-?\d+(?:\.\d+)?)\s*,\s*(-?inf|-?\d+(?:\.\d+)?)\s*([\])])\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,19 @@ class Brackets(Generic[T]):
     def values(self) -> tuple[T, ...]:
         return tuple(value for value, _ in self.rows)
 
-    def lookup(self, number: float) -> T:
+    def find(self, number: float) -> T | None:
+        """The value of the first interval that contains `number`, or `None`."""
         for value, interval in self.rows:
             if number in interval:
                 return value
-        raise ValueError(f"{number} lies in none of the brackets")
+        return None
+
+    def lookup(self, number: float) -> T:
+        """Like `find`, for tables that cover their whole range: a gap is a bug, not an input."""
+        value = self.find(number)
+        if value is None:
+            raise ValueError(f"{number} lies in none of the brackets")
+        return value
 
     def notes_for(self, number: float) -> tuple[str, ...]:
         return tuple(

@@ -1,0 +1,151 @@
+"""Listings of the knowledge base (`indications`, `zones`, `contraindications`, `claims`,
+`sources`) and `explain CODE`. Each listing prints its rows as a JSON array with `--json`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from microneedling.cli.common import fail, print_json, print_rows
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the rows as a JSON array.")]
+
+
+def _rows(listing: str) -> list[dict[str, Any]]:
+    from microneedling.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    if listing == "indications":
+        return [
+            {
+                "code": i.code,
+                "name": i.name,
+                "evidence": i.evidence,
+                "depth_mm": [i.depth_mm.min, i.depth_mm.max] if i.depth_mm else None,
+                "sessions": [i.sessions.min, i.sessions.max] if i.sessions else None,
+                "interval_days": [i.interval_days.min, i.interval_days.max]
+                if i.interval_days
+                else None,
+                "zones": i.zones,
+                "plannable": i.answer is None,
+            }
+            for i in kb.indications.values()
+        ]
+    if listing == "zones":
+        return [
+            {
+                "code": z.code,
+                "name": z.name,
+                "facial": z.facial,
+                "clinic_cap_mm": z.clinic_cap.mm,
+                "home_cap_mm": z.home_cap.mm if z.home_cap else None,
+                "evidence": z.clinic_cap.evidence,
+                "references": z.clinic_cap.references,
+            }
+            for z in kb.zones.values()
+        ]
+    if listing == "contraindications":
+        return [
+            {
+                "code": c.code,
+                "action": c.action,
+                "scope": c.scope,
+                "settings": c.settings,
+                "wait_days": c.wait.days if c.wait else None,
+                "reason": c.reason,
+                "evidence": c.evidence,
+                "references": c.references,
+            }
+            for c in kb.contraindications
+        ]
+    if listing == "claims":
+        return [c.model_dump() for c in kb.claims.values()]
+    return [r.model_dump() for r in kb.references.values()]
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> Callable[[], None]:
+    def render() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(_cell(row[column]) for column in columns))
+        Console().print(table)
+
+    return render
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+_LISTINGS: dict[str, tuple[str, list[str]]] = {
+    "indications": ("Indications", ["code", "evidence", "depth_mm", "sessions", "interval_days"]),
+    "zones": ("Zones and needle-length caps (mm)", ["code", "clinic_cap_mm", "home_cap_mm"]),
+    "contraindications": (
+        "Contraindications",
+        ["code", "action", "scope", "settings", "wait_days", "references"],
+    ),
+    "claims": ("Marketing claims and verdicts", ["id", "claim", "verdict", "references"]),
+    "sources": ("References", ["id", "evidence", "citation"]),
+}
+
+
+def _listing_command(listing: str, title: str, columns: list[str]) -> Callable[[bool], None]:
+    def command(as_json: JsonOption = False) -> None:
+        rows = _rows(listing)
+        print_rows(rows, as_json, _table(rows, columns, title))
+
+    command.__doc__ = f"List {title.lower()}."
+    return command
+
+
+def explain(
+    code: Annotated[str, typer.Argument(help="Any code: indication, zone, condition, claim...")],
+    as_json: JsonOption = False,
+) -> None:
+    """Explain what a code means, its numbers and its references."""
+    from microneedling.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    found: list[dict[str, Any]] = []
+    for section in ("indications", "zones", "combinations", "referrals", "topicals", "claims"):
+        row = getattr(kb, section).get(code)
+        if row is not None:
+            found.append({"kind": section.rstrip("s"), **row.model_dump(mode="json")})
+    found += [
+        {"kind": "contraindication", **rule.model_dump(mode="json")}
+        for rule in kb.contraindications
+        if rule.code == code
+    ]
+    for section in ("conditions", "medications", "procedures", "scar_types", "warnings"):
+        term = getattr(kb, section).get(code)
+        if term is not None:
+            found.append({"kind": section.rstrip("s"), "code": code, **term.model_dump()})
+    if code in kb.references:
+        found.append({"kind": "reference", **kb.references[code].model_dump()})
+    if not found:
+        fail(f"code: unknown code '{code}' (see `microneedling indications`, `zones`, ...)")
+    if as_json:
+        print_json(found)
+        return
+    for entry in found:
+        typer.echo(f"{entry['kind']}: {code}")
+        for key, value in entry.items():
+            if key not in ("kind", "code"):
+                typer.echo(f"  {key}: {value}")
+
+
+def register(app: typer.Typer) -> None:
+    for listing, (title, columns) in _LISTINGS.items():
+        app.command(listing)(_listing_command(listing, title, columns))
+    app.command("explain")(explain)
