@@ -118,8 +118,3 @@ def test_help_and_plan_load_no_web_database_or_imaging_module() -> None:
         [sys.executable, "-c", help_code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-
-
-def test_readme_example_runs() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert "microneedling plan docs/examples/acne-scars-clinic.json" in readme

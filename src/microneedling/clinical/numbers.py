@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from microneedling.clinical.models import Source
 from microneedling.knowledge.models import Evidence, Sourced
@@ -19,10 +20,27 @@ class Num:
 
     @classmethod
     def of(cls, value: float, row: str, sourced: Sourced) -> Num:
-        return cls(value, row, tuple(sourced.evidence), tuple(sourced.references))
+        key = (value, row, id(sourced))
+        cached = _NUMBERS.get(key)
+        if cached is not None and cached[0] is sourced:
+            return cached[1]
+        number = cls(value, row, tuple(sourced.evidence), tuple(sourced.references))
+        _NUMBERS[key] = (sourced, number)  # holding the row keeps its id from being reused
+        return number
 
     def source(self) -> Source:
-        return Source(row=self.row, evidence=list(self.evidence), references=list(self.references))
+        return _source(self)
+
+
+_NUMBERS: dict[tuple[float, str, int], tuple[Sourced, Num]] = {}
+
+
+@cache
+def _source(number: Num) -> Source:
+    """Sources are immutable, so one per knowledge-base number is shared by every plan."""
+    return Source(
+        row=number.row, evidence=list(number.evidence), references=list(number.references)
+    )
 
 
 def lowest(*numbers: Num) -> Num:

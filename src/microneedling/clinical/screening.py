@@ -132,6 +132,19 @@ def _references(rule: Contraindication) -> list[str]:
     return refs
 
 
+def _codes_in(request: PlanRequest) -> set[str]:
+    """The codes a rule can match on: anything else in the knowledge base cannot fire."""
+    client = request.client
+    codes = {c.code for c in client.conditions}
+    codes |= {m.code for m in client.medications}
+    codes |= {p.code for p in client.recent_procedures}
+    codes |= {c.indication for c in request.concerns}
+    return codes
+
+
+_ALWAYS_CHECKED = frozenset({"age", "pregnancy", "breastfeeding"})
+
+
 def screen(
     request: PlanRequest,
     kb: Knowledge,
@@ -141,7 +154,13 @@ def screen(
     """Every rule that fires for this request, in knowledge-base order."""
     facial_zones = frozenset(code for code, zone in kb.zones.items() if zone.facial)
     fired: list[Fired] = []
+    present = _codes_in(request)
+    zone_order = list(kb.zones)
     for rule in kb.contraindications:
+        if rule.trigger not in _ALWAYS_CHECKED and rule.code not in present:
+            continue
+        if rule.trigger == "indication" and not present.intersection(rule.indications):
+            continue
         if request.setting not in rule.settings:
             continue
         if rule.with_combinations and not combination_codes.intersection(rule.with_combinations):
@@ -153,7 +172,7 @@ def screen(
         scoped = rule.scope != "global" or bool(rule.indications or rule.indications_except)
         if scoped and not touched:
             continue
-        zones = sorted({zone for _, zone in touched}, key=list(kb.zones).index) if scoped else None
+        zones = sorted({zone for _, zone in touched}, key=zone_order.index) if scoped else None
         finding = Finding(
             code=rule.code,
             action=rule.action,

@@ -12,6 +12,6 @@ CODE = "facial_acne_scar_qol"
 NAME = "Facial Acne Scar Quality of Life"
 REFERENCES = ("layton2016",)
 REASON = (
-    "not available: the item response scale, interpretation bands and terms of use of FASQoL "
-    "are not confirmed against the published instrument (Layton 2016)"
+    "its item response scale, interpretation bands and terms of use are not confirmed against "
+    "the published instrument (Layton 2016)"
 )

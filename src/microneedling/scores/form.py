@@ -34,7 +34,7 @@ class Question:
     def prompt(self) -> str:
         text = self.key
         if self.description:
-            text += f" ({self.description})"
+            text += f" - {self.description}"
         if self.kind == "list":
             text += ", comma-separated"
         if self.allowed:
@@ -89,7 +89,12 @@ class Form:
         try:
             self.instrument.parse(self.answers)
         except InputError as error:
-            return [problem for problem in error.problems if problem.field == path_text(path)]
+            key = path_text(path)
+            return [
+                problem
+                for problem in error.problems
+                if problem.field == key or problem.field.startswith((f"{key}[", f"{key}."))
+            ]
         return []
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from microneedling.errors import FieldProblem, InputError
 from microneedling.scores import (
     ecca,
@@ -23,6 +25,7 @@ from microneedling.scores import (
     wrinkle_severity_rating_scale,
 )
 from microneedling.scores.instrument import Instrument, compare
+from microneedling.scores.references import citations_for
 from microneedling.scores.result import ScoreChange, ScoreResult
 
 INSTRUMENTS: dict[str, Instrument] = {
@@ -55,9 +58,9 @@ def get(code: str) -> Instrument:
     """The instrument with this code, or an `InputError` that lists the known codes."""
     if code in INSTRUMENTS:
         return INSTRUMENTS[code]
-    message = UNAVAILABLE.get(code, f"unknown instrument '{code}'")
+    message = f"unknown instrument '{code}'"
     if code in UNAVAILABLE:
-        message = f"{code} is {message}"
+        message = f"{code} is not available: {UNAVAILABLE[code]}"
     raise InputError.one("code", message, allowed=tuple(INSTRUMENTS))
 
 
@@ -82,3 +85,22 @@ def change(code: str, before: object, after: object) -> ScoreChange:
                 ]
             ) from None
     return compare(instrument, *results)
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """One row per available instrument, as `score list --json` prints it."""
+    rows = []
+    for instrument in INSTRUMENTS.values():
+        row: dict[str, Any] = {
+            "code": instrument.code,
+            "name": instrument.name,
+            "range": list(instrument.score_range),
+            "references": list(instrument.references),
+            "citations": citations_for(instrument.references),
+        }
+        if instrument.variant_ranges:
+            row["ranges"] = {
+                name: list(bounds) for name, bounds in instrument.variant_ranges.items()
+            }
+        rows.append(row)
+    return rows
