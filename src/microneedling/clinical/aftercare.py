@@ -6,6 +6,7 @@ Care rows are data with a `when`; a row applies when every field it gives matche
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from microneedling.clinical.models import AftercareDays, CareItem
 from microneedling.knowledge import Knowledge
@@ -34,17 +35,27 @@ def applies(when: When, context: CareContext) -> bool:
 
 
 def pre_care_for(context: CareContext, kb: Knowledge) -> list[CareItem]:
-    return [
-        CareItem(code=row.code, text=row.text, references=list(row.references))
-        for row in kb.pre_care
-        if applies(row.when, context)
-    ]
+    return list(_pre_care(context, kb))
 
 
 def aftercare_for(context: CareContext, kb: Knowledge) -> list[AftercareDays]:
+    return list(_aftercare(context, kb))
+
+
+@lru_cache(maxsize=1024)
+def _pre_care(context: CareContext, kb: Knowledge) -> tuple[CareItem, ...]:
+    return tuple(
+        CareItem(code=row.code, text=row.text, references=list(row.references))
+        for row in kb.pre_care
+        if applies(row.when, context)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _aftercare(context: CareContext, kb: Knowledge) -> tuple[AftercareDays, ...]:
     rows = [row for row in kb.aftercare if applies(row.when, context)]
     rows.sort(key=lambda row: (row.from_day, row.to_day))
-    return [
+    return tuple(
         AftercareDays(
             from_day=row.from_day,
             to_day=row.to_day,
@@ -53,4 +64,4 @@ def aftercare_for(context: CareContext, kb: Knowledge) -> list[AftercareDays]:
             references=list(row.timing.references),
         )
         for row in rows
-    ]
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from microneedling.clinical.models import PlanRequest, Warning
+from microneedling.clinical.models import Warning
 from microneedling.clinical.numbers import Num, lowest
 from microneedling.knowledge import Knowledge
 from microneedling.knowledge.models import Indication, Zone
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DepthDecision:
     min: Num
     max: Num
@@ -32,11 +32,11 @@ def zone_cap(zone: Zone, setting: str) -> Num | None:
     return Num.of(zone.clinic_cap.mm, f"zones/{zone.code}/clinic_cap", zone.clinic_cap)
 
 
-def requested_length(request: PlanRequest) -> Num | None:
-    length = request.device.needle_length_mm
-    if length is None:
+def requested_length(length_mm: float | None) -> Num | None:
+    """The needle length the client has or asks for, as a number sourced from the request."""
+    if length_mm is None:
         return None
-    return Num(length, "request/device.needle_length_mm", (), ())
+    return Num(length_mm, "request/device.needle_length_mm", (), ())
 
 
 def _mm(value: float) -> str:
@@ -47,7 +47,8 @@ def plan_depth(
     indication: Indication,
     zone: Zone,
     cap: Num,
-    request: PlanRequest,
+    setting: str,
+    asked: Num | None,
     kb: Knowledge,
     phototype: int,
     finding_caps: list[Num],
@@ -57,12 +58,10 @@ def plan_depth(
     rows = f"indications/{indication.code}/depth_mm"
     low = Num.of(indication.depth_mm.min, rows, indication.depth_mm)
     high = Num.of(indication.depth_mm.max, rows, indication.depth_mm)
-    home = request.setting == "home"
+    home = setting == "home"
     capped_code = "home_depth_capped" if home else "zone_depth_capped"
     limit_name = "home limit" if home else "cap"
     warnings: list[Warning] = []
-
-    asked = requested_length(request)
     if asked and asked.value > cap.value:
         warnings.append(
             Warning(

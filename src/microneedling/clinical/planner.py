@@ -6,7 +6,9 @@ pure step over the request and the knowledge base. Same request, same plan.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,7 +16,13 @@ from pydantic import ValidationError
 from microneedling.clinical.aftercare import CareContext, aftercare_for, pre_care_for
 from microneedling.clinical.claims import claim_warnings, topical_findings
 from microneedling.clinical.combinations import combinations_for, referrals_for
-from microneedling.clinical.depth import DepthDecision, plan_depth, session_depth_mm, zone_cap
+from microneedling.clinical.depth import (
+    DepthDecision,
+    plan_depth,
+    requested_length,
+    session_depth_mm,
+    zone_cap,
+)
 from microneedling.clinical.dose import passes_for
 from microneedling.clinical.models import (
     CitedReference,
@@ -38,20 +46,33 @@ from microneedling.knowledge import Knowledge, load_knowledge
 from microneedling.scores.fitzpatrick_questionnaire import phototype_from_answers
 
 
-@dataclass
-class Draft:
-    """A treatment while it is being planned."""
+@dataclass(frozen=True)
+class Dose:
+    """What the knowledge base gives one treatment, or the code that excludes it.
 
-    indication: str
-    zone: str
-    status: TreatmentStatus = "planned"
-    blocked_by: list[str] = field(default_factory=list)
+    It depends only on the knowledge base and a few request values, so it is computed once per
+    combination of them and shared by every plan (the same object, hence cacheable downstream).
+    """
+
     depth: DepthDecision | None = None
     count: Num | None = None
     review_up_to: Num | None = None
     interval: Num | None = None
     passes: Num | None = None
     passes_unit: str | None = None
+    excluded_by: str | None = None
+    warnings: tuple[Warning, ...] = field(default=(), compare=False, hash=False)
+
+
+@dataclass
+class Draft:
+    """A treatment while it is being planned."""
+
+    indication: str
+    zone: str
+    dose: Dose = Dose()
+    status: TreatmentStatus = "planned"
+    blocked_by: list[str] = field(default_factory=list)
 
     def block(self, status: TreatmentStatus, code: str) -> None:
         if status == "excluded" or self.status == "planned":
@@ -99,7 +120,27 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
         warnings.append(warning)
 
     for draft in drafts:
-        warnings += _dose(draft, request, kb, phototype, fired)
+        key = (draft.indication, draft.zone)
+        finding_caps = tuple(
+            Num.of(
+                f.rule.depth_cap.mm, f"contraindications/{f.rule.code}/depth_cap", f.rule.depth_cap
+            )
+            for f in fired
+            if f.rule.depth_cap is not None and (f.is_global or key in f.touched)
+        )
+        draft.dose = dose_for(
+            kb,
+            draft.indication,
+            draft.zone,
+            request.setting,
+            request.device.type,
+            request.device.needle_length_mm,
+            phototype,
+            finding_caps,
+        )
+        warnings += draft.dose.warnings
+        if draft.dose.excluded_by:
+            draft.block("excluded", draft.dose.excluded_by)
     _harmonise_zones(drafts)
     _apply_findings(drafts, fired, request.setting)
 
@@ -136,55 +177,52 @@ def _drafts(request: PlanRequest) -> list[Draft]:
     return [Draft(indication, zone) for indication, zone in keys]
 
 
-def _dose(
-    draft: Draft, request: PlanRequest, kb: Knowledge, phototype: int, fired: list[Fired]
-) -> list[Warning]:
+@lru_cache(maxsize=4096)
+def dose_for(
+    kb: Knowledge,
+    indication_code: str,
+    zone_code: str,
+    setting: str,
+    device_type: str,
+    needle_length_mm: float | None,
+    phototype: int,
+    finding_caps: tuple[Num, ...],
+) -> Dose:
     """Depth, course, interval and passes for one treatment, or why there are none."""
-    indication = kb.indications[draft.indication]
-    zone = kb.zones[draft.zone]
+    indication = kb.indications[indication_code]
+    zone = kb.zones[zone_code]
     if indication.answer is not None:
-        draft.block("excluded", "not_planned")
-        return [
-            Warning(
-                code="not_planned",
-                message=f"{indication.name}: {indication.answer.reason}",
-                references=list(indication.answer.references),
-            )
-        ]
-    if draft.zone not in indication.zones:
-        draft.block("excluded", "zone_not_indicated")
-        return [
-            Warning(
-                code="zone_not_indicated",
-                message=f"{zone.name} is not a usual site for {indication.name.lower()}.",
-                references=list(indication.zones_source.references)
-                if indication.zones_source
-                else [],
-            )
-        ]
-    cap = zone_cap(zone, request.setting)
+        warning = Warning(
+            code="not_planned",
+            message=f"{indication.name}: {indication.answer.reason}",
+            references=list(indication.answer.references),
+        )
+        return Dose(excluded_by="not_planned", warnings=(warning,))
+    if zone_code not in indication.zones:
+        source = indication.zones_source
+        warning = Warning(
+            code="zone_not_indicated",
+            message=f"{zone.name} is not a usual site for {indication.name.lower()}.",
+            references=list(source.references) if source else [],
+        )
+        return Dose(excluded_by="zone_not_indicated", warnings=(warning,))
+    cap = zone_cap(zone, setting)
     if cap is None:
-        draft.block("excluded", "home_zone_excluded")
         refs = zone.home_exclusion.references if zone.home_exclusion else []
-        return [
-            Warning(
-                code="home_zone_excluded",
-                message=f"{zone.name} is not needled at home.",
-                references=list(refs),
-            )
-        ]
-    key = (draft.indication, draft.zone)
-    finding_caps = [
-        Num.of(f.rule.depth_cap.mm, f"contraindications/{f.rule.code}/depth_cap", f.rule.depth_cap)
-        for f in fired
-        if f.rule.depth_cap is not None and (f.is_global or key in f.touched)
-    ]
-    draft.depth = plan_depth(indication, zone, cap, request, kb, phototype, finding_caps)
-    warnings = list(draft.depth.warnings)
+        warning = Warning(
+            code="home_zone_excluded",
+            message=f"{zone.name} is not needled at home.",
+            references=list(refs),
+        )
+        return Dose(excluded_by="home_zone_excluded", warnings=(warning,))
+    asked = requested_length(needle_length_mm)
+    depth = plan_depth(indication, zone, cap, setting, asked, kb, phototype, list(finding_caps))
+    warnings = list(depth.warnings)
+    count = review = interval = None
     course = course_for(indication, kb)
     if course is None:
         drug = kb.rules.course_for_drug_delivery
-        draft.count = Num.of(drug.count, "rules/course_for_drug_delivery", drug)
+        count = Num.of(drug.count, "rules/course_for_drug_delivery", drug)
         warnings.append(
             Warning(
                 code="no_evidence_number",
@@ -194,47 +232,58 @@ def _dose(
             )
         )
     else:
-        draft.count, draft.review_up_to = course.count, course.review_up_to
-        draft.interval = interval_days_for(
-            indication, draft.zone, draft.depth.max.value, request.setting, kb
-        )
-    passes = passes_for(request.device.type, phototype, kb)
+        count, review = course.count, course.review_up_to
+        interval = interval_days_for(indication, zone_code, depth.max.value, setting, kb)
+    passes = passes_for(device_type, phototype, kb)
     if passes is None:
         warnings.append(
             Warning(
                 code="no_evidence_number",
-                message=f"No referenced pass count for a {request.device.type}; none is planned.",
+                message=f"No referenced pass count for a {device_type}; none is planned.",
                 references=[],
             )
         )
-    else:
-        draft.passes, draft.passes_unit = passes
-    return warnings
+    return Dose(
+        depth=depth,
+        count=count,
+        review_up_to=review,
+        interval=interval,
+        passes=passes[0] if passes else None,
+        passes_unit=passes[1] if passes else None,
+        warnings=tuple(warnings),
+    )
 
 
 def _harmonise_zones(drafts: list[Draft]) -> None:
     """Two indications in one zone: the lower maximum depth and the longer interval win."""
     by_zone: dict[str, list[Draft]] = {}
     for draft in drafts:
-        if draft.depth is not None:
+        if draft.dose.depth is not None:
             by_zone.setdefault(draft.zone, []).append(draft)
     for group in by_zone.values():
-        if len(group) < 2:
-            continue
-        depths = [d.depth for d in group if d.depth is not None]
-        shared_max = lowest(*(depth.max for depth in depths))
-        intervals = [d.interval for d in group if d.interval is not None]
-        shared_interval = highest(*intervals) if intervals else None
-        for draft in group:
-            assert draft.depth is not None
-            draft.depth = replace(
-                draft.depth,
-                max=shared_max,
-                min=lowest(draft.depth.min, shared_max),
-                first_session=lowest(draft.depth.first_session, shared_max),
-            )
-            if draft.interval is not None and shared_interval is not None:
-                draft.interval = shared_interval
+        if len(group) > 1:
+            for draft, dose in zip(group, _shared(tuple(d.dose for d in group)), strict=True):
+                draft.dose = dose
+
+
+@lru_cache(maxsize=4096)
+def _shared(doses: tuple[Dose, ...]) -> tuple[Dose, ...]:
+    """The doses of one zone after the lower maximum and the longer interval are applied."""
+    shared_max = lowest(*(dose.depth.max for dose in doses if dose.depth))
+    intervals = [dose.interval for dose in doses if dose.interval is not None]
+    shared_interval = highest(*intervals) if intervals else None
+    result = []
+    for dose in doses:
+        assert dose.depth is not None
+        depth = replace(
+            dose.depth,
+            max=shared_max,
+            min=lowest(dose.depth.min, shared_max),
+            first_session=lowest(dose.depth.first_session, shared_max),
+        )
+        interval = shared_interval if dose.interval is not None else None
+        result.append(replace(dose, depth=depth, interval=interval))
+    return tuple(result)
 
 
 def _apply_findings(drafts: list[Draft], fired: list[Fired], setting: str) -> None:
@@ -280,10 +329,19 @@ def _advice(
 
 
 def _treatment(draft: Draft, kb: Knowledge) -> Treatment:
+    template = _treatment_template(kb, draft.indication, draft.zone, draft.dose)
+    if draft.status == "planned" and not draft.blocked_by:
+        return template
+    return template.model_copy(update={"status": draft.status, "blocked_by": draft.blocked_by})
+
+
+@lru_cache(maxsize=4096)
+def _treatment_template(kb: Knowledge, indication: str, zone: str, dose: Dose) -> Treatment:
+    """The planned treatment for a dose; plans share it (it is immutable)."""
     sources: dict[str, Num] = {}
     depth_plan = sessions = None
-    if draft.depth is not None:
-        depth = draft.depth
+    if dose.depth is not None:
+        depth = dose.depth
         sources |= {
             "depth_mm.min": depth.min,
             "depth_mm.max": depth.max,
@@ -292,30 +350,30 @@ def _treatment(draft: Draft, kb: Knowledge) -> Treatment:
         depth_plan = DepthPlan(
             min=depth.min.value, max=depth.max.value, first_session=depth.first_session.value
         )
-    if draft.count is not None:
-        sources["sessions.count"] = draft.count
-        if draft.interval is not None:
-            sources["sessions.interval_days"] = draft.interval
-        if draft.review_up_to is not None:
-            sources["sessions.review_up_to"] = draft.review_up_to
+    if dose.count is not None:
+        sources["sessions.count"] = dose.count
+        if dose.interval is not None:
+            sources["sessions.interval_days"] = dose.interval
+        if dose.review_up_to is not None:
+            sources["sessions.review_up_to"] = dose.review_up_to
         sessions = Sessions(
-            count=int(draft.count.value),
-            interval_days=int(draft.interval.value) if draft.interval else None,
-            review_up_to=int(draft.review_up_to.value) if draft.review_up_to else None,
+            count=int(dose.count.value),
+            interval_days=int(dose.interval.value) if dose.interval else None,
+            review_up_to=int(dose.review_up_to.value) if dose.review_up_to else None,
         )
-    if draft.passes is not None:
-        sources["passes"] = draft.passes
+    if dose.passes is not None:
+        sources["passes"] = dose.passes
     references = list(dict.fromkeys(ref for num in sources.values() for ref in num.references))
     return Treatment(
-        indication=draft.indication,
-        zone=draft.zone,
-        status=draft.status,
-        blocked_by=draft.blocked_by,
+        indication=indication,
+        zone=zone,
+        status="planned",
+        blocked_by=[],
         depth_mm=depth_plan,
         sessions=sessions,
-        passes=int(draft.passes.value) if draft.passes else None,
-        passes_unit=draft.passes_unit,
-        evidence=list(kb.indications[draft.indication].evidence),
+        passes=int(dose.passes.value) if dose.passes else None,
+        passes_unit=dose.passes_unit,
+        evidence=list(kb.indications[indication].evidence),
         references=references,
         sources={name: num.source() for name, num in sources.items()},
     )
@@ -324,46 +382,50 @@ def _treatment(draft: Draft, kb: Knowledge) -> Treatment:
 def _schedule(
     drafts: list[Draft], request: PlanRequest, kb: Knowledge, phototype: int, fired: list[Fired]
 ) -> list[ScheduledSession]:
-    planned = [d for d in drafts if d.status == "planned" and d.depth and d.count]
+    planned = tuple(
+        (d.zone, d.dose) for d in drafts if d.status == "planned" and d.dose.depth and d.dose.count
+    )
     if not planned:
         return []
     start_rule = kb.rules.phototype_start
     test_spot = request.setting == "clinic" and (
         phototype in start_rule.phototypes or any(f.rule.test_spot for f in fired)
     )
-    first_day = start_rule.test_spot_review_days if test_spot else 0
+    return list(_sessions(kb, planned, test_spot, request.start_date))
+
+
+@lru_cache(maxsize=4096)
+def _sessions(
+    kb: Knowledge, planned: tuple[tuple[str, Dose], ...], test_spot: bool, start: dt.date | None
+) -> tuple[ScheduledSession, ...]:
+    """The visits of a course: an optional test spot, then each treatment session by day."""
+    first_day = kb.rules.phototype_start.test_spot_review_days if test_spot else 0
     zone_order = list(kb.zones)
     dues = []
-    for draft in planned:
-        assert draft.depth is not None and draft.count is not None
-        interval = int(draft.interval.value) if draft.interval else 0
-        for number in range(1, int(draft.count.value) + 1):
+    for zone, dose in planned:
+        assert dose.depth is not None and dose.count is not None
+        interval = int(dose.interval.value) if dose.interval else 0
+        for number in range(1, int(dose.count.value) + 1):
             day = first_day + (number - 1) * interval
-            dues.append(Due(day, draft.zone, session_depth_mm(draft.depth, number, kb)))
-    schedule = []
+            dues.append(Due(day, zone, session_depth_mm(dose.depth, number, kb)))
+    visits: list[tuple[str, int, dict[str, float]]] = []
     if test_spot:
-        spot = [Due(0, d.zone, d.depth.first_session.value) for d in planned if d.depth]
-        (day, depths), *_ = group_visits(spot, zone_order)
-        schedule.append(
-            ScheduledSession(
-                session=0,
-                date=dated(request.start_date, day),
-                kind="test_spot",
-                zones=list(depths),
-                depth_mm=depths,
-            )
+        spot = [
+            Due(0, zone, dose.depth.first_session.value) for zone, dose in planned if dose.depth
+        ]
+        visits += [("test_spot", day, depths) for day, depths in group_visits(spot, zone_order)]
+    visits += [("treatment", day, depths) for day, depths in group_visits(dues, zone_order)]
+    first = 0 if test_spot else 1
+    return tuple(
+        ScheduledSession(
+            session=number,
+            date=dated(start, day),
+            kind=kind,
+            zones=list(depths),
+            depth_mm=depths,
         )
-    for number, (day, depths) in enumerate(group_visits(dues, zone_order), start=1):
-        schedule.append(
-            ScheduledSession(
-                session=number,
-                date=dated(request.start_date, day),
-                kind="treatment",
-                zones=list(depths),
-                depth_mm=depths,
-            )
-        )
-    return schedule
+        for number, (kind, day, depths) in enumerate(visits, start=first)
+    )
 
 
 def _unique(warnings: list[Warning]) -> list[Warning]:
@@ -393,12 +455,13 @@ def _cited(result: Plan, kb: Knowledge) -> list[CitedReference]:
     ):
         for item in items:
             ids += item.references
-    return [
-        CitedReference(
-            id=ref, citation=kb.references[ref].citation, evidence=kb.references[ref].evidence
-        )
-        for ref in dict.fromkeys(ids)
-    ]
+    return [_cited_reference(kb, ref) for ref in dict.fromkeys(ids)]
+
+
+@lru_cache(maxsize=1024)
+def _cited_reference(kb: Knowledge, ref: str) -> CitedReference:
+    row = kb.references[ref]
+    return CitedReference(id=ref, citation=row.citation, evidence=row.evidence)
 
 
 __all__ = ["Source", "as_request", "plan"]

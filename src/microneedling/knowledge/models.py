@@ -362,3 +362,10 @@ class Knowledge(Row):
     @property
     def version(self) -> str:
         return self.meta.version
+
+    def __hash__(self) -> int:
+        """Identity: a loaded knowledge base is one value, so pure steps can cache on it."""
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
