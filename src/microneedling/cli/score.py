@@ -52,7 +52,7 @@ def score(
         bool, typer.Option("--change", help="Compare BEFORE.json with AFTER.json.")
     ] = False,
 ) -> None:
-    from microneedling.cli.common import fail, input_errors_exit, print_json, read_json
+    from microneedling.cli.common import fail, input_errors_exit
 
     paths = inputs or []
     if code == "list":
@@ -65,33 +65,46 @@ def score(
 
         instrument = scores.get(code)
         if change:
-            if interactive or len(paths) != 2:
-                fail("--change needs exactly two files, BEFORE.json and AFTER.json")
-            if paths.count("-") > 1:
-                fail("only one of BEFORE and AFTER can be '-' (standard input)")
-            instrument.ensure_comparable()
-            before, after = read_json(paths[0], "before"), read_json(paths[1], "after")
-            compared = scores.change(code, before, after)
-            if as_json:
-                print_json(_with_citations(compared.as_json(), compared.references))
-            else:
-                _render_change(instrument, compared)
-            return
-        if interactive:
-            if paths:
-                fail("--interactive reads no input file")
-            data: Any = _ask(instrument)
-        elif len(paths) == 1:
-            data = read_json(paths[0], "input")
-        elif not paths:
-            fail("give INPUT.json ('-' reads standard input), or --interactive")
+            _compare(instrument, paths, interactive, as_json)
         else:
-            fail(f"give one INPUT.json, not {len(paths)} (comparing two needs --change)")
-        result = instrument.score(data)
-        if as_json:
-            print_json(_with_citations(result.as_json(), result.references))
-        else:
-            _render_result(instrument, result)
+            _score_one(instrument, paths, interactive, as_json)
+
+
+def _score_one(instrument: Instrument, paths: list[str], interactive: bool, as_json: bool) -> None:
+    from microneedling.cli.common import fail, print_json, read_json
+
+    if interactive:
+        if paths:
+            fail("--interactive reads no input file")
+        data: Any = _ask(instrument)
+    elif len(paths) == 1:
+        data = read_json(paths[0], "input")
+    elif not paths:
+        fail("give INPUT.json ('-' reads standard input), or --interactive")
+    else:
+        fail(f"give one INPUT.json, not {len(paths)} (comparing two needs --change)")
+    result = instrument.score(data)
+    if as_json:
+        print_json(_with_citations(result.as_json(), result.references))
+    else:
+        _render_result(instrument, result)
+
+
+def _compare(instrument: Instrument, paths: list[str], interactive: bool, as_json: bool) -> None:
+    from microneedling import scores
+    from microneedling.cli.common import fail, print_json, read_json
+
+    if interactive or len(paths) != 2:
+        fail("--change needs exactly two files, BEFORE.json and AFTER.json, and no --interactive")
+    if paths.count("-") > 1:
+        fail("only one of BEFORE and AFTER can be '-' (standard input)")
+    instrument.ensure_comparable()  # before reading files: GAIS is refused whatever they hold
+    before, after = read_json(paths[0], "before"), read_json(paths[1], "after")
+    compared = scores.change(instrument.code, before, after)
+    if as_json:
+        print_json(_with_citations(compared.as_json(), compared.references))
+    else:
+        _render_change(instrument, compared)
 
 
 def _ask(instrument: Instrument) -> dict[str, Any]:

@@ -95,9 +95,9 @@ def allowed_values(node: Schema | None, root: Schema) -> tuple[str, ...]:
         return ()
     node = resolve(node, root)
     if "enum" in node:
-        return tuple(_number(value) for value in node["enum"])
+        return tuple(_text(value) for value in node["enum"])
     if "const" in node:
-        return (_number(node["const"]),)
+        return (_text(node["const"]),)
     if "discriminator" in node:
         return (f"an object with {node['discriminator']['propertyName']}",)
     kind = node.get("type")
@@ -139,15 +139,16 @@ def _numbers(node: Schema, whole: bool) -> tuple[str, ...]:
             return tuple(str(value) for value in range(int(low), int(high) + 1))
     noun = "integer" if whole else "number"
     if low is not None and high is not None:
-        return (f"{noun} from {_number(low)} to {_number(high)}",)
+        return (f"{noun} from {_text(low)} to {_text(high)}",)
     if low is not None:
-        return (f"{noun} ≥ {_number(low)}",)
+        return (f"{noun} ≥ {_text(low)}",)
     if "exclusiveMinimum" in node:
-        return (f"{noun} > {_number(node['exclusiveMinimum'])}",)
+        return (f"{noun} > {_text(node['exclusiveMinimum'])}",)
     return (noun,)
 
 
-def _number(value: object) -> str:
+def _text(value: object) -> str:
+    """A bound or choice as written: `0` rather than `0.0`."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,10 +45,6 @@ class Interval:
         below = value <= self.high if self.high_closed else value < self.high
         return above and below
 
-    @property
-    def ends(self) -> tuple[float, ...]:
-        return tuple(end for end in (self.low, self.high) if math.isfinite(end))
-
 
 @dataclass(frozen=True)
 class Brackets(Generic[T]):
@@ -73,9 +68,6 @@ class Brackets(Generic[T]):
         """Build from `{value: "interval"}` in the order the paper gives them."""
         rows = tuple((value, Interval.parse(text)) for value, text in intervals.items())
         return cls(rows, dict(conventions or {}), tolerance)
-
-    def values(self) -> tuple[T, ...]:
-        return tuple(value for value, _ in self.rows)
 
     def find(self, number: float) -> T | None:
         """The value of the first interval that contains `number`, or `None`."""
