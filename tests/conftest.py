@@ -1,11 +1,23 @@
-"""Shared builders for plan requests."""
+"""Shared builders for plan requests, and a fresh database per test on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres
+
+from microneedling.config import Settings
+from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
 
 BASE_REQUEST: dict[str, Any] = {
     "setting": "clinic",
@@ -28,3 +40,98 @@ def make_request(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def request_data() -> dict[str, Any]:
     return make_request()
+
+
+# --- databases: every records test runs on SQLite and on a throwaway PostgreSQL -------------
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DATABASES = ["sqlite", "postgres"]
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip locally; in CI a missing PostgreSQL is a failure, never a silent skip."""
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | str]:
+    """The session's PostgreSQL server with a migrated template database, or why there is none."""
+    try:
+        with running_postgres() as server:
+            admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text("CREATE DATABASE template_records"))
+            template = make_engine(server.url("template_records"))
+            upgrade(template)
+            template.dispose()
+            yield server
+            admin.dispose()
+    except PostgresUnavailable as error:
+        yield str(error)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer | str) -> Iterator[str]:
+    """A fresh PostgreSQL database cloned from the migrated template."""
+    if isinstance(postgres, str):
+        _unavailable(postgres)
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    admin = create_engine(postgres.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(f"CREATE DATABASE {name} TEMPLATE template_records STRATEGY FILE_COPY")
+        )
+    yield postgres.url(name)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh SQLite file copied from the migrated template."""
+    path = tmp_path / "records.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database per test, once on each database."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        secret_key=SecretStr("test-secret-" + "x" * 32),
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = engine_for(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)

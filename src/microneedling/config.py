@@ -1,0 +1,96 @@
+"""One typed settings object, read once from the environment (prefix `MICRONEEDLING_`) and an
+optional `.env` file, then passed down. No other module reads `os.environ`.
+
+Outside development the secret must be set: a guessable secret would let anyone mint API
+tokens. In development a random secret is generated once and kept in the data directory so
+that every worker of one server signs and checks tokens alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "production", "test"]
+PLACEHOLDER_SECRET = "change-me"
+SECRET_FILE = "secret_key"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for this application (platform convention)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("microneedling", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Where data lives, how tokens are signed, and the limits the app enforces."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MICRONEEDLING_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    environment: Environment = "production"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    token_ttl_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    page_size_max: int = Field(default=200, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment != "development" and self.uses_placeholder_secret:
+            raise ValueError(
+                "MICRONEEDLING_SECRET_KEY must be set outside development "
+                "(MICRONEEDLING_ENVIRONMENT=development allows a generated one)"
+            )
+        return self
+
+    @property
+    def uses_placeholder_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The key that signs API tokens; generated and stored once in development."""
+        if not self.uses_placeholder_secret:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the driver this package ships (psycopg 3 for PostgreSQL)."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'microneedling.db'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; overrides (tests, CLI options) win over the environment."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Clinic records: SQLAlchemy tables, the database and its migrations."""

@@ -1,0 +1,280 @@
+"""The clinic's records as SQLAlchemy 2 tables.
+
+Two kinds of row. Clinics, users and clients are *mutable* and carry a version number for
+optimistic locking. Clinical rows (intakes, consents, plans, sessions, photos, scores) are
+*append-only*: a correction is a new row that `supersedes` the original and says why, and the
+ORM refuses to update or delete them (only the owner's audited erasure of a client removes
+them). The audit log holds ids, field names and actors, never personal values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# Name keys hold only ASCII letters, digits and spaces, so a byte-order ("C") collation gives
+# PostgreSQL the same prefix ranges as SQLite and lets the index serve the search.
+NameKey = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared mapping
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: Json,
+        list[Any]: Json,
+    }
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Versioned:
+    """Mutable rows: a version number that every update must quote (optimistic locking)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Client(Versioned, Base):
+    """A person under care. Personal fields are emptied when the client is erased."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        Index("ix_clients_clinic_family_key", "clinic_id", "family_key"),
+        Index("ix_clients_clinic_given_key", "clinic_id", "given_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    given_key: Mapped[str | None] = mapped_column(NameKey)
+    family_key: Mapped[str | None] = mapped_column(NameKey)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phototype: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
+    erased_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Clinical:
+    """Append-only clinical rows: who recorded them, and which earlier row they correct."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr
+    def client_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+
+    @declared_attr
+    def created_by(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def supersedes_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"))  # type: ignore[attr-defined]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (Index(f"ix_{name}_client_created", "client_id", "created_at"),)
+
+
+class Intake(Clinical, Base):
+    """Screening answers: the `client` part of a plan request, and what screening found."""
+
+    __tablename__ = "intakes"
+
+    answers: Mapped[dict[str, Any]] = mapped_column()
+    findings: Mapped[list[Any]] = mapped_column()
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+
+
+class PlanRecord(Clinical, Base):
+    """A stored plan: the request, the plan and the knowledge-base version that made it."""
+
+    __tablename__ = "plans"
+
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    request: Mapped[dict[str, Any]] = mapped_column()
+    plan: Mapped[dict[str, Any]] = mapped_column()
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+
+
+class Consent(Clinical, Base):
+    """What the client agreed to, in which version of the text, how and when."""
+
+    __tablename__ = "consents"
+
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    scope: Mapped[str] = mapped_column(String(32))
+    text_version: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime] = mapped_column()
+    method: Mapped[str] = mapped_column(String(32))
+
+
+class TreatmentSession(Clinical, Base):
+    """One session as delivered: device, cartridge lot, depth and passes per zone, reactions."""
+
+    __tablename__ = "sessions"
+
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    performed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    device: Mapped[str] = mapped_column(String(16))
+    device_model: Mapped[str | None] = mapped_column(String(120))
+    cartridge: Mapped[str | None] = mapped_column(String(120))
+    lot_number: Mapped[str | None] = mapped_column(String(64))
+    single_use: Mapped[bool] = mapped_column(Boolean)
+    zones: Mapped[list[Any]] = mapped_column()
+    end_point: Mapped[str | None] = mapped_column(String(64))
+    anaesthetic: Mapped[str | None] = mapped_column(String(120))
+    topicals: Mapped[list[Any]] = mapped_column()
+    immediate_reactions: Mapped[str | None] = mapped_column(Text)
+    adverse_events: Mapped[list[Any]] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column()
+
+
+class Photo(Clinical, Base):
+    """A photo's metadata; the file is stored once under its SHA-256."""
+
+    __tablename__ = "photos"
+
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    zone: Mapped[str | None] = mapped_column(String(32))
+    view: Mapped[str] = mapped_column(String(32))
+    lighting: Mapped[str | None] = mapped_column(String(64))
+    taken_on: Mapped[dt.date] = mapped_column(Date)
+    consent_to_use: Mapped[bool] = mapped_column(Boolean)
+
+
+class ScoreRecord(Clinical, Base):
+    """A scoring instrument's answers and result, as the instrument computed them."""
+
+    __tablename__ = "scores"
+
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    instrument: Mapped[str] = mapped_column(String(32))
+    scored_on: Mapped[dt.date] = mapped_column(Date)
+    answers: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[dict[str, Any]] = mapped_column()
+    value: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(120))
+
+
+class AuditEntry(Base):
+    """Who did what to which row, naming fields but never their personal values."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_clinic_at", "clinic_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    fields: Mapped[list[Any]] = mapped_column()
+    at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class LoginAttempt(Base):
+    """Recent log-in attempts per e-mail digest: the rate limit every worker sees alike."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_digest_at", "email_digest", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_digest: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+CLINICAL_MODELS: tuple[type[Clinical], ...] = (
+    Intake,
+    PlanRecord,
+    Consent,
+    TreatmentSession,
+    Photo,
+    ScoreRecord,
+)
+
+
+class AppendOnlyError(RuntimeError):
+    """A clinical row was about to be changed in place; amend it instead."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changing_clinical_rows(session: Session, _context: object, _instances: object) -> None:
+    """Clinical rows are written once: corrections are amendments, removal is client erasure."""
+    changed = [row for row in session.dirty if session.is_modified(row)]
+    for row in [*changed, *session.deleted]:
+        if isinstance(row, Clinical):
+            raise AppendOnlyError(f"{type(row).__name__} {row.id} is append-only; amend it")

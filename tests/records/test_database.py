@@ -1,0 +1,113 @@
+"""The schema comes from migrations alone, on both databases, and clinical rows are append-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from microneedling.records.database import (
+    current_revision,
+    head_revision,
+    make_engine,
+    transaction,
+    upgrade,
+)
+from microneedling.records.models import AppendOnlyError, Base, Client, Clinic, Intake
+
+
+def test_migrations_bring_the_database_to_the_head_revision(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
+    """A model change without a migration would leave a difference here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_an_upgrade_keeps_the_rows_of_the_previous_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO clinics (id, name, created_at) VALUES (1, 'Old', '2026-01-01')")
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM clinics")).scalar_one() == "Old"
+        assert connection.execute(text("SELECT count(*) FROM login_attempts")).scalar_one() == 0
+    assert current_revision(engine) == head_revision()
+
+
+def test_postgresql_upgrade_from_the_previous_revision(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE login_attempts"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        connection.execute(text("INSERT INTO clinics (name, created_at) VALUES ('Old', now())"))
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM clinics")).scalar_one() == "Old"
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def _client_with_intake(sessions: sessionmaker[Session]) -> int:
+    with transaction(sessions) as db:
+        clinic = Clinic(name="Rows")
+        db.add(clinic)
+        db.flush()
+        client = Client(clinic_id=clinic.id, given_name="Ann", family_name="Lee")
+        db.add(client)
+        db.flush()
+        intake = Intake(
+            clinic_id=clinic.id,
+            client_id=client.id,
+            answers={"age_years": 30},
+            findings=[],
+            knowledge_version="x",
+        )
+        db.add(intake)
+        db.flush()
+        return intake.id
+
+
+def test_a_clinical_row_cannot_be_updated_in_place(sessions: sessionmaker[Session]) -> None:
+    intake_id = _client_with_intake(sessions)
+    with pytest.raises(AppendOnlyError), transaction(sessions) as db:
+        intake = db.get_one(Intake, intake_id)
+        intake.answers = {"age_years": 31}
+    with sessions() as db:
+        assert db.get_one(Intake, intake_id).answers == {"age_years": 30}
+
+
+def test_a_clinical_row_cannot_be_deleted(sessions: sessionmaker[Session]) -> None:
+    intake_id = _client_with_intake(sessions)
+    with pytest.raises(AppendOnlyError), transaction(sessions) as db:
+        db.delete(db.get_one(Intake, intake_id))
+    with sessions() as db:
+        assert db.scalar(select(Intake.id)) == intake_id
+
+
+def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction(sessions) as db:
+        db.add(Client(clinic_id=9999, given_name="Nobody", created_at=dt.datetime.now(dt.UTC)))
