@@ -45,6 +45,7 @@ def test_every_code_is_documented() -> None:
         kb.topicals,
         kb.claims,
         kb.warnings,
+        kb.session_warnings,
     )
     missing = [code for section in sections for code in section if f"`{code}`" not in text]
     assert not missing

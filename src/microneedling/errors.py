@@ -44,6 +44,21 @@ class InputError(Exception):
     def __str__(self) -> str:
         return "; ".join(str(problem) for problem in self.problems)
 
+    def within(self, prefix: str) -> InputError:
+        """The same problems, with their paths placed under `prefix` (e.g. `answers`)."""
+        if not prefix:
+            return self
+        return InputError(
+            [
+                FieldProblem(
+                    f"{prefix}.{p.field}" if p.field != "(request)" else prefix,
+                    p.message,
+                    p.allowed,
+                )
+                for p in self.problems
+            ]
+        )
+
 
 def field_path(location: Iterable[int | str]) -> str:
     """Turn a pydantic error location into a readable path such as `client.conditions[0].code`."""
@@ -58,9 +73,15 @@ def field_path(location: Iterable[int | str]) -> str:
 
 def from_validation_error(error: ValidationError) -> InputError:
     """Translate pydantic's errors into field problems that list the allowed values."""
+    return from_error_items(error.errors(include_url=False))
+
+
+def from_error_items(items: Iterable[Any], skip: int = 0) -> InputError:
+    """Field problems from pydantic-style error items, leaving out `skip` leading location parts
+    (FastAPI's "body" or "query")."""
     problems = []
-    for item in error.errors(include_url=False):
-        location = [part for part in item["loc"] if not _is_union_tag(part)]
+    for item in items:
+        location = [part for part in item["loc"][skip:] if not _is_union_tag(part)]
         allowed = _allowed_values(item.get("ctx"))
         message = item["msg"]
         if item["type"] == "extra_forbidden":

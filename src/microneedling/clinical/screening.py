@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from microneedling.clinical.models import Finding, PlanRequest, Until
+from microneedling.clinical.models import (
+    Client,
+    DeviceRequest,
+    Finding,
+    PlanRequest,
+    Until,
+)
 from microneedling.knowledge import Knowledge
-from microneedling.knowledge.models import Contraindication
+from microneedling.knowledge.models import Contraindication, Setting
 
 TreatmentKey = tuple[str, str]  # (indication, zone)
 
@@ -183,3 +189,22 @@ def screen(
         )
         fired.append(Fired(rule, finding, touched))
     return fired
+
+
+def screen_client(client: Client, setting: Setting, as_of: date, kb: Knowledge) -> list[Finding]:
+    """The findings that hold for the client whatever is treated (intake screening).
+
+    Rows scoped to zones or indications need a treatment to touch, so with none planned only
+    the client-wide rows fire: the same rows, reasons and references a plan would report.
+    """
+    request = PlanRequest.model_construct(
+        setting=setting,
+        device=DeviceRequest(type="pen"),
+        client=client,
+        concerns=[],
+        topicals=[],
+        claims=[],
+        as_of=as_of,
+        start_date=None,
+    )
+    return [fired.finding for fired in screen(request, kb, [], frozenset())]

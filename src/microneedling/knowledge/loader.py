@@ -173,6 +173,7 @@ def load_from(directory: Traversable | Path) -> Knowledge:
         scar_types=_terms(documents, "scar_types"),
         warnings=_terms(documents, "warnings"),
         client_findings=_terms(documents, "client_findings"),
+        session_warnings=_terms(documents, "session_warnings"),
     )
     _cross_check(knowledge)
     return knowledge

@@ -358,6 +358,7 @@ class Knowledge(Row):
     scar_types: dict[str, Term]
     warnings: dict[str, Term]
     client_findings: dict[str, Term]
+    session_warnings: dict[str, Term]
 
     @property
     def version(self) -> str:

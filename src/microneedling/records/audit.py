@@ -1,0 +1,33 @@
+"""The append-only audit trail: ids, actions and field names, never personal values, so that
+erasing a client never has to rewrite it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from microneedling.records.models import AuditEntry
+
+
+def audit(
+    db: Session,
+    *,
+    clinic_id: int | None,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    fields: Iterable[str] = (),
+) -> None:
+    """Add one audit row to the current transaction: it commits or rolls back with the change."""
+    db.add(
+        AuditEntry(
+            clinic_id=clinic_id,
+            actor_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            fields=sorted(fields),
+        )
+    )

@@ -1,0 +1,52 @@
+"""Amend a clinical record: the corrected version is a new row that keeps the original, names
+the changed fields in the audit log and says why. Plans are not amended: plan again."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from microneedling.errors import FieldProblem, InputError
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import live_client
+from microneedling.services.clinical_records import RecordKind, amend
+from microneedling.services.common import Input, Records, owned, parse
+from microneedling.services.consents import CONSENT
+from microneedling.services.intakes import INTAKE
+from microneedling.services.photos import PHOTO
+from microneedling.services.scores import SCORE
+from microneedling.services.treatment_sessions import SESSION
+
+AMENDABLE: dict[str, RecordKind[Any]] = {
+    kind.entity: kind for kind in (INTAKE, CONSENT, SESSION, SCORE, PHOTO)
+}
+
+
+class AmendmentIn(Input):
+    changes: Annotated[dict[str, Any], Field(min_length=1)]
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+def amendable_kind(entity: str) -> RecordKind[Any]:
+    if entity not in AMENDABLE:
+        raise InputError.one("entity", f"'{entity}' records cannot be amended", AMENDABLE)
+    return AMENDABLE[entity]
+
+
+def amend_record(
+    records: Records, actor: Actor, entity: str, record_id: int, data: object
+) -> BaseModel:
+    kind = amendable_kind(entity)
+    amendment = parse(AmendmentIn, data)
+    require(actor, Permission.AMEND)
+    fixed = sorted(set(amendment.changes) & kind.fixed)
+    if fixed:
+        raise InputError([FieldProblem(f"changes.{name}", "cannot be amended") for name in fixed])
+    with records.transaction() as db:
+        original = owned(db, actor, kind.model, record_id, kind.entity)
+        live_client(db, actor, original.client_id)
+        merged = {**kind.input_of(original), **amendment.changes}
+        corrected = parse(kind.input_model, merged, "changes")
+        row = amend(db, actor, kind, record_id, corrected, amendment.reason)
+        return kind.output(row)

@@ -1,0 +1,59 @@
+"""Reading the audit trail: owners only, their clinic only, newest first, filterable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import ColumnElement, func, select
+
+from microneedling.records.models import AuditEntry
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.common import Input, Output, Page, Records, parse
+
+
+class AuditOut(Output):
+    id: int
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    fields: list[str]
+    at: dt.datetime
+
+
+class AuditQuery(Input):
+    entity: Annotated[str, Field(max_length=32)] | None = None
+    entity_id: int | None = None
+    actor_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    offset: Annotated[int, Field(ge=0)] = 0
+
+
+def audit_trail(records: Records, actor: Actor, query: object = None) -> Page[AuditOut]:
+    criteria = parse(AuditQuery, query or {})
+    require(actor, Permission.READ_AUDIT)
+    conditions: list[ColumnElement[bool]] = [AuditEntry.clinic_id == actor.clinic_id]
+    for name in ("entity", "entity_id", "actor_id"):
+        value = getattr(criteria, name)
+        if value is not None:
+            conditions.append(getattr(AuditEntry, name) == value)
+    if criteria.since:
+        conditions.append(AuditEntry.at >= dt.datetime.combine(criteria.since, dt.time(), dt.UTC))
+    if criteria.until:
+        end = dt.datetime.combine(criteria.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        conditions.append(AuditEntry.at < end)
+    with records.transaction() as db:
+        total = db.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+        rows = db.scalars(
+            select(AuditEntry)
+            .where(*conditions)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(criteria.limit)
+            .offset(criteria.offset)
+        )
+        items = [AuditOut.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=criteria.limit, offset=criteria.offset)

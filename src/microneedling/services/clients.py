@@ -1,0 +1,261 @@
+"""Register, find, change and erase clients.
+
+Clients are mutable: every change quotes the version it was made against, so two users can
+never silently overwrite each other. Erasure is the owner's explicit, audited action that
+removes the client's personal data, clinical rows and photo files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from microneedling.records.audit import audit
+from microneedling.records.models import (
+    Client,
+    Consent,
+    Intake,
+    Photo,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+    utc_now,
+)
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.common import Input, Output, Page, Records, owned, parse
+from microneedling.services.errors import Conflict, NotFound
+from microneedling.services.users import Email
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Sex = Literal["female", "male", "other", "unknown"]
+Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+()\-. ]+$")]
+Notes = Annotated[str, Field(max_length=4000)]
+Phototype = Annotated[int, Field(ge=1, le=6)]
+PERSONAL_FIELDS = ("given_name", "family_name", "birth_date", "sex", "email", "phone", "notes")
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def _plausible_birth_date(value: dt.date | None) -> dt.date | None:
+    if value is not None and not EARLIEST_BIRTH_DATE <= value <= dt.date.today():
+        raise ValueError(f"must be between {EARLIEST_BIRTH_DATE} and today")
+    return value
+
+
+class ClientIn(Input):
+    given_name: Name
+    family_name: Name
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    phototype: Phototype | None = None
+    notes: Notes | None = None
+
+    _birth_date = field_validator("birth_date")(_plausible_birth_date)
+
+
+class ClientChange(Input):
+    """The fields to change and the version they were read at."""
+
+    version: int
+    given_name: Name | None = None
+    family_name: Name | None = None
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    phototype: Phototype | None = None
+    notes: Notes | None = None
+
+    _birth_date = field_validator("birth_date")(_plausible_birth_date)
+
+
+class ClientOut(Output):
+    id: int
+    version: int
+    given_name: str | None
+    family_name: str | None
+    birth_date: dt.date | None
+    sex: str | None
+    email: str | None
+    phone: str | None
+    phototype: int | None
+    notes: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    erased_at: dt.datetime | None
+
+
+def name_key(name: str) -> str:
+    """A name folded for search: no accents, lower case, letters, digits and single spaces."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    kept = "".join(char if char.isalnum() else " " for char in folded)
+    return " ".join(kept.split())
+
+
+def _set_names(client: Client) -> None:
+    client.given_key = name_key(client.given_name or "")
+    client.family_key = name_key(client.family_name or "")
+
+
+def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
+    client_in = parse(ClientIn, data)
+    require(actor, Permission.WRITE_CLIENTS)
+    with records.transaction() as db:
+        client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
+        _set_names(client)
+        db.add(client)
+        db.flush()
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="client.create",
+            entity="client",
+            entity_id=client.id,
+            fields=client_in.model_fields_set,
+        )
+        return ClientOut.model_validate(client)
+
+
+def live_client(db: Session, actor: Actor, client_id: int) -> Client:
+    """A client of the actor's clinic that has not been erased."""
+    client = owned(db, actor, Client, client_id, "client")
+    if client.erased_at is not None:
+        raise NotFound("client", client_id)
+    return client
+
+
+def get_client(records: Records, actor: Actor, client_id: int) -> ClientOut:
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        return ClientOut.model_validate(live_client(db, actor, client_id))
+
+
+def update_client(records: Records, actor: Actor, client_id: int, data: object) -> ClientOut:
+    change = parse(ClientChange, data)
+    require(actor, Permission.WRITE_CLIENTS)
+    with records.transaction() as db:
+        client = live_client(db, actor, client_id)
+        if change.version != client.version:
+            raise Conflict(
+                f"client {client_id} was changed by someone else (now version "
+                f"{client.version}, you sent {change.version}); reload it and try again"
+            )
+        fields = change.model_fields_set - {"version"}
+        for name in fields:
+            setattr(client, name, getattr(change, name))
+        _set_names(client)
+        db.flush()
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="client.update",
+            entity="client",
+            entity_id=client.id,
+            fields=fields,
+        )
+        return ClientOut.model_validate(client)
+
+
+def _prefix(column: SQLColumnExpression[str | None], prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as a range an index can serve (keys are plain ASCII)."""
+    return and_(column >= prefix, column < prefix + "~")
+
+
+def _name_filter(query: str) -> ColumnElement[bool] | None:
+    words = name_key(query).split()
+    if not words:
+        return None
+    if len(words) == 1:
+        return or_(_prefix(Client.family_key, words[0]), _prefix(Client.given_key, words[0]))
+    first, last = words[0], " ".join(words[1:])
+    return or_(
+        and_(_prefix(Client.given_key, first), _prefix(Client.family_key, last)),
+        and_(_prefix(Client.family_key, first), _prefix(Client.given_key, last)),
+        _prefix(Client.family_key, " ".join(words)),
+    )
+
+
+class ClientQuery(Input):
+    """Search by the start of a given or family name, and by the date a client was registered."""
+
+    q: Annotated[str, Field(max_length=200)] = ""
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0)] = 0
+
+
+def search_clients(records: Records, actor: Actor, query: object = None) -> Page[ClientOut]:
+    criteria = parse(ClientQuery, query or {})
+    require(actor, Permission.READ)
+    conditions: list[ColumnElement[bool]] = [
+        Client.clinic_id == actor.clinic_id,
+        Client.erased_at.is_(None),
+    ]
+    name = _name_filter(criteria.q)
+    if name is not None:
+        conditions.append(name)
+    if criteria.registered_from:
+        conditions.append(Client.created_at >= _start_of(criteria.registered_from))
+    if criteria.registered_to:
+        conditions.append(
+            Client.created_at < _start_of(criteria.registered_to + dt.timedelta(days=1))
+        )
+    with records.transaction() as db:
+        total = db.scalar(select(func.count()).select_from(Client).where(*conditions)) or 0
+        rows = db.scalars(
+            select(Client)
+            .where(*conditions)
+            .order_by(Client.family_key, Client.given_key, Client.id)
+            .limit(criteria.limit)
+            .offset(criteria.offset)
+        )
+        items = [ClientOut.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=criteria.limit, offset=criteria.offset)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+# Children before parents: scores and photos point at sessions, sessions and consents at plans,
+# plans at intakes.
+_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake)
+
+
+def erase_client(records: Records, actor: Actor, client_id: int) -> None:
+    """Right to erasure: remove personal data, clinical rows and photo files for good.
+
+    The audit row keeps the client's id and which kinds of data went, never the data.
+    """
+    require(actor, Permission.ERASE_CLIENT)
+    with records.transaction() as db:
+        client = live_client(db, actor, client_id)
+        hashes = set(db.scalars(select(Photo.sha256).where(Photo.client_id == client_id)))
+        for model in _ERASE_ORDER:
+            db.execute(delete(model).where(model.client_id == client_id))
+        still_used = set(db.scalars(select(Photo.sha256).where(Photo.sha256.in_(hashes))))
+        for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
+            setattr(client, name, None)
+        client.erased_at = utc_now()
+        client.erased_by = actor.user_id
+        db.flush()
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="client.erase",
+            entity="client",
+            entity_id=client_id,
+            fields=[*PERSONAL_FIELDS, *(model.__tablename__ for model in _ERASE_ORDER)],
+        )
+    for digest in hashes - still_used:
+        records.photos.remove(digest)

@@ -1,0 +1,130 @@
+"""The shape every append-only clinical record shares: build a row from validated input, save
+it with an audit row, read it back scoped to the clinic, amend it into a new row.
+
+Each kind (intake, consent, session, score, photo) declares its input model and how a row is
+built; `save` and `amend` are written once here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microneedling.records.audit import audit
+from microneedling.records.models import Clinical
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import live_client
+from microneedling.services.common import Output, Records, owned, parse
+from microneedling.services.errors import Conflict
+
+In = TypeVar("In", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[In]):
+    """One kind of clinical record: its table, input, builder and who may write it."""
+
+    entity: str
+    model: type[Clinical]
+    input_model: type[In]
+    permission: Permission
+    build: Callable[[Session, Actor, int, In, Clinical | None], Clinical]
+    output: Callable[[Clinical], BaseModel]
+    fixed: frozenset[str] = frozenset()
+
+    def input_of(self, row: Clinical) -> dict[str, Any]:
+        """The input that would rebuild this row: the starting point of an amendment."""
+        return {name: getattr(row, name) for name in self.input_model.model_fields}
+
+
+class ClinicalOut(Output):
+    """What every clinical record reports: whose it is, who wrote it, what it corrects."""
+
+    id: int
+    client_id: int
+    created_at: dt.datetime
+    created_by: int | None
+    supersedes_id: int | None
+    amendment_reason: str | None
+
+
+def record(
+    records: Records, actor: Actor, kind: RecordKind[Any], client_id: int, data: object
+) -> BaseModel:
+    """The use case behind every "record a …": validate, check the role, save, audit."""
+    parsed = parse(kind.input_model, data)
+    require(actor, kind.permission)
+    with records.transaction() as db:
+        live_client(db, actor, client_id)
+        return kind.output(save(db, actor, kind, client_id, parsed))
+
+
+def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) -> BaseModel:
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        row = owned(db, actor, kind.model, record_id, kind.entity)
+        live_client(db, actor, row.client_id)
+        return kind.output(row)
+
+
+def save(db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: In) -> Clinical:
+    row = kind.build(db, actor, client_id, data, None)
+    db.add(row)
+    db.flush()
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action=f"{kind.entity}.create",
+        entity=kind.entity,
+        entity_id=row.id,
+        fields=data.model_fields_set,
+    )
+    return row
+
+
+def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinical | None:
+    """The row that amends this one, if any (only the latest version can be amended)."""
+    model: Any = kind.model
+    return db.scalar(select(model).where(model.supersedes_id == row.id))
+
+
+def amend(
+    db: Session,
+    actor: Actor,
+    kind: RecordKind[In],
+    record_id: int,
+    data: In,
+    reason: str,
+) -> Clinical:
+    """Write the corrected record as a new row that supersedes the original, and say why."""
+    original = owned(db, actor, kind.model, record_id, kind.entity)
+    newer = latest_version(db, kind, original)
+    if newer is not None:
+        raise Conflict(
+            f"{kind.entity} {record_id} was already amended by {kind.entity} {newer.id}; "
+            "amend the latest version"
+        )
+    row = kind.build(db, actor, original.client_id, data, original)
+    row.supersedes_id = original.id
+    row.amendment_reason = reason
+    db.add(row)
+    db.flush()
+    before = kind.input_of(original)
+    changed = [name for name, value in kind.input_of(row).items() if before.get(name) != value]
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action=f"{kind.entity}.amend",
+        entity=kind.entity,
+        entity_id=row.id,
+        fields=[*changed, "amendment_reason"],
+    )
+    return row

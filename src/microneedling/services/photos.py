@@ -1,0 +1,131 @@
+"""Photos: checked (type by content, size limit), stored once under their SHA-256, and
+described by zone, view, lighting, date and consent to use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microneedling.clinical.models import ZoneCode
+from microneedling.errors import InputError
+from microneedling.records.models import Clinical, Photo, TreatmentSession
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import live_client
+from microneedling.services.clinical_records import ClinicalOut, RecordKind, save
+from microneedling.services.common import Input, Records, owned, parse
+from microneedling.services.errors import Conflict
+
+View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
+# The first bytes of each accepted format; the declared content type is never trusted.
+SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
+    ("image/jpeg", b"\xff\xd8\xff", 0),
+    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
+    ("image/webp", b"WEBP", 8),
+)
+
+
+class PhotoIn(Input):
+    zone: ZoneCode | None = None
+    view: View
+    lighting: Annotated[str, Field(max_length=64)] | None = None
+    taken_on: dt.date
+    consent_to_use: bool = False
+    session_id: int | None = None
+
+
+class StoredPhoto(PhotoIn):
+    """A photo's description and the file it describes."""
+
+    sha256: str
+    content_type: str
+    size_bytes: int
+
+
+class PhotoOut(ClinicalOut):
+    session_id: int | None
+    sha256: str
+    content_type: str
+    size_bytes: int
+    zone: str | None
+    view: str
+    lighting: str | None
+    taken_on: dt.date
+    consent_to_use: bool
+
+
+def content_type_of(content: bytes) -> str:
+    for content_type, signature, offset in SIGNATURES:
+        riff = content_type != "image/webp" or content[:4] == b"RIFF"
+        if riff and content[offset : offset + len(signature)] == signature:
+            return content_type
+    raise InputError.one("file", "not a JPEG, PNG or WebP image", ("jpeg", "png", "webp"))
+
+
+def _build(
+    db: Session, actor: Actor, client_id: int, data: StoredPhoto, _original: Clinical | None
+) -> Photo:
+    if data.session_id is not None:
+        session = owned(db, actor, TreatmentSession, data.session_id, "session")
+        if session.client_id != client_id:
+            raise Conflict(f"session {data.session_id} belongs to another client")
+    return Photo(
+        clinic_id=actor.clinic_id,
+        client_id=client_id,
+        created_by=actor.user_id,
+        **data.model_dump(),
+    )
+
+
+PHOTO = RecordKind(
+    entity="photo",
+    model=Photo,
+    input_model=StoredPhoto,
+    permission=Permission.ADD_PHOTO,
+    build=_build,
+    output=PhotoOut.model_validate,
+    fixed=frozenset({"sha256", "content_type", "size_bytes"}),
+)
+
+
+def add_photo(
+    records: Records, actor: Actor, client_id: int, content: bytes, data: object
+) -> PhotoOut:
+    """Check and store the file, then record it; a failed record leaves no stray file."""
+    description = parse(PhotoIn, data)
+    require(actor, Permission.ADD_PHOTO)
+    limit = records.settings.photo_max_bytes
+    if len(content) > limit:
+        raise InputError.one("file", f"larger than the {limit // (1024 * 1024)} MiB limit")
+    if not content:
+        raise InputError.one("file", "is empty")
+    stored = StoredPhoto(
+        **description.model_dump(),
+        sha256="",
+        content_type=content_type_of(content),
+        size_bytes=len(content),
+    )
+    digest = records.photos.put(content)
+    stored = stored.model_copy(update={"sha256": digest})
+    try:
+        with records.transaction() as db:
+            live_client(db, actor, client_id)
+            row = save(db, actor, PHOTO, client_id, stored)
+            return PhotoOut.model_validate(row)
+    except Exception:
+        with records.transaction() as db:
+            if db.scalar(select(Photo.id).where(Photo.sha256 == digest).limit(1)) is None:
+                records.photos.remove(digest)
+        raise
+
+
+def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, str]:
+    """The photo's bytes and content type, for someone allowed to read the record."""
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        photo = owned(db, actor, Photo, photo_id, "photo")
+        live_client(db, actor, photo.client_id)
+        return records.photos.read(photo.sha256), photo.content_type

@@ -1,0 +1,87 @@
+"""Plans: preview a plan without saving it, or create one from an intake and keep the request,
+the plan and the knowledge-base version that made it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from microneedling.clinical.models import Plan
+from microneedling.clinical.planner import plan as make_plan
+from microneedling.knowledge.models import Setting
+from microneedling.records.models import Clinical, Intake, PlanRecord
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version
+from microneedling.services.common import Input, dump, owned
+from microneedling.services.errors import Conflict
+from microneedling.services.intakes import INTAKE
+
+
+class PlanIn(Input):
+    """A plan request without its `client` part, which comes from the intake."""
+
+    intake_id: int
+    setting: Setting = "clinic"
+    device: dict[str, Any]
+    concerns: list[dict[str, Any]]
+    topicals: list[str] = Field(default_factory=list)
+    claims: list[str] = Field(default_factory=list)
+    start_date: dt.date | None = None
+
+
+class PlanOut(ClinicalOut):
+    intake_id: int | None
+    status: str
+    start_date: dt.date | None
+    request: dict[str, Any]
+    plan: dict[str, Any]
+    knowledge_version: str
+
+
+def preview_plan(actor: Actor, request: object) -> Plan:
+    """Plan without saving anything: the request as in docs/plan-contract.md."""
+    require(actor, Permission.READ)
+    if isinstance(request, dict):
+        request = {"as_of": dt.date.today().isoformat(), **request}
+    return make_plan(request)  # type: ignore[arg-type]
+
+
+def _build(
+    db: Session, actor: Actor, client_id: int, data: PlanIn, _original: Clinical | None
+) -> PlanRecord:
+    intake = owned(db, actor, Intake, data.intake_id, "intake")
+    if intake.client_id != client_id:
+        raise Conflict(f"intake {data.intake_id} belongs to another client")
+    newer = latest_version(db, INTAKE, intake)
+    if newer is not None:
+        raise Conflict(f"intake {intake.id} was amended by intake {newer.id}; plan from that one")
+    request = {
+        **data.model_dump(mode="json", exclude={"intake_id"}),
+        "client": intake.answers,
+        "as_of": dt.date.today().isoformat(),
+    }
+    result = make_plan(request)
+    return PlanRecord(
+        clinic_id=actor.clinic_id,
+        client_id=client_id,
+        created_by=actor.user_id,
+        intake_id=intake.id,
+        status=result.status,
+        start_date=data.start_date,
+        request=request,
+        plan=dump(result),
+        knowledge_version=result.knowledge_version,
+    )
+
+
+PLAN = RecordKind(
+    entity="plan",
+    model=PlanRecord,
+    input_model=PlanIn,
+    permission=Permission.PLAN,
+    build=_build,
+    output=PlanOut.model_validate,
+)

@@ -1,0 +1,101 @@
+"""A client's course at a glance: intakes, plans, consents, sessions, photos and scores in
+date order, each marked with what it corrects and what corrected it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from microneedling.records.models import (
+    Clinical,
+    Consent,
+    Intake,
+    Photo,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import live_client
+from microneedling.services.common import Output, Records
+
+
+class TimelineEntry(Output):
+    kind: str
+    id: int
+    date: dt.date
+    recorded_at: dt.datetime
+    recorded_by: int | None
+    summary: str
+    supersedes_id: int | None
+    superseded_by: int | None
+    amendment_reason: str | None
+
+
+def _intake(row: Any) -> tuple[dt.date, str]:
+    codes = [finding["code"] for finding in row.findings]
+    return row.created_at.date(), f"screening: {', '.join(codes) or 'no findings'}"
+
+
+def _plan(row: Any) -> tuple[dt.date, str]:
+    indications = sorted({t["indication"] for t in row.plan.get("treatments", [])})
+    return row.created_at.date(), f"plan {row.status}: {', '.join(indications)}"
+
+
+def _consent(row: Any) -> tuple[dt.date, str]:
+    return row.signed_at.date(), f"consent to {row.scope} ({row.method}, text {row.text_version})"
+
+
+def _session(row: Any) -> tuple[dt.date, str]:
+    zones = ", ".join(f"{z['zone']} {z['needle_mm']:g} mm" for z in row.zones)
+    flagged = f"; warnings: {', '.join(w['code'] for w in row.warnings)}" if row.warnings else ""
+    return row.performed_on, f"session ({row.device}): {zones}{flagged}"
+
+
+def _photo(row: Any) -> tuple[dt.date, str]:
+    return row.taken_on, f"photo: {row.zone or 'no zone'}, {row.view}"
+
+
+def _score(row: Any) -> tuple[dt.date, str]:
+    band = f" ({row.band})" if row.band else ""
+    return row.scored_on, f"{row.instrument}: {row.value:g}{band}"
+
+
+_KINDS: tuple[tuple[str, type[Clinical], Callable[[Any], tuple[dt.date, str]]], ...] = (
+    ("intake", Intake, _intake),
+    ("plan", PlanRecord, _plan),
+    ("consent", Consent, _consent),
+    ("session", TreatmentSession, _session),
+    ("photo", Photo, _photo),
+    ("score", ScoreRecord, _score),
+)
+
+
+def timeline(records: Records, actor: Actor, client_id: int) -> list[TimelineEntry]:
+    require(actor, Permission.READ)
+    entries: list[TimelineEntry] = []
+    with records.transaction() as db:
+        live_client(db, actor, client_id)
+        for kind, model, describe in _KINDS:
+            table: Any = model
+            rows = list(db.scalars(select(table).where(table.client_id == client_id)))
+            corrected_by = {row.supersedes_id: row.id for row in rows if row.supersedes_id}
+            for row in rows:
+                day, summary = describe(row)
+                entries.append(
+                    TimelineEntry(
+                        kind=kind,
+                        id=row.id,
+                        date=day,
+                        recorded_at=row.created_at,
+                        recorded_by=row.created_by,
+                        summary=summary,
+                        supersedes_id=row.supersedes_id,
+                        superseded_by=corrected_by.get(row.id),
+                        amendment_reason=row.amendment_reason,
+                    )
+                )
+    return sorted(entries, key=lambda entry: (entry.date, entry.recorded_at, entry.kind))

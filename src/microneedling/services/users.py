@@ -1,0 +1,245 @@
+"""Clinics, users, passwords and API tokens.
+
+Passwords are hashed with argon2id. Log-in attempts are counted in the database so every
+worker of a clinic group applies the same limit; tokens are signed JWTs that name the user, and
+the user is looked up on every request so a deactivated user is refused at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, StringConstraints
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from microneedling.config import Settings
+from microneedling.errors import InputError
+from microneedling.records.audit import audit
+from microneedling.records.models import Clinic, LoginAttempt, User, utc_now
+from microneedling.services.access import Actor, Permission, Role, require
+from microneedling.services.common import Input, Output, Records, parse
+from microneedling.services.errors import TooManyAttempts, Unauthenticated
+
+TOKEN_ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 10
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+
+
+class UserIn(Input):
+    email: Email
+    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    password: Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH)]
+
+
+class UserOut(Output):
+    id: int
+    clinic_id: int
+    email: str
+    full_name: str
+    role: str
+    active: bool
+    version: int
+
+
+class Token(Output):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+def _hasher(settings: Settings) -> object:
+    """argon2id with the library's defaults; the cheapest profile only for the test suite."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    if settings.environment == "test":
+        return PasswordHasher.from_parameters(CHEAPEST)
+    return PasswordHasher()
+
+
+def hash_password(settings: Settings, password: str) -> str:
+    from argon2 import PasswordHasher
+
+    hasher = _hasher(settings)
+    assert isinstance(hasher, PasswordHasher)
+    return hasher.hash(password)
+
+
+def _password_matches(settings: Settings, password_hash: str, password: str) -> bool:
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher = _hasher(settings)
+    assert isinstance(hasher, PasswordHasher)
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def ensure_clinic(db: Session, name: str) -> Clinic:
+    """The clinic with this name, created when it does not exist yet."""
+    clinic = db.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        clinic = Clinic(name=name)
+        db.add(clinic)
+        db.flush()
+        audit(
+            db,
+            clinic_id=clinic.id,
+            actor_id=None,
+            action="clinic.create",
+            entity="clinic",
+            entity_id=clinic.id,
+            fields=["name"],
+        )
+    return clinic
+
+
+def create_user(
+    records: Records, actor: Actor | None, data: object, *, clinic_name: str | None = None
+) -> UserOut:
+    """Add a user to the actor's clinic, or (from the command line) to the named clinic."""
+    user_in = parse(UserIn, data)
+    with records.transaction() as db:
+        if actor is not None:
+            require(actor, Permission.MANAGE_USERS)
+            clinic_id = actor.clinic_id
+        elif clinic_name:
+            clinic_id = ensure_clinic(db, clinic_name).id
+        else:
+            raise InputError.one("clinic", "a clinic name is required")
+        if db.scalar(select(User.id).where(User.email == user_in.email)) is not None:
+            raise InputError.one("email", f"'{user_in.email}' is already registered")
+        user = User(
+            clinic_id=clinic_id,
+            email=user_in.email,
+            full_name=user_in.full_name,
+            role=user_in.role,
+            password_hash=hash_password(records.settings, user_in.password.get_secret_value()),
+        )
+        db.add(user)
+        db.flush()
+        audit(
+            db,
+            clinic_id=clinic_id,
+            actor_id=actor.user_id if actor else None,
+            action="user.create",
+            entity="user",
+            entity_id=user.id,
+            fields=["email", "full_name", "role", "password"],
+        )
+        return UserOut.model_validate(user)
+
+
+def list_users(records: Records, actor: Actor) -> list[UserOut]:
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        users = db.scalars(select(User).where(User.clinic_id == actor.clinic_id).order_by(User.id))
+        return [UserOut.model_validate(user) for user in users]
+
+
+def email_digest(email: str) -> str:
+    """Log-in attempts are counted per digest, so the table holds no e-mail address."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A log-in's result, decided after its attempt row has been committed."""
+
+    token: Token | None
+    retry_after_seconds: int = 0
+
+    def result(self) -> Token:
+        if self.retry_after_seconds:
+            raise TooManyAttempts(self.retry_after_seconds)
+        if self.token is None:
+            raise Unauthenticated("incorrect e-mail or password")
+        return self.token
+
+
+def log_in(records: Records, email: str, password: str, now: dt.datetime | None = None) -> Token:
+    """Check a password and issue a token; failures count towards the log-in rate limit.
+
+    The attempt is committed even when the log-in fails, then the failure is raised.
+    """
+    settings = records.settings
+    now = now or utc_now()
+    digest = email_digest(email)
+    with records.transaction() as db:
+        window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
+        last_success = db.scalar(
+            select(func.max(LoginAttempt.at)).where(
+                LoginAttempt.email_digest == digest, LoginAttempt.succeeded.is_(True)
+            )
+        )
+        since = max(window_start, _aware(last_success)) if last_success else window_start
+        failures = list(
+            db.scalars(
+                select(LoginAttempt.at)
+                .where(
+                    LoginAttempt.email_digest == digest,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.at > since,
+                )
+                .order_by(LoginAttempt.at)
+            )
+        )
+        if len(failures) >= settings.login_max_failures:
+            oldest = _aware(failures[-settings.login_max_failures])
+            wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
+            outcome = LoginOutcome(None, max(1, int(wait.total_seconds())))
+        else:
+            user = db.scalar(select(User).where(User.email == email.strip().lower()))
+            ok = (
+                user is not None
+                and user.active
+                and _password_matches(settings, user.password_hash, password)
+            )
+            db.add(LoginAttempt(email_digest=digest, succeeded=ok, at=now))
+            token = issue_token(settings, user, now) if ok and user is not None else None
+            outcome = LoginOutcome(token)
+    return outcome.result()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
+    import jwt
+
+    claims = {
+        "sub": str(user.id),
+        "clinic": user.clinic_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(minutes=settings.token_ttl_minutes)).timestamp()),
+    }
+    return Token(access_token=jwt.encode(claims, settings.signing_key, TOKEN_ALGORITHM))
+
+
+def actor_for_token(records: Records, token: str) -> Actor:
+    """The actor a bearer token stands for; expired, forged or stale tokens are refused."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, records.settings.signing_key, algorithms=[TOKEN_ALGORITHM])
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError):
+        raise Unauthenticated("invalid or expired token") from None
+    with records.transaction() as db:
+        user = db.get(User, user_id)
+        if user is None or not user.active or user.clinic_id != claims.get("clinic"):
+            raise Unauthenticated("invalid or expired token")
+        return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user.id)

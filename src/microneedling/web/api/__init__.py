@@ -1,0 +1,11 @@
+"""The JSON API, version 1: thin routes, each parsing input and calling one service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from microneedling.web.api import admin, auth, clients, clinical
+
+router = APIRouter(prefix="/api/v1")
+for module in (auth, clients, clinical, admin):
+    router.include_router(module.router)

@@ -1,0 +1,78 @@
+"""The clinic's own administration: users, the audit log, exports and consent texts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+
+from microneedling.services import audit_log, exports, users
+from microneedling.services.audit_log import AuditOut
+from microneedling.services.common import Page
+from microneedling.services.consents import consent_texts
+from microneedling.services.users import UserOut
+from microneedling.web.deps import ActorDep, RecordsDep
+
+router = APIRouter(tags=["clinic"])
+
+
+@router.get("/users")
+def list_users(records: RecordsDep, actor: ActorDep) -> list[UserOut]:
+    return users.list_users(records, actor)
+
+
+@router.post("/users", status_code=201)
+def create_user(
+    records: RecordsDep, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+) -> UserOut:
+    """Owners add users to their clinic: e-mail, full_name, role and password."""
+    return users.create_user(records, actor, body)
+
+
+@router.get("/audit")
+def audit(
+    records: RecordsDep,
+    actor: ActorDep,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    actor_id: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page[AuditOut]:
+    query = {
+        "entity": entity,
+        "entity_id": entity_id,
+        "actor_id": actor_id,
+        "since": since,
+        "until": until,
+        "limit": limit,
+        "offset": offset,
+    }
+    return audit_log.audit_trail(records, actor, query)
+
+
+@router.get("/exports", response_model=None)
+def export(
+    records: RecordsDep,
+    actor: ActorDep,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> dict[str, Any] | Response:
+    """The clinic's records as one JSON document, or the sessions as CSV."""
+    if format == "csv":
+        text = exports.export_sessions_csv(records, actor)
+        return Response(
+            text,
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="sessions.csv"'},
+        )
+    return exports.export_json(records, actor)
+
+
+@router.get("/consent-texts")
+def list_consent_texts(_actor: ActorDep) -> list[dict[str, str]]:
+    return [
+        {"scope": scope, "version": version, "text": text}
+        for (scope, version), text in consent_texts().items()
+    ]

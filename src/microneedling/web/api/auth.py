@@ -1,0 +1,28 @@
+"""Log in with the OAuth2 password flow (`username` is the e-mail) and see who you are."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from starlette.concurrency import run_in_threadpool
+
+from microneedling.services import users
+from microneedling.services.users import Token, UserOut
+from microneedling.web.deps import ActorDep, RecordsDep
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token")
+async def token(
+    records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """Exchange an e-mail and password for a bearer token (rate limited per e-mail)."""
+    return await run_in_threadpool(users.log_in, records, form.username, form.password)
+
+
+@router.get("/me")
+def me(records: RecordsDep, actor: ActorDep) -> UserOut:
+    return next(u for u in users.list_users(records, actor) if u.id == actor.user_id)

@@ -1,0 +1,72 @@
+"""Clients: search by name and registration date, register, change (with the version read),
+erase, and the timeline of a client's course."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from microneedling.services import clients, timeline
+from microneedling.services.clients import ClientOut
+from microneedling.services.common import Page
+from microneedling.services.timeline import TimelineEntry
+from microneedling.web.deps import ActorDep, RecordsDep
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+
+@router.get("")
+def search(
+    records: RecordsDep,
+    actor: ActorDep,
+    q: Annotated[str, Query(description="Start of a given or family name")] = "",
+    registered_from: dt.date | None = None,
+    registered_to: dt.date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[ClientOut]:
+    query = {
+        "q": q,
+        "registered_from": registered_from,
+        "registered_to": registered_to,
+        "limit": limit,
+        "offset": offset,
+    }
+    return clients.search_clients(records, actor, query)
+
+
+@router.post("", status_code=201)
+def register(
+    records: RecordsDep, actor: ActorDep, body: Annotated[clients.ClientIn, Body()]
+) -> ClientOut:
+    return clients.register_client(records, actor, body)
+
+
+@router.get("/{client_id}")
+def read(records: RecordsDep, actor: ActorDep, client_id: int) -> ClientOut:
+    return clients.get_client(records, actor, client_id)
+
+
+@router.patch("/{client_id}")
+def change(
+    records: RecordsDep,
+    actor: ActorDep,
+    client_id: int,
+    body: Annotated[dict[str, Any], Body(examples=[{"version": 1, "phone": "+44 20 7946 0000"}])],
+) -> ClientOut:
+    """Change some fields; `version` must be the version you read (else 409)."""
+    return clients.update_client(records, actor, client_id, body)
+
+
+@router.delete("/{client_id}", status_code=204)
+def erase(records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+    """Right to erasure (owners): personal data, clinical records and photos are removed."""
+    clients.erase_client(records, actor, client_id)
+    return Response(status_code=204)
+
+
+@router.get("/{client_id}/timeline")
+def client_timeline(records: RecordsDep, actor: ActorDep, client_id: int) -> list[TimelineEntry]:
+    return timeline.timeline(records, actor, client_id)

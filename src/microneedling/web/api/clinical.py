@@ -1,0 +1,130 @@
+"""Clinical records, one table-driven pair of routes per kind: record one for a client
+(`POST /clients/{id}/<kind>s`) and read one (`GET /<kind>s/{id}`); amend any amendable one;
+preview a plan without saving; upload and fetch photos."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Form, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from microneedling.clinical.models import Plan
+from microneedling.services import amendments, photos, plans
+from microneedling.services.clinical_records import RecordKind, read, record
+from microneedling.services.consents import CONSENT, ConsentOut
+from microneedling.services.intakes import INTAKE, IntakeOut
+from microneedling.services.photos import PHOTO, PhotoOut
+from microneedling.services.plans import PLAN, PlanOut
+from microneedling.services.scores import SCORE, ScoreOut
+from microneedling.services.treatment_sessions import SESSION, SessionOut
+from microneedling.web.deps import ActorDep, RecordsDep
+
+router = APIRouter(tags=["clinical records"])
+
+KINDS: tuple[tuple[RecordKind[Any], type[Any]], ...] = (
+    (INTAKE, IntakeOut),
+    (PLAN, PlanOut),
+    (CONSENT, ConsentOut),
+    (SESSION, SessionOut),
+    (SCORE, ScoreOut),
+)
+
+
+def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
+    body_model = kind.input_model
+
+    def create(
+        records: RecordsDep,
+        actor: ActorDep,
+        client_id: int,
+        body: Annotated[body_model, Body()],  # type: ignore[valid-type]
+    ) -> Any:
+        return record(records, actor, kind, client_id, body)
+
+    def fetch(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
+        return read(records, actor, kind, record_id)
+
+    plural = f"{kind.entity}s"
+    router.add_api_route(
+        f"/clients/{{client_id}}/{plural}",
+        create,
+        methods=["POST"],
+        status_code=201,
+        response_model=output,
+        summary=f"Record a {kind.entity}",
+        name=f"create_{kind.entity}",
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}",
+        fetch,
+        methods=["GET"],
+        response_model=output,
+        summary=f"Read a {kind.entity}",
+        name=f"read_{kind.entity}",
+    )
+
+
+@router.post("/plans/preview")
+def preview(
+    actor: ActorDep,
+    request: Annotated[dict[str, Any], Body(description="A plan request (docs/plan-contract.md)")],
+) -> Plan:
+    """Plan without saving: the planner's answer for a full request; `as_of` defaults to today."""
+    return plans.preview_plan(actor, request)
+
+
+for _kind, _output in KINDS:
+    _add_routes(_kind, _output)
+
+
+@router.post("/clients/{client_id}/photos", status_code=201)
+async def upload_photo(
+    records: RecordsDep,
+    actor: ActorDep,
+    client_id: int,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
+    view: Annotated[str, Form()],
+    taken_on: Annotated[str, Form()],
+    zone: Annotated[str | None, Form()] = None,
+    lighting: Annotated[str | None, Form()] = None,
+    consent_to_use: Annotated[bool, Form()] = False,
+    session_id: Annotated[int | None, Form()] = None,
+) -> PhotoOut:
+    content = await file.read(records.settings.photo_max_bytes + 1)
+    description = {
+        "view": view,
+        "taken_on": taken_on,
+        "zone": zone,
+        "lighting": lighting,
+        "consent_to_use": consent_to_use,
+        "session_id": session_id,
+    }
+    return await run_in_threadpool(
+        photos.add_photo, records, actor, client_id, content, description
+    )
+
+
+@router.get("/photos/{record_id}", response_model=PhotoOut, summary="Read a photo's record")
+def read_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
+    return read(records, actor, PHOTO, record_id)
+
+
+@router.get("/photos/{record_id}/file", response_class=Response)
+def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
+    content, content_type = photos.photo_file(records, actor, record_id)
+    return Response(content, media_type=content_type, headers={"Cache-Control": "private"})
+
+
+@router.post("/{entity}s/{record_id}/amendments", status_code=201)
+def amend(
+    records: RecordsDep,
+    actor: ActorDep,
+    entity: str,
+    record_id: int,
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[{"changes": {"lot_number": "B-2231"}, "reason": "lot misread"}]),
+    ],
+) -> dict[str, Any]:
+    """Correct a record: a new version that keeps the original and says who changed what, why."""
+    amended = amendments.amend_record(records, actor, entity, record_id, body)
+    return amended.model_dump(mode="json")

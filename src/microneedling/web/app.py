@@ -1,0 +1,28 @@
+"""The ASGI application: `create_app()` builds it from settings (uvicorn's factory)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from microneedling import __version__
+from microneedling.config import Settings, load_settings
+from microneedling.services.common import Records
+from microneedling.web import errors
+from microneedling.web.api import router as api_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """One app per settings: the records it serves live in `app.state`, nowhere global."""
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="microneedling",
+        version=__version__,
+        summary="Evidence-graded microneedling planning and clinic records",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.records = Records.open(settings)
+    errors.install(app)
+    app.include_router(api_router)
+    return app

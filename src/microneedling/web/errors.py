@@ -1,0 +1,65 @@
+"""Every refusal becomes JSON once, here: bad input 422 with the field path and what is
+allowed, then 401, 403, 404, 409 and 429 from the services' errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
+
+from microneedling.errors import InputError, from_error_items
+from microneedling.records.models import AppendOnlyError
+from microneedling.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    TooManyAttempts,
+    Unauthenticated,
+)
+
+STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (TooManyAttempts, 429),
+)
+
+
+def input_error_response(error: InputError) -> JSONResponse:
+    detail = [
+        {"field": problem.field, "msg": problem.message, "allowed": list(problem.allowed)}
+        for problem in error.problems
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def _input(_request: Request, error: InputError) -> JSONResponse:
+        return input_error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return input_error_response(from_error_items(error.errors(), skip=1))
+
+    @app.exception_handler(ServiceError)
+    async def _service(_request: Request, error: ServiceError) -> JSONResponse:
+        status = next(code for kind, code in STATUS_BY_ERROR if isinstance(error, kind))
+        headers = {}
+        if isinstance(error, Unauthenticated):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(error.retry_after_seconds)
+        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _error: StaleDataError) -> JSONResponse:
+        message = "the record was changed by someone else meanwhile; reload it and try again"
+        return JSONResponse({"detail": message}, status_code=409)
+
+    @app.exception_handler(AppendOnlyError)
+    async def _append_only(_request: Request, error: AppendOnlyError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=409)
