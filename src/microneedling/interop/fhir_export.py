@@ -1,0 +1,449 @@
+"""A client's record as a FHIR R4 `Bundle` of type `collection`.
+
+Every resource gets a stable `urn:uuid:` full URL derived from the clinic, the kind of record and
+its id, and every reference points at a resource inside the bundle. Codes come from
+interop/codes.py; resources are validated with the R4B models of `fhir.resources` (R4B keeps
+`Media`), and only elements that FHIR R4 (4.0.1) also has are used.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from microneedling.interop import codes
+from microneedling.interop.client_record import ClientRecord, Row
+from microneedling.knowledge import load_knowledge
+
+Resource = dict[str, Any]
+FHIR_VERSION = "4.0.1"
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, codes.PROJECT_URI)
+_CAREPLAN_STATUS = {"ok": "active", "deferred": "on-hold", "refused": "revoked"}
+_ACTIVITY_STATUS = {"planned": "scheduled", "deferred": "on-hold", "excluded": "cancelled"}
+_CONDITION_STATUS = {"active": "active", "history": "inactive"}
+
+
+def full_url(clinic_id: int, kind: str, record_id: int | str) -> str:
+    """The stable full URL of one record's resource."""
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{clinic_id}/{kind}/{record_id}')}"
+
+
+def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
+    found = {"system": system, "code": code}
+    if display:
+        found["display"] = display
+    return found
+
+
+def concept(system: str, code: str, display: str) -> dict[str, Any]:
+    """A CodeableConcept with one coding and the display as its text."""
+    return {"coding": [coding(system, code, display)], "text": display}
+
+
+def _names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    kb = load_knowledge()
+    return (
+        {code: row.name for code, row in kb.indications.items()},
+        {code: row.name for code, row in kb.zones.items()},
+        {code: row.name for code, row in kb.conditions.items()},
+    )
+
+
+def _instrument_name(code: str) -> str:
+    from microneedling.scores.registry import INSTRUMENTS
+
+    instrument = INSTRUMENTS.get(code)
+    return instrument.name if instrument else code
+
+
+class _Builder:
+    """Collects resources for one bundle; `ref` gives the reference to a record's resource."""
+
+    def __init__(self, record: ClientRecord, photo_url: Callable[[int], str]) -> None:
+        self.record = record
+        self.clinic_id = int(record.clinic["id"])
+        self.photo_url = photo_url
+        self.entries: list[dict[str, Any]] = []
+        self.indications, self.zones, self.conditions = _names()
+        self.practitioners_used: set[int] = set()
+
+    def ref(self, kind: str, record_id: int | str, display: str | None = None) -> dict[str, str]:
+        found = {"reference": full_url(self.clinic_id, kind, record_id)}
+        if display:
+            found["display"] = display
+        return found
+
+    def practitioner(self, user_id: int | None) -> dict[str, str] | None:
+        if user_id is None or user_id not in self.record.practitioners:
+            return None
+        self.practitioners_used.add(user_id)
+        return self.ref("practitioner", user_id, self.record.practitioners[user_id])
+
+    def add(self, kind: str, record_id: int | str, resource: Resource) -> None:
+        url = full_url(self.clinic_id, kind, record_id)
+        resource = {"resourceType": resource.pop("resourceType"), "id": url[9:], **resource}
+        self.entries.append({"fullUrl": url, "resource": resource})
+
+    def zone_sites(self, zones: Iterable[str]) -> list[dict[str, Any]]:
+        return [concept(codes.ZONE_SYSTEM, z, self.zones.get(z, z)) for z in zones]
+
+    @property
+    def patient(self) -> dict[str, str]:
+        return self.ref("patient", self.record.client["id"])
+
+
+def _date(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _organization(b: _Builder) -> None:
+    clinic = b.record.clinic
+    b.add("organization", clinic["id"], {"resourceType": "Organization", "name": clinic["name"]})
+
+
+def _patient(b: _Builder) -> None:
+    client = b.record.client
+    name: dict[str, Any] = {"use": "official"}
+    if client.get("family_name"):
+        name["family"] = client["family_name"]
+    if client.get("given_name"):
+        name["given"] = [client["given_name"]]
+    telecom = [
+        {"system": system, "value": client[field]}
+        for system, field in (("email", "email"), ("phone", "phone"))
+        if client.get(field)
+    ]
+    patient: Resource = {
+        "resourceType": "Patient",
+        "identifier": [
+            {
+                "system": f"{codes.CLIENT_ID_SYSTEM}/{b.clinic_id}",
+                "value": str(client["id"]),
+            }
+        ],
+        "name": [name],
+        "telecom": telecom,
+        "gender": client.get("sex"),
+        "birthDate": _date(client.get("birth_date")),
+        "managingOrganization": b.ref("organization", b.clinic_id, b.record.clinic["name"]),
+    }
+    b.add("patient", client["id"], _compact(patient))
+    if client.get("phototype") is not None:
+        b.add(
+            "phototype",
+            client["id"],
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": [concept(codes.OBSERVATION_CATEGORY, "exam", "Exam")],
+                "code": concept(codes.OBSERVATION_SYSTEM, *codes.PHOTOTYPE),
+                "subject": b.patient,
+                "valueInteger": int(client["phototype"]),
+            },
+        )
+
+
+def _indication_conditions(b: _Builder) -> dict[str, str]:
+    """One Condition per indication across the current plans; the full URL of each."""
+    zones: dict[str, list[str]] = {}
+    details: dict[str, list[str]] = {}
+    recorded: dict[str, str] = {}
+    for plan in b.record.plans:
+        for concern in plan["request"].get("concerns", []):
+            indication = concern["indication"]
+            known = zones.setdefault(indication, [])
+            known.extend(z for z in concern["zones"] if z not in known)
+            recorded.setdefault(indication, str(plan["created_at"]))
+            notes = details.setdefault(indication, [])
+            if concern.get("severity"):
+                notes.append(f"severity: {concern['severity']}")
+            if concern.get("scar_types"):
+                notes.append("scar types: " + ", ".join(concern["scar_types"]))
+    urls = {}
+    for indication, sites in zones.items():
+        display = b.indications.get(indication, indication)
+        code = concept(codes.INDICATION_SYSTEM, indication, display)
+        icd = codes.ICD_10_CM_BY_INDICATION.get(indication)
+        if icd is not None:
+            code["coding"].append(coding(codes.ICD_10_CM, icd.code, icd.title))
+        condition: Resource = {
+            "resourceType": "Condition",
+            "clinicalStatus": concept(codes.CONDITION_CLINICAL, "active", "Active"),
+            "code": code,
+            "bodySite": b.zone_sites(sites),
+            "subject": b.patient,
+            "recordedDate": recorded[indication],
+            "note": [{"text": "; ".join(details[indication])}] if details[indication] else None,
+        }
+        b.add("indication", indication, _compact(condition))
+        urls[indication] = full_url(b.clinic_id, "indication", indication)
+    return urls
+
+
+def _screening_conditions(b: _Builder) -> None:
+    """The conditions the latest current intake recorded (history and active)."""
+    if not b.record.intakes:
+        return
+    intake = max(b.record.intakes, key=lambda row: (str(row["created_at"]), row["id"]))
+    for entry in intake["answers"].get("conditions", []):
+        display = b.conditions.get(entry["code"], entry["code"])
+        status = _CONDITION_STATUS[entry["status"]]
+        condition: Resource = {
+            "resourceType": "Condition",
+            "clinicalStatus": concept(codes.CONDITION_CLINICAL, status, status.capitalize()),
+            "code": concept(codes.CONDITION_SYSTEM, entry["code"], display),
+            "bodySite": b.zone_sites(entry.get("zones") or []),
+            "subject": b.patient,
+            "recordedDate": str(intake["created_at"]),
+            "note": [{"text": f"variant: {entry['variant']}"}] if entry.get("variant") else None,
+        }
+        b.add("condition", f"{intake['id']}-{entry['code']}", _compact(condition))
+
+
+def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
+    for plan in b.record.plans:
+        body = plan["plan"]
+        activities = []
+        for treatment in body.get("treatments", []):
+            zone = treatment["zone"]
+            dates = [
+                f"{session['date']}"
+                for session in body.get("schedule", [])
+                if zone in session["zones"] and session.get("date")
+            ]
+            depths = [
+                f"session {s['session']}: {s['depth_mm'][zone]} mm"
+                for s in body.get("schedule", [])
+                if zone in s.get("depth_mm", {})
+            ]
+            indication = b.indications.get(treatment["indication"], treatment["indication"])
+            detail: Resource = {
+                "code": concept(codes.PROCEDURE_SYSTEM, *codes.MICRONEEDLING),
+                "reasonReference": [{"reference": conditions[treatment["indication"]]}],
+                "status": _ACTIVITY_STATUS.get(treatment["status"], "unknown"),
+                "scheduledTiming": {"event": dates} if dates else None,
+                "description": (
+                    f"{b.zones.get(zone, zone)} for {indication}: " + "; ".join(depths)
+                    if depths
+                    else f"{b.zones.get(zone, zone)} for {indication}: {treatment['status']}"
+                ),
+            }
+            activities.append({"detail": _compact(detail)})
+        care_plan: Resource = {
+            "resourceType": "CarePlan",
+            "status": _CAREPLAN_STATUS.get(plan["status"], "unknown"),
+            "intent": "plan",
+            "title": "Microneedling plan",
+            "description": f"Planner status '{plan['status']}', knowledge base "
+            f"{plan['knowledge_version']}",
+            "subject": b.patient,
+            "period": {"start": _date(plan.get("start_date"))} if plan.get("start_date") else None,
+            "created": str(plan["created_at"]),
+            "author": b.practitioner(plan.get("created_by")),
+            "addresses": [
+                {"reference": conditions[c["indication"]]}
+                for c in plan["request"].get("concerns", [])
+            ],
+            "activity": activities,
+        }
+        b.add("careplan", plan["id"], _compact(care_plan))
+
+
+def _session_notes(session: Row) -> list[str]:
+    device = session["device"] + (f" {session['device_model']}" if session["device_model"] else "")
+    notes = [f"device: {device}"]
+    for label, name in (("cartridge", "cartridge"), ("lot", "lot_number")):
+        if session.get(name):
+            notes.append(f"{label}: {session[name]}")
+    notes.append(f"single use: {'yes' if session['single_use'] else 'no'}")
+    for zone in session["zones"]:
+        passes = f", {zone['passes']} passes" if zone.get("passes") else ""
+        notes.append(f"{zone['zone']}: {zone['needle_mm']} mm{passes}")
+    for label in ("end_point", "anaesthetic", "immediate_reactions", "notes"):
+        if session.get(label):
+            notes.append(f"{label.replace('_', ' ')}: {session[label]}")
+    if session.get("topicals"):
+        notes.append("topicals: " + ", ".join(session["topicals"]))
+    for warning in session.get("warnings", []):
+        notes.append(f"warning {warning['code']}: {warning.get('message', '')}".rstrip(": "))
+    return notes
+
+
+def _procedures(b: _Builder) -> None:
+    for session in b.record.sessions:
+        performer = b.practitioner(session.get("operator_id"))
+        device = session["device"]
+        procedure: Resource = {
+            "resourceType": "Procedure",
+            "status": "completed",
+            "code": concept(codes.PROCEDURE_SYSTEM, *codes.MICRONEEDLING),
+            "subject": b.patient,
+            "basedOn": [b.ref("careplan", session["plan_id"])] if session.get("plan_id") else None,
+            "performedDateTime": str(session["performed_on"]),
+            "performer": [{"actor": performer}] if performer else None,
+            "bodySite": b.zone_sites(z["zone"] for z in session["zones"]),
+            "complication": [
+                {"text": f"{event['event']} ({event['severity']})"}
+                for event in session.get("adverse_events", [])
+            ]
+            or None,
+            "note": [{"text": text} for text in _session_notes(session)],
+            "usedCode": [concept(codes.DEVICE_SYSTEM, device, f"Microneedling {device}")],
+        }
+        b.add("procedure", session["id"], _compact(procedure))
+
+
+def _observations(b: _Builder) -> None:
+    for score in b.record.scores:
+        if score.get("value") is None:
+            continue
+        unit_code, unit = codes.ucum_unit(score["instrument"])
+        observation: Resource = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")],
+            "code": concept(
+                codes.INSTRUMENT_SYSTEM,
+                score["instrument"],
+                _instrument_name(score["instrument"]),
+            ),
+            "subject": b.patient,
+            "partOf": [b.ref("procedure", score["session_id"])]
+            if score.get("session_id")
+            else None,
+            "effectiveDateTime": str(score["scored_on"]),
+            "performer": [p] if (p := b.practitioner(score.get("created_by"))) else None,
+            "valueQuantity": {
+                "value": score["value"],
+                "unit": unit,
+                "system": codes.UCUM,
+                "code": unit_code,
+            },
+            "interpretation": [{"text": score["band"]}] if score.get("band") else None,
+        }
+        b.add("score", score["id"], _compact(observation))
+
+
+def _consents(b: _Builder) -> None:
+    for consent in b.record.consents:
+        scope_code, scope_display = codes.CONSENT_SCOPE_BY_SCOPE[consent["scope"]]
+        title = (
+            f"{consent['scope']} consent, text version {consent['text_version']}, "
+            f"{consent['method'].replace('_', ' ')} by {consent['signer_name']}"
+        )
+        resource: Resource = {
+            "resourceType": "Consent",
+            "status": "active",
+            "scope": concept(codes.CONSENT_SCOPE, scope_code, scope_display),
+            "category": [
+                concept(codes.CONSENT_SYSTEM, consent["scope"], f"Consent to {consent['scope']}")
+            ],
+            "patient": b.patient,
+            "dateTime": str(consent["signed_at"]),
+            "organization": [b.ref("organization", b.clinic_id)],
+            "sourceAttachment": {
+                "contentType": "text/plain; charset=utf-8",
+                "data": base64.b64encode(consent["text"].encode()).decode(),
+                "title": title,
+            },
+            "policy": [
+                {"uri": f"{codes.PROJECT_URI}/consent/{consent['scope']}/{consent['text_version']}"}
+            ],
+            "provision": {"type": "permit"},
+        }
+        b.add("consent", consent["id"], resource)
+
+
+def _media(b: _Builder) -> None:
+    for photo in b.record.photos:
+        attachment: Resource = {
+            "contentType": photo["content_type"],
+            "size": photo["size_bytes"],
+            "title": f"{photo['view']} view, {photo['taken_on']}",
+        }
+        content = b.record.photo_content.get(photo["id"])
+        if content is not None:
+            attachment["data"] = base64.b64encode(content).decode()
+        else:
+            attachment["url"] = b.photo_url(photo["id"])
+        view = photo["view"]
+        media: Resource = {
+            "resourceType": "Media",
+            "identifier": [{"system": codes.PHOTO_SHA256_SYSTEM, "value": photo["sha256"]}],
+            "partOf": [b.ref("procedure", photo["session_id"])]
+            if photo.get("session_id")
+            else None,
+            "status": "completed",
+            "type": concept(codes.MEDIA_TYPE, "image", "Image"),
+            "view": concept(codes.PHOTO_VIEW_SYSTEM, view, view.replace("_", " ")),
+            "subject": b.patient,
+            "createdDateTime": str(photo["taken_on"]),
+            "bodySite": b.zone_sites([photo["zone"]])[0] if photo.get("zone") else None,
+            "note": [
+                {
+                    "text": "consent to use: "
+                    + ("yes" if photo["consent_to_use"] else "no")
+                    + (f"; lighting: {photo['lighting']}" if photo.get("lighting") else "")
+                }
+            ],
+            "content": attachment,
+        }
+        b.add("photo", photo["id"], _compact(media))
+
+
+def _practitioners(b: _Builder) -> None:
+    for user_id in sorted(b.practitioners_used):
+        b.add(
+            "practitioner",
+            user_id,
+            {"resourceType": "Practitioner", "name": [{"text": b.record.practitioners[user_id]}]},
+        )
+
+
+def _compact(resource: Resource) -> Resource:
+    """Leave out empty elements: FHIR forbids nulls and empty arrays."""
+    return {key: value for key, value in resource.items() if value not in (None, [], {})}
+
+
+def default_photo_url(photo_id: int) -> str:
+    return f"/api/v1/photos/{photo_id}/file"
+
+
+def build_bundle(
+    record: ClientRecord,
+    *,
+    timestamp: dt.datetime,
+    photo_url: Callable[[int], str] = default_photo_url,
+) -> dict[str, Any]:
+    """The client's record as a FHIR R4 collection bundle (JSON-ready), validated."""
+    b = _Builder(record, photo_url)
+    _organization(b)
+    _patient(b)
+    conditions = _indication_conditions(b)
+    _screening_conditions(b)
+    _care_plans(b, conditions)
+    _procedures(b)
+    _observations(b)
+    _consents(b)
+    _media(b)
+    _practitioners(b)
+    bundle = {
+        "resourceType": "Bundle",
+        "id": full_url(b.clinic_id, "bundle", record.client["id"])[9:],
+        "meta": {"lastUpdated": timestamp.isoformat()},
+        "type": "collection",
+        "timestamp": timestamp.isoformat(),
+        "entry": b.entries,
+    }
+    validate(bundle)
+    return bundle
+
+
+def validate(bundle: Mapping[str, Any]) -> None:
+    """Raise pydantic's ValidationError when the bundle or a resource in it is not valid FHIR."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(bundle)

@@ -1,0 +1,149 @@
+"""FHIR R4 export of one client's record, and a new client imported from a FHIR bundle.
+
+The services read and write the records; interop/ turns them into FHIR and back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
+
+from microneedling.errors import InputError
+from microneedling.interop.client_record import ClientRecord
+from microneedling.records.models import Clinic, User
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import ClientOut, live_client, register_client
+from microneedling.services.clinical_records import RecordKind
+from microneedling.services.common import Records
+from microneedling.services.consents import CONSENT
+from microneedling.services.intakes import INTAKE
+from microneedling.services.photos import PHOTO
+from microneedling.services.plans import PLAN
+from microneedling.services.scores import SCORE
+from microneedling.services.treatment_sessions import SESSION
+
+MAX_NOTES = 4000
+
+
+def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+    """The client's rows of one kind that no amendment supersedes, oldest first, as JSON."""
+    model: Any = kind.model
+    newer = aliased(model)
+    rows = db.scalars(
+        select(model)
+        .where(model.client_id == client_id, ~exists().where(newer.supersedes_id == model.id))
+        .order_by(model.id)
+    )
+    return [kind.output(row).model_dump(mode="json") for row in rows]
+
+
+def read_client_record(
+    records: Records, actor: Actor, client_id: int, *, inline_photos: bool = False
+) -> ClientRecord:
+    """Everything the FHIR export needs about one client, current versions only."""
+    require(actor, Permission.EXPORT)
+    with records.transaction() as db:
+        client = live_client(db, actor, client_id)
+        clinic = db.get_one(Clinic, actor.clinic_id)
+        rows = {
+            name: current_rows(db, kind, client_id)
+            for name, kind in (
+                ("intakes", INTAKE),
+                ("plans", PLAN),
+                ("consents", CONSENT),
+                ("sessions", SESSION),
+                ("scores", SCORE),
+                ("photos", PHOTO),
+            )
+        }
+        practitioners = {
+            user.id: user.full_name
+            for user in db.scalars(select(User).where(User.clinic_id == actor.clinic_id))
+        }
+        content = (
+            {photo["id"]: records.photos.read(photo["sha256"]) for photo in rows["photos"]}
+            if inline_photos
+            else {}
+        )
+        return ClientRecord(
+            clinic={"id": clinic.id, "name": clinic.name},
+            client=ClientOut.model_validate(client).model_dump(mode="json"),
+            practitioners=practitioners,
+            photo_content=content,
+            **rows,
+        )
+
+
+def export_fhir(
+    records: Records,
+    actor: Actor,
+    client_id: int,
+    *,
+    inline_photos: bool = False,
+    photo_url: Callable[[int], str] | None = None,
+) -> dict[str, Any]:
+    """The client's record as a FHIR R4 collection bundle (interop/fhir_export.py)."""
+    from microneedling.interop.fhir_export import build_bundle, default_photo_url
+
+    record = read_client_record(records, actor, client_id, inline_photos=inline_photos)
+    return build_bundle(
+        record, timestamp=dt.datetime.now(dt.UTC), photo_url=photo_url or default_photo_url
+    )
+
+
+class ImportReport(BaseModel):
+    """The client an import created, the conditions it kept and what it left out."""
+
+    client: ClientOut
+    conditions: list[str]
+    skipped: dict[str, int]
+
+
+def import_fhir(
+    records: Records, actor: Actor, bundle: object, *, skip_unmapped: bool = False
+) -> ImportReport:
+    """Create a client from a bundle's Patient and Conditions, or refuse the whole bundle.
+
+    Conditions are kept as a list in the client's notes: an imported diagnosis informs the
+    clinician but is no screening answer, so no intake is made up from it.
+    """
+    from microneedling.interop.fhir_import import read_bundle
+
+    require(actor, Permission.WRITE_CLIENTS)
+    imported = read_bundle(bundle, skip_unmapped=skip_unmapped)
+    lines = [condition.line() for condition in imported.conditions]
+    data = dict(imported.client)
+    if lines:
+        notes = "Conditions from a FHIR import:\n" + "\n".join(f"- {line}" for line in lines)
+        if len(notes) > MAX_NOTES:
+            raise InputError.one(
+                "entry",
+                f"the conditions need {len(notes)} characters of notes; at most {MAX_NOTES}",
+            )
+        data["notes"] = notes
+    try:
+        client = register_client(records, actor, data)
+    except InputError as error:
+        raise error.within("Patient") from None
+    return ImportReport(client=client, conditions=lines, skipped=imported.skipped)
+
+
+def command_line_owner(records: Records, clinic_name: str | None) -> Actor:
+    """The command line acts as the owner of one clinic: the named one, or the only one."""
+    with records.transaction() as db:
+        clinics = list(db.scalars(select(Clinic).order_by(Clinic.name)))
+    names = [clinic.name for clinic in clinics]
+    if clinic_name is None and len(clinics) == 1:
+        return Actor(clinic_id=clinics[0].id, role="owner")
+    if clinic_name is None:
+        message = "name the clinic" if clinics else "there is no clinic yet"
+        raise InputError.one("--clinic", message, names)
+    for clinic in clinics:
+        if clinic.name == clinic_name:
+            return Actor(clinic_id=clinic.id, role="owner")
+    raise InputError.one("--clinic", f"no clinic named '{clinic_name}'", names)
