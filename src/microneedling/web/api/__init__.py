@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from microneedling.web.api import admin, auth, clients, clinical
+from microneedling.web.api import admin, auth, clients, clinical, interop
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, clients, clinical, admin):
+for module in (auth, clients, clinical, admin, interop):
     router.include_router(module.router)

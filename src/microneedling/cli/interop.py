@@ -1,0 +1,133 @@
+"""Interoperability on the command line: import a client from a FHIR R4 bundle, export a
+client as one, and export sessions and scores for research.
+
+Only typer is imported at module level; the records, the services and `fhir.resources` load
+inside the commands so that `microneedling --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from microneedling.services.access import Actor
+    from microneedling.services.common import Records
+
+ClinicOption = Annotated[
+    str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
+]
+IMPORT_HELP = (
+    "Create a client from a FHIR R4 Bundle: its Patient, its Conditions (project codes or "
+    "ICD-10-CM, kept in the client's notes) and its Fitzpatrick phototype.\n\n"
+    "Anything that cannot be mapped is listed and nothing is imported (exit status 2). With "
+    "--skip-unmapped, resources of other types (plans, sessions, scores, photos) are left out "
+    "and counted instead."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import` and `research-export` to the CLI."""
+    app.command("import", help=IMPORT_HELP)(import_command)
+    app.command("research-export")(research_export_command)
+
+
+@contextmanager
+def _refusals_exit() -> Iterator[None]:
+    """Bad input and the services' refusals exit with status 2 and one line per problem."""
+    from microneedling.cli.common import fail
+    from microneedling.errors import InputError
+    from microneedling.services.errors import ServiceError
+
+    try:
+        yield
+    except InputError as error:
+        fail("\n".join(str(problem) for problem in error.problems))
+    except ServiceError as error:
+        fail(str(error))
+
+
+def _open(clinic: str | None) -> tuple[Records, Actor]:
+    """The upgraded database the settings point at, and its clinic's owner."""
+    from pydantic import ValidationError
+
+    from microneedling.cli.common import fail
+    from microneedling.config import load_settings
+    from microneedling.records.database import engine_for, upgrade
+    from microneedling.services.common import Records
+    from microneedling.services.interop import command_line_owner
+
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    engine = engine_for(settings)
+    upgrade(engine)
+    engine.dispose()
+    records = Records.open(settings)
+    with _refusals_exit():
+        return records, command_line_owner(records, clinic)
+
+
+def export_fhir_command(client_id: int, clinic: str | None, inline_photos: bool) -> None:
+    """Print one client's record as a FHIR R4 Bundle (`export --fhir CLIENT_ID`)."""
+    from microneedling.cli.common import print_json
+    from microneedling.services.interop import export_fhir
+
+    records, actor = _open(clinic)
+    with _refusals_exit():
+        bundle = export_fhir(records, actor, client_id, inline_photos=inline_photos)
+    print_json(bundle)
+
+
+def import_command(
+    fhir: Annotated[str, typer.Option("--fhir", help="BUNDLE.json; '-' reads standard input.")],
+    clinic: ClinicOption = None,
+    skip_unmapped: Annotated[
+        bool,
+        typer.Option("--skip-unmapped", help="Leave out resources other than Patient/Condition."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    from microneedling.cli.common import print_json, read_json
+    from microneedling.services.interop import import_fhir
+
+    bundle = read_json(fhir, "--fhir")
+    records, actor = _open(clinic)
+    with _refusals_exit():
+        report = import_fhir(records, actor, bundle, skip_unmapped=skip_unmapped)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    client = report.client
+    typer.echo(f"Imported client {client.id}: {client.given_name} {client.family_name}")
+    for line in report.conditions:
+        typer.echo(f"  condition: {line}")
+    for kind, count in report.skipped.items():
+        typer.echo(f"  left out: {count} {kind}")
+
+
+def research_export_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    export_format: Annotated[
+        str, typer.Option("--format", help="csv (a file per table) or json (one file).")
+    ] = "csv",
+    clinic: ClinicOption = None,
+) -> None:
+    """Export pseudonymised sessions and scores for research, with a data dictionary."""
+    from microneedling.cli.common import fail
+    from microneedling.services.research_export import research_export
+
+    if export_format not in ("csv", "json"):
+        fail(f"--format: unknown format '{export_format}' (allowed: csv, json)")
+    records, actor = _open(clinic)
+    with _refusals_exit():
+        files = research_export(records, actor, "json" if export_format == "json" else "csv")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+        typer.echo(str(out / name))
