@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 
 .PHONY: run test install lint bench clean
 
@@ -24,11 +25,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(VALIDATOR)
 	$(BIN)/pytest -q
+
+# The independent FHIR validator the tests run (Node.js); skipped with a note where npm is absent.
+$(VALIDATOR): tools/fhir-validator/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tools/fhir-validator --no-audit --no-fund; \
+	else echo "npm not found: the FHIR validator tests will skip"; fi
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) tools/fhir-validator/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
