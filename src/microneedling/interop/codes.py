@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Final
 
 PROJECT_URI: Final = "https://microneedling.example/fhir"
@@ -106,3 +108,14 @@ def indication_for_icd_10_cm(code: str) -> str | None:
         if icd.code == code:
             return indication
     return None
+
+
+def icd_10_cm() -> ModuleType:
+    """The offline ICD-10-CM tabular list (`simple-icd-10-cm`), loaded without its warnings
+    about deprecated resource reading."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+    module: ModuleType = simple_icd_10_cm
+    return module

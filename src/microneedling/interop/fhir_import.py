@@ -259,8 +259,7 @@ def _code(
 
 
 def _icd_10_cm_title(code: str) -> str | None:
-    import simple_icd_10_cm as icd
-
+    icd = codes.icd_10_cm()
     if not icd.is_valid_item(code) or icd.is_chapter_or_block(code):
         return None
     return str(icd.get_description(code))

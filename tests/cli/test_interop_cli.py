@@ -1,0 +1,70 @@
+"""`microneedling import --fhir`, `research-export` and the FHIR export function, in process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.interop_world import World, build_world
+from typer.testing import CliRunner
+
+from microneedling.cli import app
+from microneedling.cli.interop import export_fhir_command
+from microneedling.config import Settings
+from microneedling.services.common import Records
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setenv("MICRONEEDLING_ENVIRONMENT", "test")
+    monkeypatch.setenv("MICRONEEDLING_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MICRONEEDLING_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("MICRONEEDLING_SECRET_KEY", settings.secret_key.get_secret_value())
+    return build_world(Records.open(settings))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_export_then_import_creates_a_second_client(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export_fhir_command(world.client_id, None, inline_photos=False)
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert json.loads(bundle.read_text())["resourceType"] == "Bundle"
+
+    refused = runner.invoke(app, ["import", "--fhir", str(bundle)])
+    assert refused.exit_code == 2
+    assert "resource(CarePlan): this import reads only Patient and Condition" in refused.output
+
+    done = runner.invoke(app, ["import", "--fhir", str(bundle), "--skip-unmapped"])
+    assert done.exit_code == 0, done.output
+    assert "Imported client 2: Amelia Hart" in done.output
+    assert "condition: Melasma (adjunct only) [indication melasma, ICD-10-CM L81.1]" in done.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_research_export_writes_csv_and_json(world: World, tmp_path: Path) -> None:
+    for export_format, files in (
+        ("csv", {"sessions.csv", "scores.csv", "data_dictionary.csv"}),
+        ("json", {"research.json"}),
+    ):
+        out = tmp_path / export_format
+        result = runner.invoke(
+            app, ["research-export", "--format", export_format, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert {path.name for path in out.iterdir()} == files
+    bad = runner.invoke(app, ["research-export", "--format", "xml", "--out", str(tmp_path)])
+    assert bad.exit_code == 2
+    assert "--format" in bad.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unknown_clinic_exits_2_naming_the_clinics(world: World, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["research-export", "--clinic", "Nowhere", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no clinic named 'Nowhere'" in result.output
+    assert "Harbour Skin Clinic" in result.output
