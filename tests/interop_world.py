@@ -1,6 +1,6 @@
 """A small named world for the interop, research-export, API and CLI tests: a clinic, its owner
-and clinician, and one client with a full course (intake, plan, consent, two sessions, an
-amended score, an ITA reading and a photo), recorded through the services as the app would."""
+and clinician, and one client with a full course (intake, plan, consent, two sessions of which
+one is amended, an amended score, an ITA reading and a photo), recorded through the services."""
 
 from __future__ import annotations
 
@@ -184,12 +184,20 @@ def build_world(records: Records) -> World:
             "session_id": sessions[0].id,
         },
     )
+    amended_session: Any = amend_record(
+        records,
+        clinician,
+        "session",
+        sessions[0].id,
+        {"changes": {"lot_number": "LOT-4412"}, "reason": "lot number misread from the pouch"},
+    )
     ids = {
         "clinician": clinician_out.id,
         "intake": intake.id,
         "plan": plan.id,
         "consent": consent.id,
-        "sessions": [s.id for s in sessions],
+        "sessions": [amended_session.id, sessions[1].id],
+        "session_original": sessions[0].id,
         "score_original": first_score.id,
         "score_amended": amended.id,
         "ita": ita.id,

@@ -104,11 +104,13 @@ def test_the_care_plan_has_an_activity_per_zone_with_scheduled_dates(
 def test_a_procedure_names_body_site_device_and_performer(
     bundle: dict[str, Any], world: World
 ) -> None:
-    procedure = _resources(bundle, "Procedure")[0]
+    (procedure,) = [
+        p for p in _resources(bundle, "Procedure") if p["performedDateTime"] == "2026-01-05"
+    ]
     assert procedure["bodySite"][0]["coding"][0]["code"] == "cheeks"
     assert procedure["usedCode"][0]["coding"][0]["code"] == "pen"
     notes = [note["text"] for note in procedure["note"]]
-    assert "lot: LOT-4411" in notes
+    assert "lot: LOT-4412" in notes, "the amended session, as it now stands"
     assert "cheeks: 0.5 mm, 3 passes" in notes
     assert procedure["performer"][0]["actor"]["reference"] == full_url(
         world.owner.clinic_id, "practitioner", world.ids["clinician"]
@@ -122,6 +124,20 @@ def test_only_the_current_version_of_an_amended_score_is_exported(
     clinic = world.owner.clinic_id
     assert full_url(clinic, "score", world.ids["score_amended"])[9:] in ids
     assert full_url(clinic, "score", world.ids["score_original"])[9:] not in ids
+
+
+def test_a_score_and_a_photo_of_an_amended_session_point_at_its_current_version(
+    bundle: dict[str, Any], world: World
+) -> None:
+    current = full_url(world.owner.clinic_id, "procedure", world.ids["sessions"][0])
+    original = full_url(world.owner.clinic_id, "procedure", world.ids["session_original"])
+    parts = [r["partOf"][0]["reference"] for r in bundle_resources(bundle) if "partOf" in r]
+    assert parts == [current, current]
+    assert original not in {e["fullUrl"] for e in bundle["entry"]}
+
+
+def bundle_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry["resource"] for entry in bundle["entry"]]
 
 
 def test_scores_have_ucum_units(bundle: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord
-from microneedling.records.models import Clinic, User
+from microneedling.records.models import Clinic, TreatmentSession, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client, register_client
 from microneedling.services.clinical_records import RecordKind
@@ -42,6 +42,24 @@ def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dic
     return [kind.output(row).model_dump(mode="json") for row in rows]
 
 
+def latest_ids(db: Session, model: Any, client_id: int) -> dict[int, int]:
+    """Every row id of the client's records of one table mapped to its latest version's id, so a
+    score or photo of an amended session points at the session as it now stands."""
+    rows = db.execute(
+        select(model.supersedes_id, model.id).where(
+            model.client_id == client_id, model.supersedes_id.is_not(None)
+        )
+    )
+    successor = {older: newer for older, newer in rows.tuples()}  # noqa: C416 - Result has keys()
+    latest = {}
+    for row_id in db.scalars(select(model.id).where(model.client_id == client_id)):
+        current = row_id
+        while current in successor:
+            current = successor[current]
+        latest[row_id] = current
+    return latest
+
+
 def read_client_record(
     records: Records, actor: Actor, client_id: int, *, inline_photos: bool = False
 ) -> ClientRecord:
@@ -61,6 +79,10 @@ def read_client_record(
                 ("photos", PHOTO),
             )
         }
+        session_ids = latest_ids(db, TreatmentSession, client_id)
+        for row in (*rows["scores"], *rows["photos"]):
+            if row["session_id"] is not None:
+                row["session_id"] = session_ids[row["session_id"]]
         practitioners = {
             user.id: user.full_name
             for user in db.scalars(select(User).where(User.clinic_id == actor.clinic_id))

@@ -26,6 +26,7 @@ from microneedling.records.models import Client, ScoreRecord, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.common import Records
 from microneedling.services.intakes import age_on
+from microneedling.services.interop import latest_ids
 
 ResearchFormat = Literal["csv", "json"]
 
@@ -115,6 +116,10 @@ def research_tables(records: Records, actor: Actor) -> dict[str, list[dict[str, 
             )
             if s.client_id in clients
         ]
+        session_ids = {
+            client_id: latest_ids(db, TreatmentSession, client_id)
+            for client_id in {score.client_id for score in scores if score.session_id}
+        }
     first: dict[int, dt.date] = {}
     counts: Counter[int] = Counter()
     number: dict[int, int] = {}
@@ -157,7 +162,9 @@ def research_tables(records: Records, actor: Actor) -> dict[str, list[dict[str, 
                 "subject": subject_code(secret, actor.clinic_id, score.client_id),
                 "instrument": score.instrument,
                 "day": (score.scored_on - start).days if start else None,
-                "session": number.get(score.session_id) if score.session_id else None,
+                "session": number.get(session_ids[score.client_id][score.session_id])
+                if score.session_id
+                else None,
                 "value": score.value,
                 "band": score.band,
             }
