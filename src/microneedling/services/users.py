@@ -109,10 +109,11 @@ def create_user(
     records: Records, actor: Actor | None, data: object, *, clinic_name: str | None = None
 ) -> UserOut:
     """Add a user to the actor's clinic, or (from the command line) to the named clinic."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
     user_in = parse(UserIn, data)
     with records.transaction() as db:
         if actor is not None:
-            require(actor, Permission.MANAGE_USERS)
             clinic_id = actor.clinic_id
         elif clinic_name:
             clinic_id = ensure_clinic(db, clinic_name).id
@@ -243,3 +244,19 @@ def actor_for_token(records: Records, token: str) -> Actor:
         if user is None or not user.active or user.clinic_id != claims.get("clinic"):
             raise Unauthenticated("invalid or expired token")
         return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user.id)
+
+
+def local_owner(records: Records, clinic_name: str | None) -> Actor:
+    """The command line acts as the owner of one clinic: the named one, or the only one."""
+    with records.transaction() as db:
+        clinics = list(db.scalars(select(Clinic).order_by(Clinic.name)))
+    names = [clinic.name for clinic in clinics]
+    if clinic_name is None and len(clinics) == 1:
+        return Actor(clinic_id=clinics[0].id, role="owner")
+    if clinic_name is None:
+        message = "name the clinic" if clinics else "there is no clinic yet (see 'users create')"
+        raise InputError.one("--clinic", message, names)
+    for clinic in clinics:
+        if clinic.name == clinic_name:
+            return Actor(clinic_id=clinic.id, role="owner")
+    raise InputError.one("--clinic", f"no clinic named '{clinic_name}'", names)
