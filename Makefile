@@ -32,7 +32,7 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
-	$(BIN)/python benchmarks/records.py
+	PYTHONPATH=. $(BIN)/python benchmarks/records.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -184,7 +184,7 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
                 LoginAttempt.email_digest == digest, LoginAttempt.succeeded.is_(True)
             )
         )
-        since = max(window_start, _aware(last_success)) if last_success else window_start
+        since = max(window_start, last_success) if last_success else window_start
         failures = list(
             db.scalars(
                 select(LoginAttempt.at)
@@ -197,7 +197,7 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
             )
         )
         if len(failures) >= settings.login_max_failures:
-            oldest = _aware(failures[-settings.login_max_failures])
+            oldest = failures[-settings.login_max_failures]
             wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
             outcome = LoginOutcome(None, max(1, int(wait.total_seconds())))
         else:
@@ -211,11 +211,6 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
             token = issue_token(settings, user, now) if ok and user is not None else None
             outcome = LoginOutcome(token)
     return outcome.result()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
@@ -239,11 +234,13 @@ def actor_for_token(records: Records, token: str) -> Actor:
         user_id = int(claims["sub"])
     except (jwt.PyJWTError, KeyError, ValueError):
         raise Unauthenticated("invalid or expired token") from None
-    with records.transaction() as db:
-        user = db.get(User, user_id)
-        if user is None or not user.active or user.clinic_id != claims.get("clinic"):
-            raise Unauthenticated("invalid or expired token")
-        return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user.id)
+    with records.engine.connect() as connection:
+        user = connection.execute(
+            select(User.clinic_id, User.role, User.active).where(User.id == user_id)
+        ).one_or_none()
+    if user is None or not user.active or user.clinic_id != claims.get("clinic"):
+        raise Unauthenticated("invalid or expired token")
+    return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user_id)
 
 
 def local_owner(records: Records, clinic_name: str | None) -> Actor:
