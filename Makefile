@@ -1,5 +1,7 @@
 # Two commands do everything: `make run` (set up, prepare the demo, serve) and `make test`.
 PYTHON ?= python3
+# `make run` is a local trial: development mode allows a generated secret.
+MICRONEEDLING_ENVIRONMENT ?= development
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,15 +12,16 @@ VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,fhir]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
+run: export MICRONEEDLING_ENVIRONMENT
 run: install
-	$(BIN)/microneedling plan docs/examples/acne-scars-clinic.json
-	$(BIN)/microneedling --help
-	@echo "The CLI is ready: $(BIN)/microneedling (the web app arrives with the records issue)."
+	$(BIN)/microneedling demo
+	@echo "The CLI is ready: $(BIN)/microneedling --help"
+	$(BIN)/microneedling serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,6 +38,7 @@ $(VALIDATOR): tools/fhir-validator/package-lock.json
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
+	PYTHONPATH=. $(BIN)/python benchmarks/records.py
 
 clean:
 	rm -rf $(VENV) tools/fhir-validator/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -53,24 +53,10 @@ def _refusals_exit() -> Iterator[None]:
 
 def _open(clinic: str | None) -> tuple[Records, Actor]:
     """The upgraded database the settings point at, and its clinic's owner."""
-    from pydantic import ValidationError
+    from microneedling.cli.records import open_records, owner_of
 
-    from microneedling.cli.common import fail
-    from microneedling.config import load_settings
-    from microneedling.records.database import engine_for, upgrade
-    from microneedling.services.common import Records
-    from microneedling.services.interop import command_line_owner
-
-    try:
-        settings = load_settings()
-    except ValidationError as error:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
-    engine = engine_for(settings)
-    upgrade(engine)
-    engine.dispose()
-    records = Records.open(settings)
-    with _refusals_exit():
-        return records, command_line_owner(records, clinic)
+    records = open_records()
+    return records, owner_of(records, clinic)
 
 
 def export_fhir_command(client_id: int, clinic: str | None, inline_photos: bool) -> None:

@@ -153,19 +153,3 @@ def import_fhir(
     except InputError as error:
         raise error.within("Patient") from None
     return ImportReport(client=client, conditions=lines, skipped=imported.skipped)
-
-
-def command_line_owner(records: Records, clinic_name: str | None) -> Actor:
-    """The command line acts as the owner of one clinic: the named one, or the only one."""
-    with records.transaction() as db:
-        clinics = list(db.scalars(select(Clinic).order_by(Clinic.name)))
-    names = [clinic.name for clinic in clinics]
-    if clinic_name is None and len(clinics) == 1:
-        return Actor(clinic_id=clinics[0].id, role="owner")
-    if clinic_name is None:
-        message = "name the clinic" if clinics else "there is no clinic yet"
-        raise InputError.one("--clinic", message, names)
-    for clinic in clinics:
-        if clinic.name == clinic_name:
-            return Actor(clinic_id=clinic.id, role="owner")
-    raise InputError.one("--clinic", f"no clinic named '{clinic_name}'", names)
