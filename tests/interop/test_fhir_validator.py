@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from tests.interop_world import World
 
-from microneedling.services.interop import export_fhir
+from microneedling.services.clients import search_clients
+from microneedling.services.common import Records
+from microneedling.services.demo import DEMO_CLIENTS, DEMO_CLINIC, create_demo
+from microneedling.services.interop import export_fhir, import_fhir
+from microneedling.services.users import local_owner
 
 TOOL = Path(__file__).parents[2] / "tools" / "fhir-validator"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -35,13 +39,23 @@ def _validator() -> list[str]:
     return [str(node), str(TOOL / "validate.js")]
 
 
-def _validate(bundle: dict[str, Any], tmp_path: Path) -> tuple[int, list[dict[str, Any]]]:
-    path = tmp_path / "bundle.json"
-    path.write_text(json.dumps(bundle), encoding="utf-8")
+def _validate_all(
+    bundles: list[dict[str, Any]], tmp_path: Path
+) -> tuple[int, list[list[dict[str, Any]]]]:
+    """Validate bundles in one run of the validator: its status and each bundle's errors."""
+    paths = []
+    for i, bundle in enumerate(bundles):
+        paths.append(tmp_path / f"bundle-{i}.json")
+        paths[-1].write_text(json.dumps(bundle), encoding="utf-8")
     done = subprocess.run(
-        [*_validator(), str(path)], capture_output=True, text=True, timeout=60, check=False
+        [*_validator(), *map(str, paths)], capture_output=True, text=True, timeout=120, check=False
     )
-    return done.returncode, json.loads(done.stdout)[0]["errors"]
+    return done.returncode, [report["errors"] for report in json.loads(done.stdout)]
+
+
+def _validate(bundle: dict[str, Any], tmp_path: Path) -> tuple[int, list[dict[str, Any]]]:
+    status, (errors,) = _validate_all([bundle], tmp_path)
+    return status, errors
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -52,6 +66,30 @@ def test_the_demo_clients_bundle_passes_the_independent_validator(
     status, errors = _validate(bundle, tmp_path)
     assert errors == []
     assert status == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_demo_client_exports_to_a_valid_bundle_and_imports_back(
+    records: Records, tmp_path: Path
+) -> None:
+    """The issue's definition of done, on the demo clinic every new user sees first."""
+    create_demo(records)
+    owner = local_owner(records, DEMO_CLINIC)
+    listed = search_clients(records, owner).items
+    assert len(listed) == len(DEMO_CLIENTS)
+    bundles = [export_fhir(records, owner, client.id, inline_photos=True) for client in listed]
+    status, errors = _validate_all(bundles, tmp_path)
+    assert errors == [[] for _ in bundles]
+    assert status == 0
+    for client, bundle in zip(listed, bundles, strict=True):
+        imported = import_fhir(records, owner, bundle, skip_unmapped=True).client
+        assert (imported.given_name, imported.family_name, imported.birth_date) == (
+            client.given_name,
+            client.family_name,
+            client.birth_date,
+        )
+        conditions = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
+        assert (imported.notes or "").count("\n- ") == len(conditions)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
