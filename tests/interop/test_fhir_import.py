@@ -51,6 +51,19 @@ def _icd(code: str) -> dict[str, Any]:
     return {"coding": [{"system": codes.ICD_10_CM, "code": code}]}
 
 
+def _phototype(subject: str, value: int) -> dict[str, Any]:
+    coding = {"system": codes.OBSERVATION_SYSTEM, "code": "fitzpatrick-phototype"}
+    return {
+        "resource": {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [coding]},
+            "subject": {"reference": subject},
+            "valueInteger": value,
+        }
+    }
+
+
 def _problems(bundle: object, **options: bool) -> list[str]:
     with pytest.raises(InputError) as raised:
         read_bundle(bundle, **options)
@@ -148,11 +161,20 @@ def test_it_refuses_patient_elements_it_has_no_place_for_unless_skipped() -> Non
     assert read_bundle(bundle, skip_unmapped=True).client["family_name"] == "Okafor"
 
 
-def test_a_condition_about_someone_else_is_refused() -> None:
+def test_a_condition_or_phototype_about_someone_else_is_refused() -> None:
     bundle = _foreign_bundle(_icd("L81.1"))
     bundle["entry"][1]["resource"]["subject"] = {"reference": "Patient/other"}
-    (problem,) = _problems(bundle)
-    assert problem == "entry[1].resource(Condition).subject: must refer to the bundle's Patient"
+    bundle["entry"].append(_phototype("Patient/other", 3))
+    assert _problems(bundle) == [
+        "entry[1].resource(Condition).subject: must refer to the bundle's Patient",
+        "entry[2].resource(Observation).subject: must refer to the bundle's Patient",
+    ]
+
+
+def test_the_phototype_observation_sets_the_clients_phototype() -> None:
+    bundle = _foreign_bundle()
+    bundle["entry"].append(_phototype(PATIENT_URL, 5))
+    assert read_bundle(bundle).client["phototype"] == 5
 
 
 def test_a_client_the_records_refuse_is_reported_under_patient(world: World) -> None:

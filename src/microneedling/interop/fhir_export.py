@@ -244,8 +244,10 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
             "created": str(plan["created_at"]),
             "author": b.practitioner(plan.get("created_by")),
             "addresses": [
-                {"reference": conditions[c["indication"]]}
-                for c in plan["request"].get("concerns", [])
+                {"reference": conditions[indication]}
+                for indication in dict.fromkeys(
+                    c["indication"] for c in plan["request"].get("concerns", [])
+                )
             ],
             "activity": activities,
         }

@@ -116,6 +116,8 @@ def read_bundle(data: object, *, skip_unmapped: bool = False) -> ImportedClient:
             if condition is not None:
                 conditions.append(condition)
         elif kind == "Observation" and _is_phototype(resource):
+            if resource.get("subject", {}).get("reference") not in patient_refs:
+                problems.add(f"{where}(Observation).subject", "must refer to the bundle's Patient")
             client["phototype"] = resource.get("valueInteger")
         elif kind in CONTEXT_TYPES or skip_unmapped:
             skipped[kind] += 1
