@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,15 @@ def test_an_unknown_clinic_exits_2_naming_the_clinics(world: World, tmp_path: Pa
     assert result.exit_code == 2
     assert "no clinic named 'Nowhere'" in result.output
     assert "Harbour Skin Clinic" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_without_the_fhir_extra_it_says_what_to_install(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fhir.resources.R4B.bundle", None)
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "type": "collection"}))
+    result = runner.invoke(app, ["import", "--fhir", str(bundle)])
+    assert result.exit_code == 2
+    assert "install the fhir extra (pip install 'microneedling[fhir]')" in result.output

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ClinicOption = Annotated[
     str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
 ]
+FHIR_EXTRA_MODULES = ("fhir", "fhir_core", "simple_icd_10_cm")
 IMPORT_HELP = (
     "Create a client from a FHIR R4 Bundle: its Patient, its Conditions (project codes or "
     "ICD-10-CM, kept in the client's notes) and its Fitzpatrick phototype.\n\n"
@@ -49,6 +50,10 @@ def _refusals_exit() -> Iterator[None]:
         fail("\n".join(str(problem) for problem in error.problems))
     except ServiceError as error:
         fail(str(error))
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.split(".")[0] not in FHIR_EXTRA_MODULES:
+            raise
+        fail(f"{error.name} is missing: install the fhir extra (pip install 'microneedling[fhir]')")
 
 
 def _open(clinic: str | None) -> tuple[Records, Actor]:
