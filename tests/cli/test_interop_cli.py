@@ -11,7 +11,6 @@ from tests.interop_world import World, build_world
 from typer.testing import CliRunner
 
 from microneedling.cli import app
-from microneedling.cli.interop import export_fhir_command
 from microneedling.config import Settings
 from microneedling.services.common import Records
 
@@ -28,12 +27,11 @@ def world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_export_then_import_creates_a_second_client(
-    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    export_fhir_command(world.client_id, None, inline_photos=False)
+def test_export_then_import_creates_a_second_client(world: World, tmp_path: Path) -> None:
+    exported = runner.invoke(app, ["export", "--fhir", str(world.client_id)])
+    assert exported.exit_code == 0, exported.output
     bundle = tmp_path / "bundle.json"
-    bundle.write_text(capsys.readouterr().out, encoding="utf-8")
+    bundle.write_text(exported.output, encoding="utf-8")
     assert json.loads(bundle.read_text())["resourceType"] == "Bundle"
 
     refused = runner.invoke(app, ["import", "--fhir", str(bundle)])

@@ -173,10 +173,22 @@ def export(
     ] = "json",
     clinic: ClinicOption = None,
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    fhir: Annotated[
+        int | None,
+        typer.Option("--fhir", metavar="CLIENT_ID", help="One client as a FHIR R4 Bundle."),
+    ] = None,
+    inline_photos: Annotated[
+        bool, typer.Option("--inline-photos", help="With --fhir: put photo bytes in the bundle.")
+    ] = False,
 ) -> None:
-    """Export a clinic's records as JSON, or its sessions as CSV."""
+    """Export a clinic's records as JSON, its sessions as CSV, or one client as FHIR R4."""
     import json
 
+    if fhir is not None:
+        from microneedling.cli.interop import export_fhir_command
+
+        export_fhir_command(fhir, clinic, inline_photos)
+        return
     records = open_records()
     from microneedling.services.exports import export_json, export_sessions_csv
 
