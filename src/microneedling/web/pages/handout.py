@@ -15,6 +15,7 @@ from microneedling.web.pages.common import ActorDep, RecordsDep, render
 from microneedling.web.pages.course import read_plan
 
 router = APIRouter()
+WARNING_SIGNS = "warning_signs"
 
 
 def day_span(from_day: int, to_day: int) -> str:
@@ -39,6 +40,7 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
     client = clients.get_client(records, actor, saved.client_id)
     plan = saved.plan
     kb = load_knowledge()
+    signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
     context = {
         "saved": saved,
         "client": client,
@@ -47,6 +49,13 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
         "aftercare": [
             {**item, "when": day_span(item["from_day"], item["to_day"])}
             for item in plan.get("aftercare", [])
+            if item["do"] != signs
+        ],
+        "warning_signs": [
+            text.removeprefix("contact the clinic for: ")
+            for item in plan.get("aftercare", [])
+            if item["do"] == signs
+            for text in item["do"]
         ],
         "zone_names": {code: zone.name for code, zone in kb.zones.items()},
     }
