@@ -1,5 +1,7 @@
 # Two commands do everything: `make run` (set up, prepare the demo, serve) and `make test`.
 PYTHON ?= python3
+# `make run` is a local trial: development mode allows a generated secret.
+MICRONEEDLING_ENVIRONMENT ?= development
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -14,10 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+run: export MICRONEEDLING_ENVIRONMENT
 run: install
-	$(BIN)/microneedling plan docs/examples/acne-scars-clinic.json
-	$(BIN)/microneedling --help
-	@echo "The CLI is ready: $(BIN)/microneedling (the web app arrives with the records issue)."
+	$(BIN)/microneedling demo
+	@echo "The CLI is ready: $(BIN)/microneedling --help"
+	$(BIN)/microneedling serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check .
@@ -29,6 +32,7 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
+	PYTHONPATH=. $(BIN)/python benchmarks/records.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -15,9 +15,12 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres
+from tests.world import World, build_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
+from microneedling.records.photo_store import PhotoStore
+from microneedling.services.common import Records
 
 BASE_REQUEST: dict[str, Any] = {
     "setting": "clinic",
@@ -135,3 +138,13 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture
+def records(settings: Settings, engine: Engine) -> Records:
+    return Records(session_factory(engine), PhotoStore(settings.photo_dir), settings)
+
+
+@pytest.fixture
+def world(records: Records) -> World:
+    return build_world(records)

@@ -38,8 +38,8 @@ def amend_record(
     records: Records, actor: Actor, entity: str, record_id: int, data: object
 ) -> BaseModel:
     kind = amendable_kind(entity)
-    amendment = parse(AmendmentIn, data)
     require(actor, Permission.AMEND)
+    amendment = parse(AmendmentIn, data)
     fixed = sorted(set(amendment.changes) & kind.fixed)
     if fixed:
         raise InputError([FieldProblem(f"changes.{name}", "cannot be amended") for name in fixed])

@@ -34,8 +34,8 @@ class AuditQuery(Input):
 
 
 def audit_trail(records: Records, actor: Actor, query: object = None) -> Page[AuditOut]:
-    criteria = parse(AuditQuery, query or {})
     require(actor, Permission.READ_AUDIT)
+    criteria = parse(AuditQuery, query or {})
     conditions: list[ColumnElement[bool]] = [AuditEntry.clinic_id == actor.clinic_id]
     for name in ("entity", "entity_id", "actor_id"):
         value = getattr(criteria, name)

@@ -104,8 +104,8 @@ def _set_names(client: Client) -> None:
 
 
 def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
-    client_in = parse(ClientIn, data)
     require(actor, Permission.WRITE_CLIENTS)
+    client_in = parse(ClientIn, data)
     with records.transaction() as db:
         client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
         _set_names(client)
@@ -138,8 +138,8 @@ def get_client(records: Records, actor: Actor, client_id: int) -> ClientOut:
 
 
 def update_client(records: Records, actor: Actor, client_id: int, data: object) -> ClientOut:
-    change = parse(ClientChange, data)
     require(actor, Permission.WRITE_CLIENTS)
+    change = parse(ClientChange, data)
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
         if change.version != client.version:
@@ -194,8 +194,8 @@ class ClientQuery(Input):
 
 
 def search_clients(records: Records, actor: Actor, query: object = None) -> Page[ClientOut]:
-    criteria = parse(ClientQuery, query or {})
     require(actor, Permission.READ)
+    criteria = parse(ClientQuery, query or {})
     conditions: list[ColumnElement[bool]] = [
         Client.clinic_id == actor.clinic_id,
         Client.erased_at.is_(None),

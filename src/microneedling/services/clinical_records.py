@@ -58,8 +58,8 @@ def record(
     records: Records, actor: Actor, kind: RecordKind[Any], client_id: int, data: object
 ) -> BaseModel:
     """The use case behind every "record a …": validate, check the role, save, audit."""
-    parsed = parse(kind.input_model, data)
     require(actor, kind.permission)
+    parsed = parse(kind.input_model, data)
     with records.transaction() as db:
         live_client(db, actor, client_id)
         return kind.output(save(db, actor, kind, client_id, parsed))

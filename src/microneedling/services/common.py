@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microneedling.config import Settings
@@ -33,6 +34,11 @@ class Records:
     @classmethod
     def open(cls, settings: Settings) -> Records:
         return cls(session_factory(engine_for(settings)), PhotoStore(settings.photo_dir), settings)
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.sessions.kw["bind"]
+        return engine
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -19,8 +19,8 @@ from microneedling.services.common import Input, dump, parse
 
 
 class IntakeIn(Input):
-    """The answers as the plan contract's `client` object; `age_years` may be left out when
-    the client's birth date is on record."""
+    """The answers as the plan contract's `client` object; `age_years` and `fitzpatrick` may be
+    left out when the client's birth date and phototype are on record."""
 
     answers: dict[str, Any]
 
@@ -44,6 +44,8 @@ def _build(
     answers = dict(data.answers)
     if "age_years" not in answers and client.birth_date is not None:
         answers["age_years"] = age_on(client.birth_date, today)
+    if {"fitzpatrick", "fitzpatrick_answers"}.isdisjoint(answers) and client.phototype:
+        answers["fitzpatrick"] = client.phototype
     validated = parse(ClientAnswers, answers, "answers")
     kb = load_knowledge()
     findings = screen_client(validated, "clinic", today, kb)

@@ -95,8 +95,8 @@ def add_photo(
     records: Records, actor: Actor, client_id: int, content: bytes, data: object
 ) -> PhotoOut:
     """Check and store the file, then record it; a failed record leaves no stray file."""
-    description = parse(PhotoIn, data)
     require(actor, Permission.ADD_PHOTO)
+    description = parse(PhotoIn, data)
     limit = records.settings.photo_max_bytes
     if len(content) > limit:
         raise InputError.one("file", f"larger than the {limit // (1024 * 1024)} MiB limit")

@@ -109,10 +109,11 @@ def create_user(
     records: Records, actor: Actor | None, data: object, *, clinic_name: str | None = None
 ) -> UserOut:
     """Add a user to the actor's clinic, or (from the command line) to the named clinic."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
     user_in = parse(UserIn, data)
     with records.transaction() as db:
         if actor is not None:
-            require(actor, Permission.MANAGE_USERS)
             clinic_id = actor.clinic_id
         elif clinic_name:
             clinic_id = ensure_clinic(db, clinic_name).id
@@ -183,7 +184,7 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
                 LoginAttempt.email_digest == digest, LoginAttempt.succeeded.is_(True)
             )
         )
-        since = max(window_start, _aware(last_success)) if last_success else window_start
+        since = max(window_start, last_success) if last_success else window_start
         failures = list(
             db.scalars(
                 select(LoginAttempt.at)
@@ -196,7 +197,7 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
             )
         )
         if len(failures) >= settings.login_max_failures:
-            oldest = _aware(failures[-settings.login_max_failures])
+            oldest = failures[-settings.login_max_failures]
             wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
             outcome = LoginOutcome(None, max(1, int(wait.total_seconds())))
         else:
@@ -210,11 +211,6 @@ def log_in(records: Records, email: str, password: str, now: dt.datetime | None 
             token = issue_token(settings, user, now) if ok and user is not None else None
             outcome = LoginOutcome(token)
     return outcome.result()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
@@ -238,8 +234,26 @@ def actor_for_token(records: Records, token: str) -> Actor:
         user_id = int(claims["sub"])
     except (jwt.PyJWTError, KeyError, ValueError):
         raise Unauthenticated("invalid or expired token") from None
+    with records.engine.connect() as connection:
+        user = connection.execute(
+            select(User.clinic_id, User.role, User.active).where(User.id == user_id)
+        ).one_or_none()
+    if user is None or not user.active or user.clinic_id != claims.get("clinic"):
+        raise Unauthenticated("invalid or expired token")
+    return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user_id)
+
+
+def local_owner(records: Records, clinic_name: str | None) -> Actor:
+    """The command line acts as the owner of one clinic: the named one, or the only one."""
     with records.transaction() as db:
-        user = db.get(User, user_id)
-        if user is None or not user.active or user.clinic_id != claims.get("clinic"):
-            raise Unauthenticated("invalid or expired token")
-        return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user.id)
+        clinics = list(db.scalars(select(Clinic).order_by(Clinic.name)))
+    names = [clinic.name for clinic in clinics]
+    if clinic_name is None and len(clinics) == 1:
+        return Actor(clinic_id=clinics[0].id, role="owner")
+    if clinic_name is None:
+        message = "name the clinic" if clinics else "there is no clinic yet (see 'users create')"
+        raise InputError.one("--clinic", message, names)
+    for clinic in clinics:
+        if clinic.name == clinic_name:
+            return Actor(clinic_id=clinic.id, role="owner")
+    raise InputError.one("--clinic", f"no clinic named '{clinic_name}'", names)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from tests.web.conftest import World, build_world
+from tests.web.page_world import PageWorld, build_page_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, upgrade
@@ -47,7 +47,7 @@ def _free_port() -> int:
 
 
 class Served:
-    def __init__(self, url: str, world: World) -> None:
+    def __init__(self, url: str, world: PageWorld) -> None:
         self.url = url
         self.world = world
 
@@ -66,7 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     engine = engine_for(settings)
     upgrade(engine)
     engine.dispose()
-    world = build_world(settings)
+    world = build_page_world(settings)
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

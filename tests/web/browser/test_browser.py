@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.web.browser.conftest import Served, Shots
-from tests.web.conftest import PASSWORD, email_for
+from tests.web.page_world import email_for
+from tests.world import PASSWORD
 
 START = dt.date.today() + dt.timedelta(days=7)
 

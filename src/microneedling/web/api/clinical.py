@@ -63,13 +63,16 @@ def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
     )
 
 
-@router.post("/plans/preview")
-def preview(
+@router.post("/plans/preview", response_model=Plan)
+async def preview(
     actor: ActorDep,
     request: Annotated[dict[str, Any], Body(description="A plan request (docs/plan-contract.md)")],
-) -> Plan:
-    """Plan without saving: the planner's answer for a full request; `as_of` defaults to today."""
-    return plans.preview_plan(actor, request)
+) -> Response:
+    """Plan without saving: the planner's answer for a full request; `as_of` defaults to today.
+
+    Pure and fast, so it runs on the event loop and answers the plan's own JSON directly."""
+    result = plans.preview_plan(actor, request)
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 for _kind, _output in KINDS:

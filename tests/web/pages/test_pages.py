@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.web.conftest import Browser, World
+from tests.web.page_world import Browser, PageWorld
 
 from microneedling.records.models import (
     AuditEntry,
@@ -37,8 +37,8 @@ PLAN_FORM = [
 ]
 
 
-def count(world: World, model: Any) -> int:
-    with world.records.transaction() as db:
+def count(clinic: PageWorld, model: Any) -> int:
+    with clinic.records.transaction() as db:
         return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -49,23 +49,23 @@ def error_beside(html: str, field_id: str) -> str:
     return found.group(1)
 
 
-def with_intake(world: World, **answers: Any) -> int:
+def with_intake(clinic: PageWorld, **answers: Any) -> int:
     data = {"fitzpatrick": 3, **answers}
     saved = record(
-        world.records, world.actors["clinician"], INTAKE, world.client_id, {"answers": data}
+        clinic.records, clinic.actors["clinician"], INTAKE, clinic.client_id, {"answers": data}
     )
     return saved.id  # type: ignore[attr-defined,no-any-return]
 
 
-def with_plan(world: World) -> int:
-    intake_id = with_intake(world)
+def with_plan(clinic: PageWorld) -> int:
+    intake_id = with_intake(clinic)
     data = {
         "intake_id": intake_id,
         "device": {"type": "pen"},
         "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks", "forehead"]}],
         "start_date": START,
     }
-    saved = record(world.records, world.actors["clinician"], PLAN, world.client_id, data)
+    saved = record(clinic.records, clinic.actors["clinician"], PLAN, clinic.client_id, data)
     return saved.id  # type: ignore[attr-defined,no-any-return]
 
 
@@ -132,15 +132,15 @@ def test_the_client_list_searches_and_answers_htmx_with_rows_only(clinician: Bro
     assert "<html" not in fragment.text and "0 clients" in fragment.text
 
 
-def test_it_registers_a_client(clinician: Browser, world: World) -> None:
+def test_it_registers_a_client(clinician: Browser, clinic: PageWorld) -> None:
     clinician.get("/clients/new")
     response = clinician.post("/clients", {"given_name": "Lina", "family_name": "Berg"})
     assert response.status_code == 200 and "Lina Berg" in response.text
-    assert count(world, Client) == 2
+    assert count(clinic, Client) == 2
 
 
 def test_a_bad_birth_date_is_shown_beside_it_and_nothing_is_saved(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
     clinician.get("/clients/new")
     response = clinician.post(
@@ -149,12 +149,12 @@ def test_a_bad_birth_date_is_shown_beside_it_and_nothing_is_saved(
     assert response.status_code == 422
     assert "between 1900-01-01 and today" in error_beside(response.text, "birth_date")
     assert 'value="Lina"' in response.text
-    assert count(world, Client) == 1
+    assert count(clinic, Client) == 1
 
 
-def test_the_client_page_shows_the_timeline(clinician: Browser, world: World) -> None:
-    with_plan(world)
-    page = clinician.get(f"/clients/{world.client_id}")
+def test_the_client_page_shows_the_timeline(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    page = clinician.get(f"/clients/{clinic.client_id}")
     assert page.status_code == 200
     assert "screening: no findings" in page.text and "plan ok" in page.text
 
@@ -162,43 +162,49 @@ def test_the_client_page_shows_the_timeline(clinician: Browser, world: World) ->
 # --- intake -------------------------------------------------------------------------------
 
 
-def test_intake_findings_appear_as_the_form_is_filled(clinician: Browser, world: World) -> None:
-    clinician.get(f"/clients/{world.client_id}/intake")
+def test_intake_findings_appear_as_the_form_is_filled(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
     fragment = clinician.post(
-        f"/clients/{world.client_id}/intake/check",
+        f"/clients/{clinic.client_id}/intake/check",
         {"fitzpatrick": "3", "pregnant": "true"},
         headers={"HX-Request": "true"},
     )
     assert "<html" not in fragment.text
     assert "pregnancy" in fragment.text and "until after delivery" in fragment.text
-    assert count(world, Intake) == 0
+    assert count(clinic, Intake) == 0
 
 
-def test_a_deferral_shows_as_a_badge_on_the_client_page(clinician: Browser, world: World) -> None:
-    clinician.get(f"/clients/{world.client_id}/intake")
+def test_a_deferral_shows_as_a_badge_on_the_client_page(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
     page = clinician.post(
-        f"/clients/{world.client_id}/intake", {"fitzpatrick": "3", "pregnant": "true"}
+        f"/clients/{clinic.client_id}/intake", {"fitzpatrick": "3", "pregnant": "true"}
     )
-    assert page.url.path == f"/clients/{world.client_id}"
+    assert page.url.path == f"/clients/{clinic.client_id}"
     assert 'class="badge badge-defer"' in page.text and "deferred until after delivery" in page.text
 
 
 def test_a_bad_intake_answer_is_shown_beside_it_and_nothing_is_saved(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    clinician.get(f"/clients/{world.client_id}/intake")
+    clinician.get(f"/clients/{clinic.client_id}/intake")
     response = clinician.post(
-        f"/clients/{world.client_id}/intake",
+        f"/clients/{clinic.client_id}/intake",
         {"fitzpatrick": "3", "med.isotretinoin.status": "stopped", "med.isotretinoin.days": "soon"},
     )
     assert response.status_code == 422
     assert "valid integer" in error_beside(response.text, "med-isotretinoin-days")
-    assert count(world, Intake) == 0
+    assert count(clinic, Intake) == 0
 
 
-def test_an_intake_needs_a_phototype_or_the_questionnaire(clinician: Browser, world: World) -> None:
-    clinician.get(f"/clients/{world.client_id}/intake")
-    response = clinician.post(f"/clients/{world.client_id}/intake", {})
+def test_an_intake_needs_a_phototype_or_the_questionnaire(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    response = clinician.post(f"/clients/{clinic.client_id}/intake", {})
     assert response.status_code == 422
     assert "exactly one of fitzpatrick" in error_beside(response.text, "fitzpatrick")
 
@@ -206,40 +212,44 @@ def test_an_intake_needs_a_phototype_or_the_questionnaire(clinician: Browser, wo
 # --- plan ---------------------------------------------------------------------------------
 
 
-def test_the_plan_preview_colours_the_zones(clinician: Browser, world: World) -> None:
-    with_intake(world)
-    clinician.get(f"/clients/{world.client_id}/plan")
+def test_the_plan_preview_colours_the_zones(clinician: Browser, clinic: PageWorld) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
     fragment = clinician.post(
-        f"/clients/{world.client_id}/plan/preview", PLAN_FORM, headers={"HX-Request": "true"}
+        f"/clients/{clinic.client_id}/plan/preview", PLAN_FORM, headers={"HX-Request": "true"}
     )
     assert "<html" not in fragment.text
     assert 'data-zone="cheeks"' in fragment.text and "zone planned" in fragment.text
     assert "Plan status: <strong>ok</strong>" in fragment.text
-    assert count(world, PlanRecord) == 0
+    assert count(clinic, PlanRecord) == 0
 
 
-def test_a_plan_without_zones_says_so_beside_the_zones(clinician: Browser, world: World) -> None:
-    with_intake(world)
-    clinician.get(f"/clients/{world.client_id}/plan")
+def test_a_plan_without_zones_says_so_beside_the_zones(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
     response = clinician.post(
-        f"/clients/{world.client_id}/plans",
+        f"/clients/{clinic.client_id}/plans",
         [("device.type", "pen"), ("c0.indication", "acne_scars_atrophic")],
     )
     assert response.status_code == 422
     assert "at least 1 item" in error_beside(response.text, "c0-zones")
-    assert count(world, PlanRecord) == 0
+    assert count(clinic, PlanRecord) == 0
 
 
-def test_a_plan_is_saved_shown_and_accepted_with_consent(clinician: Browser, world: World) -> None:
-    with_intake(world)
-    clinician.get(f"/clients/{world.client_id}/plan")
-    page = clinician.post(f"/clients/{world.client_id}/plans", PLAN_FORM)
+def test_a_plan_is_saved_shown_and_accepted_with_consent(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
+    page = clinician.post(f"/clients/{clinic.client_id}/plans", PLAN_FORM)
     assert page.url.path.startswith("/plans/")
     assert 'class="legend"' in page.text and "Schedule" in page.text and "References" in page.text
     refused = clinician.post(f"{page.url.path}/consent", {"signer_name": "", "method": "oral"})
     assert refused.status_code == 422
     assert error_beside(refused.text, "method")
-    assert count(world, Consent) == 0
+    assert count(clinic, Consent) == 0
     accepted = clinician.post(
         f"{page.url.path}/consent", {"signer_name": "Ada Moreau", "method": "written_signature"}
     )
@@ -249,16 +259,16 @@ def test_a_plan_is_saved_shown_and_accepted_with_consent(clinician: Browser, wor
 # --- session ------------------------------------------------------------------------------
 
 
-def test_the_session_form_is_prefilled_from_the_plan(clinician: Browser, world: World) -> None:
-    with_plan(world)
-    page = clinician.get(f"/clients/{world.client_id}/session")
+def test_the_session_form_is_prefilled_from_the_plan(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    page = clinician.get(f"/clients/{clinic.client_id}/session")
     assert re.search(r'name="z0.zone".*?<option value="forehead" selected>', page.text, re.S)
     assert re.search(r'name="z0.needle_mm"[^>]*value="1"', page.text)
 
 
-def test_a_session_deeper_than_planned_warns(clinician: Browser, world: World) -> None:
-    with_plan(world)
-    clinician.get(f"/clients/{world.client_id}/session")
+def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
         "performed_on": START,
         "device": "pen",
@@ -269,26 +279,26 @@ def test_a_session_deeper_than_planned_warns(clinician: Browser, world: World) -
         "z0.passes": "3",
     }
     live = clinician.post(
-        f"/clients/{world.client_id}/session/check", data, headers={"HX-Request": "true"}
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
     )
-    assert "depth_above_plan" in live.text and count(world, TreatmentSession) == 0
-    saved = clinician.post(f"/clients/{world.client_id}/sessions", data)
+    assert "depth_above_plan" in live.text and count(clinic, TreatmentSession) == 0
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
     assert saved.url.path.startswith("/records/session/")
     assert "depth_above_plan" in saved.text
 
 
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    with_plan(world)
-    clinician.get(f"/clients/{world.client_id}/session")
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
     response = clinician.post(
-        f"/clients/{world.client_id}/sessions",
+        f"/clients/{clinic.client_id}/sessions",
         {"performed_on": START, "device": "pen", "z0.zone": "cheeks", "z0.needle_mm": "9"},
     )
     assert response.status_code == 422
     assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
-    assert count(world, TreatmentSession) == 0
+    assert count(clinic, TreatmentSession) == 0
 
 
 # --- scores -------------------------------------------------------------------------------
@@ -304,75 +314,77 @@ GAGS = {
 
 
 def test_a_score_form_lists_the_items_and_their_allowed_values(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    page = clinician.get(f"/clients/{world.client_id}/scores?instrument=gags")
+    page = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     assert 'name="a.chest_upper_back"' in page.text and '<option value="4"' in page.text
-    union = clinician.get(f"/clients/{world.client_id}/scores?instrument=posas&a.part=observer")
+    union = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=posas&a.part=observer")
     assert 'name="a.vascularity"' in union.text
 
 
-def test_a_score_is_recorded_with_its_band_and_charted(clinician: Browser, world: World) -> None:
-    clinician.get(f"/clients/{world.client_id}/scores?instrument=gags")
+def test_a_score_is_recorded_with_its_band_and_charted(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     page = clinician.post(
-        f"/clients/{world.client_id}/scores", {"instrument": "gags", "scored_on": START, **GAGS}
+        f"/clients/{clinic.client_id}/scores", {"instrument": "gags", "scored_on": START, **GAGS}
     )
     assert "<strong>11</strong>, band <strong>mild</strong>" in page.text
     assert '<polyline class="series"' in page.text
 
 
 def test_a_bad_score_item_is_shown_beside_it_and_nothing_is_saved(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    clinician.get(f"/clients/{world.client_id}/scores?instrument=gags")
+    clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     response = clinician.post(
-        f"/clients/{world.client_id}/scores",
+        f"/clients/{clinic.client_id}/scores",
         {"instrument": "gags", "scored_on": START, **GAGS, "a.nose": "7"},
     )
     assert response.status_code == 422
     assert error_beside(response.text, "a-nose")
-    assert count(world, ScoreRecord) == 0
+    assert count(clinic, ScoreRecord) == 0
 
 
 # --- photos -------------------------------------------------------------------------------
 
 
-def upload(browser: Browser, world: World, content: bytes, taken_on: str) -> Any:
+def upload(browser: Browser, clinic: PageWorld, content: bytes, taken_on: str) -> Any:
     return browser.client.post(
-        f"/clients/{world.client_id}/photos",
+        f"/clients/{clinic.client_id}/photos",
         data={"csrf_token": browser.token, "view": "front", "taken_on": taken_on, "zone": "cheeks"},
         files={"file": ("face.png", content, "image/png")},
     )
 
 
-def test_photos_upload_and_compare_before_and_after(clinician: Browser, world: World) -> None:
-    clinician.get(f"/clients/{world.client_id}/photos")
-    assert upload(clinician, world, PNG, "2026-01-01").status_code == 200
-    page = clinician.get(f"/clients/{world.client_id}/photos")
-    assert upload(clinician, world, PNG + b"1", "2026-03-01").status_code == 200
-    page = clinician.get(f"/clients/{world.client_id}/photos")
+def test_photos_upload_and_compare_before_and_after(clinician: Browser, clinic: PageWorld) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/photos")
+    assert upload(clinician, clinic, PNG, "2026-01-01").status_code == 200
+    page = clinician.get(f"/clients/{clinic.client_id}/photos")
+    assert upload(clinician, clinic, PNG + b"1", "2026-03-01").status_code == 200
+    page = clinician.get(f"/clients/{clinic.client_id}/photos")
     assert 'class="side-by-side"' in page.text and 'class="compare-slider"' in page.text
     image = clinician.get("/photos/1/file")
     assert image.headers["content-type"] == "image/png"
 
 
 def test_a_file_that_is_not_an_image_is_refused_beside_the_file(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    clinician.get(f"/clients/{world.client_id}/photos")
-    response = upload(clinician, world, b"hello", "2026-01-01")
+    clinician.get(f"/clients/{clinic.client_id}/photos")
+    response = upload(clinician, clinic, b"hello", "2026-01-01")
     assert response.status_code == 422
     assert "not a JPEG, PNG or WebP image" in error_beside(response.text, "file")
-    assert count(world, Photo) == 0
+    assert count(clinic, Photo) == 0
 
 
 # --- handout, calendar, records, audit ---------------------------------------------------
 
 
 def test_the_handout_and_the_calendar_carry_the_session_dates(
-    clinician: Browser, world: World
+    clinician: Browser, clinic: PageWorld
 ) -> None:
-    plan_id = with_plan(world)
+    plan_id = with_plan(clinic)
     handout = clinician.get(f"/plans/{plan_id}/handout")
     assert f"<strong>{START}</strong>" in handout.text and "After each session" in handout.text
     ics = clinician.get(f"/plans/{plan_id}/schedule.ics")
@@ -381,13 +393,13 @@ def test_the_handout_and_the_calendar_carry_the_session_dates(
     assert ics.text.count("BEGIN:VEVENT") >= 3 and "\r\n" in ics.text
 
 
-def test_an_amendment_is_shown_beside_the_original(clinician: Browser, world: World) -> None:
-    plan_id = with_plan(world)
+def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: PageWorld) -> None:
+    plan_id = with_plan(clinic)
     session = record(
-        world.records,
-        world.actors["clinician"],
+        clinic.records,
+        clinic.actors["clinician"],
         SESSION,
-        world.client_id,
+        clinic.client_id,
         {
             "plan_id": plan_id,
             "performed_on": START,
@@ -411,7 +423,7 @@ def test_an_amendment_is_shown_beside_the_original(clinician: Browser, world: Wo
     assert 'class="changed"' in page.text
 
 
-def test_the_audit_log_is_for_owners_only(browser: Browser, world: World) -> None:
+def test_the_audit_log_is_for_owners_only(browser: Browser, clinic: PageWorld) -> None:
     browser.log_in("owner")
     page = browser.get("/audit")
     assert page.status_code == 200 and "client.create" in page.text
@@ -422,11 +434,11 @@ def test_the_audit_log_is_for_owners_only(browser: Browser, world: World) -> Non
     assert browser.get("/audit").status_code == 403
 
 
-def test_a_reader_cannot_save_an_intake(browser: Browser, world: World) -> None:
+def test_a_reader_cannot_save_an_intake(browser: Browser, clinic: PageWorld) -> None:
     browser.log_in("read_only")
-    browser.get(f"/clients/{world.client_id}/intake")
-    response = browser.post(f"/clients/{world.client_id}/intake", {"fitzpatrick": "3"})
-    assert response.status_code == 403 and count(world, Intake) == 0
+    browser.get(f"/clients/{clinic.client_id}/intake")
+    response = browser.post(f"/clients/{clinic.client_id}/intake", {"fitzpatrick": "3"})
+    assert response.status_code == 403 and count(clinic, Intake) == 0
 
 
 def test_another_clinics_client_is_not_found(clinician: Browser) -> None:
@@ -448,16 +460,16 @@ HOME = [
 
 
 def test_the_home_check_gives_the_home_plan_and_stores_nothing(
-    browser: Browser, world: World
+    browser: Browser, clinic: PageWorld
 ) -> None:
-    before = count(world, AuditEntry)
+    before = count(clinic, AuditEntry)
     assert browser.get("/home-check").status_code == 200
     page = browser.post("/home-check", HOME)
     assert "at most 0.25 mm" in page.text
     assert "not at home" in page.text
     assert "The claims, corrected" in page.text and "1.5 mm roller at home" in page.text
     assert "Red flags" in page.text
-    assert count(world, AuditEntry) == before
+    assert count(clinic, AuditEntry) == before
 
 
 def test_the_home_check_answers_htmx_with_its_result(browser: Browser) -> None:

@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from tests.web.conftest import Browser
+from tests.web.page_world import Browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "src" / "microneedling" / "web" / "static"
 
 

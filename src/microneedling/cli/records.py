@@ -1,0 +1,205 @@
+"""Commands for the clinic's records and server: serve, db upgrade, users create, clients list,
+backup, restore, export and demo. The database, web and settings modules load inside each
+command so that `--help` and `plan` stay fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from microneedling.cli.common import fail, input_errors_exit, print_json
+
+if TYPE_CHECKING:
+    from microneedling.config import Settings
+    from microneedling.services.access import Actor
+    from microneedling.services.common import Records
+
+db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
+clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
+
+ClinicOption = Annotated[
+    str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(users_app, name="users")
+    app.add_typer(clients_app, name="clients")
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+    app.command("export")(export)
+    app.command("demo")(demo)
+
+
+def settings() -> Settings:
+    """The settings, or exit 2 naming the setting that is wrong."""
+    from pydantic import ValidationError
+
+    from microneedling.config import load_settings
+
+    try:
+        return load_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"MICRONEEDLING_{'_'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        fail(problems.replace("Value error, ", ""))
+
+
+def open_records() -> Records:
+    """The upgraded database and photo store the settings point at."""
+    from microneedling.records.database import engine_for, upgrade
+    from microneedling.services.common import Records
+
+    current = settings()
+    upgrade(engine_for(current))
+    return Records.open(current)
+
+
+def owner_of(records: Records, clinic: str | None) -> Actor:
+    from microneedling.services.users import local_owner
+
+    with input_errors_exit():
+        return local_owner(records, clinic)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+) -> None:
+    """Serve the web app and the JSON API (the database is upgraded first)."""
+    import uvicorn
+
+    open_records()
+    typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run(
+        "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the tables or bring them to the newest version."""
+    from microneedling.records.database import current_revision, engine_for, upgrade
+
+    engine = engine_for(settings())
+    upgrade(engine)
+    typer.echo(f"Database at revision {current_revision(engine)}.")
+
+
+@users_app.command("create")
+def users_create(
+    clinic: Annotated[str, typer.Option(help="Clinic name (created if new).")],
+    role: Annotated[str, typer.Option(help="owner, clinician, assistant or read_only.")],
+    email: Annotated[str, typer.Option(help="E-mail address, used to log in.")],
+    full_name: Annotated[str | None, typer.Option(help="Full name (default: the e-mail).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user to a clinic; the password is prompted for (or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    records = open_records()
+    from microneedling.services.users import create_user
+
+    with input_errors_exit():
+        user = create_user(
+            records,
+            None,
+            {"email": email, "full_name": full_name or email, "role": role, "password": password},
+            clinic_name=clinic,
+        )
+    typer.echo(f"Created {user.role} {user.email} (user {user.id}) in clinic '{clinic}'.")
+
+
+@clients_app.command("list")
+def clients_list(
+    clinic: ClinicOption = None,
+    query: Annotated[str, typer.Option("--query", "-q", help="Start of a name.")] = "",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a clinic's clients, optionally those whose name starts with --query."""
+    records = open_records()
+    from microneedling.services.clients import search_clients
+
+    with input_errors_exit():
+        page = search_clients(records, owner_of(records, clinic), {"q": query, "limit": limit})
+    if as_json:
+        print_json(page.model_dump(mode="json"))
+        return
+    for client in page.items:
+        born = client.birth_date.isoformat() if client.birth_date else "-"
+        typer.echo(f"{client.id:>6}  {client.family_name}, {client.given_name}  born {born}")
+    typer.echo(f"{len(page.items)} of {page.total} clients")
+
+
+def backup(path: Annotated[Path, typer.Argument(help="Backup file to write.")]) -> None:
+    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from microneedling.records.backup import backup as write_backup
+
+    current = settings()
+    open_records()
+    with input_errors_exit():
+        write_backup(current.sqlalchemy_url, path)
+    typer.echo(f"Backed up to {path}. Photos are files under {current.photo_dir}; copy them too.")
+
+
+def restore(path: Annotated[Path, typer.Argument(help="Backup file made by 'backup'.")]) -> None:
+    """Replace the database with a backup."""
+    from microneedling.records.backup import restore as read_backup
+
+    current = settings()
+    with input_errors_exit():
+        read_backup(current.sqlalchemy_url, path)
+    open_records()
+    typer.echo(f"Restored from {path}.")
+
+
+def export(
+    format: Annotated[
+        Literal["json", "csv"], typer.Option("--format", help="json: all records; csv: sessions.")
+    ] = "json",
+    clinic: ClinicOption = None,
+    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+) -> None:
+    """Export a clinic's records as JSON, or its sessions as CSV."""
+    import json
+
+    records = open_records()
+    from microneedling.services.exports import export_json, export_sessions_csv
+
+    actor = owner_of(records, clinic)
+    if format == "csv":
+        text = export_sessions_csv(records, actor)
+    else:
+        text = json.dumps(export_json(records, actor), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {out}.")
+
+
+def demo() -> None:
+    """Create a demo clinic with users and a dozen synthetic clients (once; again is a no-op)."""
+    records = open_records()
+    from microneedling.services.demo import create_demo
+
+    result = create_demo(records)
+    state = "Created" if result.created else "Already there, unchanged:"
+    typer.echo(f"{state} '{result.clinic}' with {result.clients} synthetic clients.")
+    typer.echo("Demo log-ins (e-mail / password):")
+    for role, email, password in result.logins:
+        typer.echo(f"  {role:<10} {email} / {password}")

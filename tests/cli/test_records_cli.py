@@ -1,0 +1,209 @@
+"""The records commands as a user runs them: demo, users, clients, export, backup and restore,
+and `serve` answering real HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from microneedling.services.demo import DEMO_CLIENTS, DEMO_USERS
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "microneedling", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MICRONEEDLING_ENVIRONMENT": "development",
+        "MICRONEEDLING_DATA_DIR": str(tmp_path / "data"),
+        "MICRONEEDLING_DATABASE_URL": database_url,
+    }
+
+
+def test_demo_creates_a_clinic_once_and_prints_the_log_ins(env: dict[str, str]) -> None:
+    first = run(env, "demo")
+    assert first.returncode == 0, first.stderr
+    for _role, email, _name, password in DEMO_USERS:
+        assert f"{email} / {password}" in first.stdout
+    exported = run(env, "export", "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    again = run(env, "demo")
+    assert again.returncode == 0
+    assert "unchanged" in again.stdout
+    assert run(env, "export", "--format", "json").stdout.count('"id"') == exported.stdout.count(
+        '"id"'
+    )
+    listed = json.loads(run(env, "clients", "list", "--json").stdout)
+    assert listed["total"] == len(DEMO_CLIENTS)
+
+
+def test_users_create_reads_the_password_from_stdin(env: dict[str, str]) -> None:
+    created = run(
+        env,
+        "users",
+        "create",
+        "--clinic",
+        "North",
+        "--role",
+        "clinician",
+        "--email",
+        "a@north.example",
+        "--password-stdin",
+        stdin="long enough secret\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created clinician a@north.example" in created.stdout
+    listed = run(env, "clients", "list")
+    assert (listed.returncode, listed.stdout.strip()) == (0, "0 of 0 clients")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "boss", "--email", "a@x.example"), "role"),
+        (("--role", "owner", "--email", "not-an-email"), "email"),
+    ],
+)
+def test_bad_user_input_exits_2_naming_the_field(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run(
+        env,
+        "users",
+        "create",
+        "--clinic",
+        "C",
+        *args,
+        "--password-stdin",
+        stdin="long enough secret\n",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Error: {message}:")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_secret_outside_development_exits_2(env: dict[str, str]) -> None:
+    result = run({**env, "MICRONEEDLING_ENVIRONMENT": "production"}, "db", "upgrade")
+    assert result.returncode == 2
+    assert "MICRONEEDLING_SECRET_KEY must be set" in result.stderr
+
+
+def test_two_clinics_need_a_clinic_name(env: dict[str, str]) -> None:
+    for clinic in ("North", "South"):
+        run(
+            env,
+            "users",
+            "create",
+            "--clinic",
+            clinic,
+            "--role",
+            "owner",
+            "--email",
+            f"o@{clinic.lower()}.example",
+            "--password-stdin",
+            stdin="long enough secret\n",
+        )
+    result = run(env, "clients", "list")
+    assert result.returncode == 2
+    assert "allowed: North, South" in result.stderr
+    assert run(env, "clients", "list", "--clinic", "South").returncode == 0
+
+
+def test_backup_and_restore_bring_back_the_records(env: dict[str, str], tmp_path: Path) -> None:
+    assert run(env, "demo").returncode == 0
+    backup = tmp_path / "backup.bin"
+    saved = run(env, "backup", str(backup))
+    assert saved.returncode == 0, saved.stderr
+    assert backup.stat().st_size > 0
+    run(
+        env,
+        "users",
+        "create",
+        "--clinic",
+        "Later",
+        "--role",
+        "owner",
+        "--email",
+        "later@x.example",
+        "--password-stdin",
+        stdin="long enough secret\n",
+    )
+    assert run(env, "clients", "list").returncode == 2  # two clinics now
+    restored = run(env, "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    listed = run(env, "clients", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"{len(DEMO_CLIENTS)} of {len(DEMO_CLIENTS)} clients" in listed.stdout
+
+
+def test_restore_refuses_a_file_that_is_no_backup(env: dict[str, str], tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a backup")
+    result = run(env, "restore", str(junk))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_export_writes_sessions_as_csv(env: dict[str, str], tmp_path: Path) -> None:
+    run(env, "demo")
+    out = tmp_path / "sessions.csv"
+    result = run(env, "export", "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("client_id,session_id,plan_id,performed_on")
+    assert len(lines) > len(DEMO_CLIENTS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_real_http_with_the_demo_log_ins(env: dict[str, str]) -> None:
+    run(env, "demo")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "microneedling", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        _role, email, _name, password = DEMO_USERS[1]
+        token = httpx.post(f"{base}/auth/token", data={"username": email, "password": password})
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        clients = httpx.get(f"{base}/clients", params={"q": "hart"}, headers=headers).json()
+        assert [c["family_name"] for c in clients["items"]] == ["Hart"]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert f"Serving on http://127.0.0.1:{port}" in output

@@ -1,0 +1,375 @@
+"""Intakes, plans, consents, sessions and scores through the services; amendments keep the
+original; roles are enforced in the services themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.world import TODAY, World, new_client, planned_course
+
+from microneedling.errors import InputError
+from microneedling.records.models import AuditEntry, TreatmentSession
+from microneedling.services import amendments, exports, plans
+from microneedling.services.clients import register_client
+from microneedling.services.clinical_records import read, record
+from microneedling.services.consents import CONSENT, consent_texts, current_version
+from microneedling.services.errors import Conflict, Forbidden, NotFound
+from microneedling.services.intakes import INTAKE, age_on
+from microneedling.services.plans import PLAN
+from microneedling.services.scores import SCORE
+from microneedling.services.timeline import timeline
+from microneedling.services.treatment_sessions import SESSION
+
+
+def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
+    data = {
+        "plan_id": plan.id,
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "lot_number": "LOT-1",
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0, "passes": 3}],
+        **changes,
+    }
+    return record(world.records, world.clinician, SESSION, client_id, data)
+
+
+def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> None:
+    client = new_client(world)
+    intake: Any = record(
+        world.records,
+        world.assistant,
+        INTAKE,
+        client.id,
+        {"answers": {"pregnant": True, "fitzpatrick": 2}},
+    )
+    assert intake.answers["pregnant"] is True
+    assert intake.answers["age_years"] == age_on(dt.date(1990, 4, 2), TODAY)
+    assert [f["code"] for f in intake.findings] == ["pregnancy"]
+    assert intake.findings[0]["reason"]
+    assert intake.knowledge_version
+
+
+def test_intake_answers_are_checked_against_the_plan_contract(world: World) -> None:
+    client = new_client(world)
+    with pytest.raises(InputError) as error:
+        record(
+            world.records,
+            world.assistant,
+            INTAKE,
+            client.id,
+            {"answers": {"conditions": [{"code": "flu", "status": "active"}]}},
+        )
+    assert error.value.problems[0].field == "answers.conditions[0].code"
+    assert "herpes_labialis" in error.value.problems[0].allowed
+    assert timeline(world.records, world.reader, client.id) == []
+
+
+def test_age_counts_whole_years_up_to_the_birthday() -> None:
+    assert age_on(dt.date(1990, 4, 2), dt.date(2026, 4, 1)) == 35
+    assert age_on(dt.date(1990, 4, 2), dt.date(2026, 4, 2)) == 36
+
+
+def test_a_plan_from_an_intake_stores_request_plan_and_knowledge_version(world: World) -> None:
+    _client, intake, plan = planned_course(world, zones=("cheeks", "forehead"))
+    assert plan.intake_id == intake.id
+    assert plan.status == "ok"
+    assert plan.request["client"] == intake.answers
+    assert {t["zone"] for t in plan.plan["treatments"]} == {"cheeks", "forehead"}
+    assert plan.knowledge_version == plan.plan["knowledge_version"]
+    assert read(world.records, world.reader, PLAN, plan.id) == plan
+
+
+def test_a_deferring_intake_gives_a_deferred_plan(world: World) -> None:
+    _client, _intake, plan = planned_course(world, answers={"pregnant": True, "fitzpatrick": 2})
+    assert plan.status == "deferred"
+
+
+def test_a_plan_request_error_names_the_field_and_saves_nothing(world: World) -> None:
+    client, intake, _plan = planned_course(world)
+    with pytest.raises(InputError) as error:
+        record(
+            world.records,
+            world.clinician,
+            PLAN,
+            client.id,
+            {
+                "intake_id": intake.id,
+                "device": {"type": "pen"},
+                "concerns": [{"indication": "acne_scars_atrophic", "zones": ["elbow"]}],
+            },
+        )
+    assert error.value.problems[0].field == "concerns[0].zones[0]"
+    assert [e.kind for e in timeline(world.records, world.reader, client.id)] == ["intake", "plan"]
+
+
+def test_a_plan_needs_an_intake_of_the_same_client(world: World) -> None:
+    _client, intake, _plan = planned_course(world)
+    other = new_client(world, "Bea", "Lim")
+    with pytest.raises(Conflict, match="another client"):
+        record(
+            world.records,
+            world.clinician,
+            PLAN,
+            other.id,
+            {
+                "intake_id": intake.id,
+                "device": {"type": "pen"},
+                "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+            },
+        )
+
+
+def test_preview_plans_without_saving(world: World) -> None:
+    request = {
+        "setting": "home",
+        "device": {"type": "roller"},
+        "client": {"age_years": 30, "fitzpatrick": 2},
+        "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+    }
+    result = plans.preview_plan(world.reader, request)
+    assert all(t.depth_mm is None or t.depth_mm.max <= 0.5 for t in result.treatments)
+
+
+def test_a_consent_stores_the_exact_text_of_its_version(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    consent: Any = record(
+        world.records,
+        world.assistant,
+        CONSENT,
+        client.id,
+        {
+            "scope": "treatment",
+            "signer_name": "Ann Lee",
+            "method": "written_signature",
+            "plan_id": plan.id,
+        },
+    )
+    version = current_version("treatment")
+    assert consent.text_version == version
+    assert consent.text == consent_texts()[("treatment", version)]
+    with pytest.raises(InputError) as error:
+        record(
+            world.records,
+            world.assistant,
+            CONSENT,
+            client.id,
+            {"scope": "treatment", "signer_name": "A", "method": "shrug"},
+        )
+    assert error.value.problems[0].field == "method"
+
+
+def test_a_session_within_its_plan_has_no_warnings(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    session = _session(world, client.id, plan)
+    assert session.warnings == []
+    assert session.operator_id == world.clinician.user_id
+
+
+def test_a_session_deeper_and_sooner_than_planned_is_saved_with_warnings(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    _session(world, client.id, plan)
+    cheeks = next(t for t in plan.plan["treatments"] if t["zone"] == "cheeks")
+    too_deep = cheeks["depth_mm"]["max"] + 0.5
+    second = _session(
+        world,
+        client.id,
+        plan,
+        performed_on=(TODAY + dt.timedelta(days=3)).isoformat(),
+        zones=[{"zone": "cheeks", "needle_mm": too_deep}],
+    )
+    assert [w["code"] for w in second.warnings] == ["depth_above_plan", "interval_too_short"]
+
+
+def test_a_session_needs_an_operator_of_the_same_clinic(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    with pytest.raises(NotFound, match="user"):
+        _session(world, client.id, plan, operator_id=world.outsider.user_id)
+
+
+def test_a_score_is_computed_by_its_instrument(world: World) -> None:
+    client = new_client(world)
+    score: Any = record(
+        world.records,
+        world.assistant,
+        SCORE,
+        client.id,
+        {
+            "instrument": "gais",
+            "answers": {"scale": "five_point", "rating": 2},
+            "scored_on": TODAY.isoformat(),
+        },
+    )
+    assert (score.value, score.band) == (2.0, "much_improved")
+    with pytest.raises(InputError) as error:
+        record(
+            world.records,
+            world.assistant,
+            SCORE,
+            client.id,
+            {
+                "instrument": "gais",
+                "answers": {"scale": "five_point", "rating": 9},
+                "scored_on": TODAY.isoformat(),
+            },
+        )
+    assert error.value.problems[0].field.startswith("answers.")
+    with pytest.raises(InputError) as unknown:
+        record(
+            world.records,
+            world.assistant,
+            SCORE,
+            client.id,
+            {"instrument": "nope", "answers": {}, "scored_on": TODAY.isoformat()},
+        )
+    assert unknown.value.problems[0].field == "instrument"
+    assert "gais" in unknown.value.problems[0].allowed
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [
+        ("assistant", PLAN),
+        ("assistant", SESSION),
+        ("read_only", INTAKE),
+        ("read_only", SCORE),
+        ("read_only", CONSENT),
+    ],
+    ids=lambda value: getattr(value, "entity", value),
+)
+def test_roles_are_enforced_by_the_services(world: World, role: str, kind: Any) -> None:
+    actor = {"assistant": world.assistant, "read_only": world.reader}[role]
+    client, _intake, _plan = planned_course(world)
+    with pytest.raises(Forbidden, match=role):
+        record(world.records, actor, kind, client.id, {})
+
+
+def test_an_amendment_keeps_the_original_and_says_who_changed_what_and_why(
+    world: World,
+) -> None:
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    amended: Any = amendments.amend_record(
+        world.records,
+        world.clinician,
+        "session",
+        original.id,
+        {"changes": {"lot_number": "LOT-2"}, "reason": "lot number misread"},
+    )
+    assert amended.supersedes_id == original.id
+    assert amended.lot_number == "LOT-2"
+    assert amended.amendment_reason == "lot number misread"
+    assert read(world.records, world.reader, SESSION, original.id).lot_number == "LOT-1"
+    entries = {e.id: e for e in timeline(world.records, world.reader, client.id)}
+    assert entries[original.id].superseded_by == amended.id
+    with world.records.transaction() as db:
+        entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "session.amend")).one()
+        assert entry.fields == ["amendment_reason", "lot_number"]
+        assert entry.actor_id == world.clinician.user_id
+        assert db.get_one(TreatmentSession, original.id).lot_number == "LOT-1"
+
+
+def test_only_the_latest_version_can_be_amended(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    change = {"changes": {"notes": "first"}, "reason": "add a note"}
+    amendments.amend_record(world.records, world.clinician, "session", original.id, change)
+    with pytest.raises(Conflict, match="already amended"):
+        amendments.amend_record(world.records, world.clinician, "session", original.id, change)
+
+
+def test_an_amendment_is_validated_like_the_original(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    with pytest.raises(InputError) as error:
+        amendments.amend_record(
+            world.records,
+            world.clinician,
+            "session",
+            original.id,
+            {"changes": {"zones": [{"zone": "cheeks", "needle_mm": 9}]}, "reason": "typo"},
+        )
+    assert error.value.problems[0].field == "changes.zones[0].needle_mm"
+    with pytest.raises(InputError, match="cannot be amended"):
+        amendments.amend_record(
+            world.records,
+            world.clinician,
+            "plan",
+            plan.id,
+            {"changes": {"status": "ok"}, "reason": "typo"},
+        )
+
+
+def test_an_amended_session_is_checked_against_the_plan_again(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    amended: Any = amendments.amend_record(
+        world.records,
+        world.clinician,
+        "session",
+        original.id,
+        {"changes": {"single_use": False}, "reason": "cartridge was reused"},
+    )
+    assert [w["code"] for w in amended.warnings] == ["needles_not_single_use"]
+
+
+def test_assistants_and_readers_cannot_amend(world: World) -> None:
+    _client, intake, _plan = planned_course(world)
+    for actor in (world.assistant, world.reader):
+        with pytest.raises(Forbidden):
+            amendments.amend_record(
+                world.records,
+                actor,
+                "intake",
+                intake.id,
+                {"changes": {"answers": {}}, "reason": "typo"},
+            )
+
+
+def test_another_clinic_can_neither_read_nor_amend_nor_add_records(world: World) -> None:
+    client, intake, _plan = planned_course(world)
+    with pytest.raises(NotFound):
+        read(world.records, world.outsider, INTAKE, intake.id)
+    with pytest.raises(NotFound):
+        amendments.amend_record(
+            world.records,
+            world.outsider,
+            "intake",
+            intake.id,
+            {"changes": {"answers": {}}, "reason": "typo"},
+        )
+    with pytest.raises(NotFound):
+        record(world.records, world.outsider, INTAKE, client.id, {"answers": {}})
+    with pytest.raises(NotFound):
+        timeline(world.records, world.outsider, client.id)
+    theirs = register_client(
+        world.records, world.outsider, {"given_name": "Out", "family_name": "Sider"}
+    )
+    with pytest.raises(NotFound):
+        record(world.records, world.clinician, INTAKE, theirs.id, {"answers": {}})
+
+
+def test_exports_hold_every_client_and_their_sessions(world: World) -> None:
+    client, _intake, plan = planned_course(world, zones=("cheeks", "forehead"))
+    _session(
+        world,
+        client.id,
+        plan,
+        zones=[{"zone": "cheeks", "needle_mm": 1.0}, {"zone": "forehead", "needle_mm": 0.5}],
+    )
+    document = exports.export_json(world.records, world.owner)
+    assert [c["id"] for c in document["clients"]] == [client.id]
+    assert [len(document["clients"][0][name]) for name in ("intakes", "plans", "sessions")] == [
+        1,
+        1,
+        1,
+    ]
+    rows = exports.export_sessions_csv(world.records, world.owner).splitlines()
+    assert rows[0].startswith("client_id,session_id")
+    assert [row.split(",")[10] for row in rows[1:]] == ["cheeks", "forehead"]
+    assert exports.export_json(world.records, world.outsider)["clients"] == []
+    with pytest.raises(Forbidden):
+        exports.export_json(world.records, world.assistant)

@@ -1,0 +1,115 @@
+"""Users and log-in: argon2 hashes, tokens, the log-in rate limit, deactivation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from tests.world import PASSWORD, World
+
+from microneedling.errors import InputError
+from microneedling.records.models import User
+from microneedling.services import users
+from microneedling.services.errors import Forbidden, TooManyAttempts, Unauthenticated
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+
+def test_passwords_are_stored_as_argon2id_hashes(world: World) -> None:
+    with world.records.transaction() as db:
+        user = db.get_one(User, world.clinician.user_id)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_a_correct_password_gives_a_token_for_that_user(world: World) -> None:
+    token = users.log_in(world.records, "Clinician@A.example ", PASSWORD)
+    assert token.token_type == "bearer"
+    assert users.actor_for_token(world.records, token.access_token) == world.clinician
+
+
+def test_a_wrong_password_or_unknown_email_is_refused_alike(world: World) -> None:
+    for email, password in (("clinician@a.example", "wrong"), ("nobody@a.example", PASSWORD)):
+        with pytest.raises(Unauthenticated, match="incorrect e-mail or password"):
+            users.log_in(world.records, email, password)
+
+
+def test_repeated_failures_lock_the_email_for_the_window(world: World) -> None:
+    limit = world.records.settings.login_max_failures
+    for _ in range(limit):
+        with pytest.raises(Unauthenticated):
+            users.log_in(world.records, "owner@a.example", "guess", NOW)
+    with pytest.raises(TooManyAttempts) as locked:
+        users.log_in(world.records, "owner@a.example", PASSWORD, NOW + dt.timedelta(seconds=1))
+    window = world.records.settings.login_window_minutes * 60
+    assert 0 < locked.value.retry_after_seconds <= window
+    later = NOW + dt.timedelta(minutes=world.records.settings.login_window_minutes, seconds=1)
+    assert users.log_in(world.records, "owner@a.example", PASSWORD, later).access_token
+
+
+def test_the_lock_is_per_email(world: World) -> None:
+    for _ in range(world.records.settings.login_max_failures):
+        with pytest.raises(Unauthenticated):
+            users.log_in(world.records, "owner@a.example", "guess", NOW)
+    assert users.log_in(world.records, "clinician@a.example", PASSWORD, NOW).access_token
+
+
+def test_a_success_resets_the_failure_count(world: World) -> None:
+    limit = world.records.settings.login_max_failures
+    for _ in range(limit - 1):
+        with pytest.raises(Unauthenticated):
+            users.log_in(world.records, "owner@a.example", "guess", NOW)
+    users.log_in(world.records, "owner@a.example", PASSWORD, NOW + dt.timedelta(seconds=1))
+    with pytest.raises(Unauthenticated):
+        users.log_in(world.records, "owner@a.example", "guess", NOW + dt.timedelta(seconds=2))
+    assert users.log_in(world.records, "owner@a.example", PASSWORD, NOW + dt.timedelta(seconds=3))
+
+
+def test_an_expired_or_forged_token_is_refused(world: World) -> None:
+    old = NOW - dt.timedelta(days=30)
+    expired = users.log_in(world.records, "owner@a.example", PASSWORD, old).access_token
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(world.records, expired)
+    fresh = users.log_in(world.records, "owner@a.example", PASSWORD).access_token
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(world.records, fresh[:-3] + "abc")
+
+
+def test_a_deactivated_user_is_refused_at_once(world: World) -> None:
+    token = users.log_in(world.records, "assistant@a.example", PASSWORD).access_token
+    with world.records.transaction() as db:
+        db.get_one(User, world.assistant.user_id).active = False
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(world.records, token)
+
+
+def test_only_owners_add_users_and_only_to_their_own_clinic(world: World) -> None:
+    data = {"email": "new@a.example", "full_name": "New", "role": "assistant", "password": "x" * 12}
+    with pytest.raises(Forbidden):
+        users.create_user(world.records, world.clinician, data)
+    created = users.create_user(world.records, world.outsider, data)
+    assert created.clinic_id == world.outsider.clinic_id
+
+
+def test_user_input_errors_name_the_field(world: World) -> None:
+    with pytest.raises(InputError) as error:
+        users.create_user(
+            world.records,
+            world.owner,
+            {"email": "not-an-email", "full_name": "X", "role": "boss", "password": "short"},
+        )
+    assert {p.field for p in error.value.problems} == {"email", "role", "password"}
+    with pytest.raises(InputError, match="already registered"):
+        users.create_user(
+            world.records,
+            world.owner,
+            {"email": "owner@b.example", "full_name": "X", "role": "owner", "password": "x" * 12},
+        )
+
+
+def test_the_command_line_acts_as_the_owner_of_a_named_clinic(world: World) -> None:
+    assert users.local_owner(world.records, "Clinic B").clinic_id == world.outsider.clinic_id
+    with pytest.raises(InputError, match="name the clinic"):
+        users.local_owner(world.records, None)
+    with pytest.raises(InputError, match="no clinic named"):
+        users.local_owner(world.records, "Clinic C")

@@ -1,0 +1,385 @@
+"""The JSON API over real HTTP semantics (ASGI in-process): a whole course of treatment, errors
+as JSON with field paths, token auth, pagination, and no way into another clinic's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi.testclient import TestClient
+from tests.services.test_photos import PNG
+from tests.web.conftest import API, login
+from tests.world import PASSWORD, TODAY, World
+
+
+def _course(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    """Every step of a course through the API; returns the ids it made."""
+    person = client.post(
+        f"{API}/clients",
+        json={
+            "given_name": "Ann",
+            "family_name": "Lee",
+            "birth_date": "1990-04-02",
+            "phototype": 2,
+        },
+        headers=headers,
+    )
+    assert person.status_code == 201, person.text
+    client_id = person.json()["id"]
+    intake = client.post(
+        f"{API}/clients/{client_id}/intakes", json={"answers": {}}, headers=headers
+    )
+    assert intake.status_code == 201, intake.text
+    assert intake.json()["answers"]["fitzpatrick"] == 2
+    plan = client.post(
+        f"{API}/clients/{client_id}/plans",
+        json={
+            "intake_id": intake.json()["id"],
+            "device": {"type": "pen"},
+            "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks", "forehead"]}],
+            "start_date": TODAY.isoformat(),
+        },
+        headers=headers,
+    )
+    assert plan.status_code == 201, plan.text
+    plan_id = plan.json()["id"]
+    consent = client.post(
+        f"{API}/clients/{client_id}/consents",
+        json={
+            "scope": "treatment",
+            "signer_name": "Ann Lee",
+            "method": "electronic_signature",
+            "plan_id": plan_id,
+        },
+        headers=headers,
+    )
+    assert consent.status_code == 201, consent.text
+    session = client.post(
+        f"{API}/clients/{client_id}/sessions",
+        json={
+            "plan_id": plan_id,
+            "performed_on": TODAY.isoformat(),
+            "device": "pen",
+            "cartridge": "12-pin",
+            "lot_number": "LOT-7",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0, "passes": 3}],
+        },
+        headers=headers,
+    )
+    assert session.status_code == 201, session.text
+    score = client.post(
+        f"{API}/clients/{client_id}/scores",
+        json={
+            "instrument": "gais",
+            "answers": {"scale": "five_point", "rating": 2},
+            "scored_on": TODAY.isoformat(),
+            "session_id": session.json()["id"],
+        },
+        headers=headers,
+    )
+    assert score.status_code == 201, score.text
+    photo = client.post(
+        f"{API}/clients/{client_id}/photos",
+        files={"file": ("cheek.png", PNG, "image/png")},
+        data={"view": "front", "taken_on": TODAY.isoformat(), "zone": "cheeks"},
+        headers=headers,
+    )
+    assert photo.status_code == 201, photo.text
+    return {
+        "client": client_id,
+        "intake": intake.json()["id"],
+        "plan": plan_id,
+        "consent": consent.json()["id"],
+        "session": session.json()["id"],
+        "score": score.json()["id"],
+        "photo": photo.json()["id"],
+    }
+
+
+def test_a_whole_course_of_treatment_through_the_api(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    amended = client.post(
+        f"{API}/sessions/{ids['session']}/amendments",
+        json={"changes": {"lot_number": "LOT-8"}, "reason": "lot misread"},
+        headers=headers,
+    )
+    assert amended.status_code == 201, amended.text
+    assert amended.json()["supersedes_id"] == ids["session"]
+    timeline = client.get(f"{API}/clients/{ids['client']}/timeline", headers=headers).json()
+    kinds = [entry["kind"] for entry in timeline]
+    assert sorted(kinds) == sorted(
+        ["intake", "plan", "consent", "session", "session", "score", "photo"]
+    )
+    photo = client.get(f"{API}/photos/{ids['photo']}/file", headers=headers)
+    assert (photo.status_code, photo.content, photo.headers["content-type"]) == (
+        200,
+        PNG,
+        "image/png",
+    )
+    owner = login(client, "owner@a.example")
+    audit = client.get(f"{API}/audit", params={"entity": "session"}, headers=owner).json()
+    assert [item["action"] for item in audit["items"]] == ["session.amend", "session.create"]
+    exported = client.get(f"{API}/exports", params={"format": "json"}, headers=headers).json()
+    assert exported["clients"][0]["sessions"][0]["lot_number"] == "LOT-7"
+    csv_text = client.get(f"{API}/exports", params={"format": "csv"}, headers=headers).text
+    assert "LOT-8" in csv_text
+
+
+def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
+    headers = login(client, "reader@a.example")
+    request = {
+        "setting": "clinic",
+        "device": {"type": "pen"},
+        "client": {"age_years": 30, "fitzpatrick": 5},
+        "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+    }
+    response = client.post(f"{API}/plans/preview", json=request, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["phototype"] == 5
+    assert client.get(f"{API}/clients", headers=headers).json()["total"] == 0
+
+
+def test_errors_are_json_with_the_field_path_and_nothing_is_saved(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    response = client.post(
+        f"{API}/clients",
+        json={"given_name": "Ann", "family_name": "", "sex": "f"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    detail = {item["field"]: item for item in response.json()["detail"]}
+    assert set(detail) == {"family_name", "sex"}
+    assert detail["sex"]["allowed"] == ["female", "male", "other", "unknown"]
+    preview = client.post(
+        f"{API}/plans/preview",
+        json={
+            "setting": "clinic",
+            "device": {"type": "pen"},
+            "client": {"age_years": 30, "fitzpatrick": 9},
+            "concerns": [],
+        },
+        headers=headers,
+    )
+    assert preview.status_code == 422
+    assert {item["field"] for item in preview.json()["detail"]} >= {"client.fitzpatrick"}
+    assert client.get(f"{API}/clients", headers=headers).json()["total"] == 0
+
+
+def test_requests_without_a_valid_token_get_401(client: TestClient, world: World) -> None:
+    assert client.get(f"{API}/clients").status_code == 401
+    bad = client.get(f"{API}/clients", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401
+    assert bad.headers["www-authenticate"] == "Bearer"
+    wrong = client.post(f"{API}/auth/token", data={"username": "owner@a.example", "password": "x"})
+    assert wrong.status_code == 401
+
+
+def test_log_in_is_rate_limited_with_retry_after(client: TestClient, world: World) -> None:
+    for _ in range(world.records.settings.login_max_failures):
+        client.post(f"{API}/auth/token", data={"username": "owner@a.example", "password": "x"})
+    locked = client.post(
+        f"{API}/auth/token", data={"username": "owner@a.example", "password": PASSWORD}
+    )
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+
+
+def test_two_users_cannot_silently_overwrite_each_other(client: TestClient, world: World) -> None:
+    first = login(client, "clinician@a.example")
+    second = login(client, "assistant@a.example")
+    person = client.post(
+        f"{API}/clients", json={"given_name": "A", "family_name": "B"}, headers=first
+    ).json()
+    ok = client.patch(
+        f"{API}/clients/{person['id']}", json={"version": 1, "notes": "one"}, headers=first
+    )
+    assert (ok.status_code, ok.json()["version"]) == (200, 2)
+    stale = client.patch(
+        f"{API}/clients/{person['id']}", json={"version": 1, "notes": "two"}, headers=second
+    )
+    assert stale.status_code == 409
+    assert client.get(f"{API}/clients/{person['id']}", headers=second).json()["notes"] == "one"
+
+
+def test_clients_are_paged_and_filtered_by_name_and_date(client: TestClient, world: World) -> None:
+    headers = login(client, "assistant@a.example")
+    for family in ("Adams", "Brown", "Brooks", "Clark"):
+        client.post(
+            f"{API}/clients", json={"given_name": "Pat", "family_name": family}, headers=headers
+        )
+    page = client.get(f"{API}/clients", params={"q": "bro", "limit": 1}, headers=headers).json()
+    assert (page["total"], [c["family_name"] for c in page["items"]]) == (2, ["Brooks"])
+    later = (TODAY + dt.timedelta(days=1)).isoformat()
+    none = client.get(f"{API}/clients", params={"registered_from": later}, headers=headers)
+    assert none.json()["total"] == 0
+    bad = client.get(f"{API}/clients", params={"limit": 0}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "limit"
+
+
+def test_roles_are_enforced_through_the_api(client: TestClient, world: World) -> None:
+    reader = login(client, "reader@a.example")
+    assistant = login(client, "assistant@a.example")
+    assert (
+        client.post(
+            f"{API}/clients", json={"given_name": "A", "family_name": "B"}, headers=reader
+        ).status_code
+        == 403
+    )
+    assert client.get(f"{API}/audit", headers=assistant).status_code == 403
+    person = client.post(
+        f"{API}/clients", json={"given_name": "A", "family_name": "B"}, headers=assistant
+    ).json()
+    assert client.delete(f"{API}/clients/{person['id']}", headers=assistant).status_code == 403
+
+
+def test_photo_uploads_are_checked_for_type(client: TestClient, world: World) -> None:
+    headers = login(client, "assistant@a.example")
+    person = client.post(
+        f"{API}/clients", json={"given_name": "A", "family_name": "B"}, headers=headers
+    ).json()
+    response = client.post(
+        f"{API}/clients/{person['id']}/photos",
+        files={"file": ("x.gif", b"GIF89a....", "image/png")},
+        data={"view": "front", "taken_on": TODAY.isoformat()},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "file"
+
+
+# Every route that names a record, called by the other clinic's owner with clinic A's ids.
+CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("GET", "/clients/{client_id}"): ("/clients/{client}", {}),
+    ("PATCH", "/clients/{client_id}"): ("/clients/{client}", {"json": {"version": 1}}),
+    ("DELETE", "/clients/{client_id}"): ("/clients/{client}", {}),
+    ("GET", "/clients/{client_id}/timeline"): ("/clients/{client}/timeline", {}),
+    ("POST", "/clients/{client_id}/intakes"): (
+        "/clients/{client}/intakes",
+        {"json": {"answers": {"fitzpatrick": 1}}},
+    ),
+    ("POST", "/clients/{client_id}/plans"): (
+        "/clients/{client}/plans",
+        {
+            "json": {
+                "intake_id": "{intake}",
+                "device": {"type": "pen"},
+                "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+            }
+        },
+    ),
+    ("POST", "/clients/{client_id}/consents"): (
+        "/clients/{client}/consents",
+        {"json": {"scope": "treatment", "signer_name": "X", "method": "written_signature"}},
+    ),
+    ("POST", "/clients/{client_id}/sessions"): (
+        "/clients/{client}/sessions",
+        {
+            "json": {
+                "performed_on": "2026-01-01",
+                "device": "pen",
+                "single_use": True,
+                "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+            }
+        },
+    ),
+    ("POST", "/clients/{client_id}/scores"): (
+        "/clients/{client}/scores",
+        {
+            "json": {
+                "instrument": "gais",
+                "answers": {"scale": "five_point", "rating": 1},
+                "scored_on": "2026-01-01",
+            }
+        },
+    ),
+    ("POST", "/clients/{client_id}/photos"): (
+        "/clients/{client}/photos",
+        {
+            "files": {"file": ("x.png", PNG, "image/png")},
+            "data": {"view": "front", "taken_on": "2026-01-01"},
+        },
+    ),
+    ("GET", "/intakes/{record_id}"): ("/intakes/{intake}", {}),
+    ("GET", "/plans/{record_id}"): ("/plans/{plan}", {}),
+    ("GET", "/consents/{record_id}"): ("/consents/{consent}", {}),
+    ("GET", "/sessions/{record_id}"): ("/sessions/{session}", {}),
+    ("GET", "/scores/{record_id}"): ("/scores/{score}", {}),
+    ("GET", "/photos/{record_id}"): ("/photos/{photo}", {}),
+    ("GET", "/photos/{record_id}/file"): ("/photos/{photo}/file", {}),
+    ("POST", "/{entity}s/{record_id}/amendments"): (
+        "/sessions/{session}/amendments",
+        {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},
+    ),
+}
+# Routes that name no record: each answers only about the caller's own clinic (checked below).
+CLINIC_WIDE = {
+    ("POST", "/auth/token"),
+    ("GET", "/me"),
+    ("GET", "/clients"),
+    ("POST", "/clients"),
+    ("POST", "/plans/preview"),
+    ("GET", "/users"),
+    ("POST", "/users"),
+    ("GET", "/audit"),
+    ("GET", "/exports"),
+    ("GET", "/consent-texts"),
+}
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        filled = value.format(**ids)
+        return int(filled) if value.startswith("{") and filled.isdigit() else filled
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    return value
+
+
+def test_every_api_route_is_covered_by_the_cross_clinic_check(client: TestClient) -> None:
+    spec = client.get(f"{API}/openapi.json").json()
+    routes = {
+        (method.upper(), path.removeprefix(API))
+        for path, operations in spec["paths"].items()
+        for method in operations
+    }
+    assert routes == set(CROSS_CLINIC_CALLS) | CLINIC_WIDE
+
+
+def test_another_clinic_can_reach_no_record_through_any_route(
+    client: TestClient, world: World
+) -> None:
+    ids = _course(client, login(client, "clinician@a.example"))
+    outsider = login(client, "owner@b.example")
+    for (method, route), (path, options) in CROSS_CLINIC_CALLS.items():
+        response = client.request(
+            method, API + _fill(path, ids), headers=outsider, **_fill(options, ids)
+        )
+        assert response.status_code == 404, (method, route, response.text)
+    mine = login(client, "clinician@a.example")
+    assert client.get(f"{API}/clients/{ids['client']}", headers=mine).status_code == 200
+    assert client.get(f"{API}/clients", headers=outsider).json()["total"] == 0
+    assert client.get(f"{API}/audit", headers=outsider).json()["items"] == [
+        item
+        for item in client.get(f"{API}/audit", headers=outsider).json()["items"]
+        if item["entity"] == "user" or item["entity"] == "clinic"
+    ]
+    assert [u["email"] for u in client.get(f"{API}/users", headers=outsider).json()] == [
+        "owner@b.example"
+    ]
+    assert client.get(f"{API}/exports", headers=outsider).json()["clients"] == []
+    assert (
+        "Lee" not in client.get(f"{API}/exports", params={"format": "csv"}, headers=outsider).text
+    )
+
+
+def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
+    spec = client.get(f"{API}/openapi.json").json()
+    assert {f"{API}/clients", f"{API}/plans/preview", f"{API}/auth/token"} <= set(spec["paths"])
+    assert client.get("/api/docs").status_code == 200
