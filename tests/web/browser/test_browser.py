@@ -82,8 +82,9 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
     assert page.locator("#c0-zone-cheeks").is_checked()
     assert page.locator("#c0-zone-forehead").is_checked()
     page.get_by_label("First session on").fill(START.isoformat())
-    page.locator("#plan-preview").get_by_text("Plan status").wait_for()
-    assert page.locator("#preview-map path.zone.planned").count() >= 3
+    page.locator('#preview-map path.zone.planned[data-zone="forehead"]').wait_for()
+    page.locator("#plan-preview").get_by_text(re.compile(r"^\d{4}-\d\d-\d\d$")).first.wait_for()
+    assert page.locator("#preview-map path.zone.planned").count() == 3
     shot(page, "plan-form")
     page.get_by_role("button", name="Save plan").click()
     page.wait_for_url(re.compile(r"/plans/\d+$"))
