@@ -132,6 +132,16 @@ def test_the_client_list_searches_and_answers_htmx_with_rows_only(clinician: Bro
     assert "<html" not in fragment.text and "0 clients" in fragment.text
 
 
+def test_the_client_list_filters_by_registration_date(clinician: Browser) -> None:
+    today = dt.date.today()
+    shown = clinician.get(f"/clients?registered_from={today}&registered_to={today}")
+    assert "Moreau, Ada" in shown.text
+    later = today + dt.timedelta(days=1)
+    assert "0 clients" in clinician.get(f"/clients?registered_from={later}").text
+    bad = clinician.get("/clients?registered_from=someday")
+    assert 'id="registered_from-error"' in bad.text and "Moreau, Ada" in bad.text
+
+
 def test_it_registers_a_client(clinician: Browser, clinic: PageWorld) -> None:
     clinician.get("/clients/new")
     response = clinician.post("/clients", {"given_name": "Lina", "family_name": "Berg"})
@@ -470,6 +480,10 @@ def test_the_home_check_gives_the_home_plan_and_stores_nothing(
     assert "The claims, corrected" in page.text and "1.5 mm roller at home" in page.text
     assert "Red flags" in page.text
     assert count(clinic, AuditEntry) == before
+
+
+def test_a_signed_in_user_keeps_their_navigation_on_the_home_check(clinician: Browser) -> None:
+    assert "Log out" in clinician.get("/home-check").text
 
 
 def test_the_home_check_answers_htmx_with_its_result(browser: Browser) -> None:

@@ -38,10 +38,29 @@ SEXES = ("female", "male", "other", "unknown")
 
 
 @router.get("/clients")
-def client_list(request: Request, records: RecordsDep, actor: ActorDep, q: str = "") -> Response:
-    query = {"q": q[:200], "limit": 100}
-    page = clients.search_clients(records, actor, query)
-    context = {"q": q, "page": page, "can_write": actor.can(Permission.WRITE_CLIENTS)}
+def client_list(
+    request: Request,
+    records: RecordsDep,
+    actor: ActorDep,
+    q: str = "",
+    registered_from: str = "",
+    registered_to: str = "",
+) -> Response:
+    form = {"q": q, "registered_from": registered_from, "registered_to": registered_to}
+    query = {name: value for name, value in form.items() if value}
+    errors = None
+    try:
+        page = clients.search_clients(records, actor, {**query, "limit": 100})
+    except InputError as error:
+        errors = form_errors(error, known=form)
+        page = clients.search_clients(records, actor, {"limit": 100})
+    context = {
+        "q": q,
+        "form": form,
+        "errors": errors,
+        "page": page,
+        "can_write": actor.can(Permission.WRITE_CLIENTS),
+    }
     return render(request, "clients.html", context, fragment="_client_rows.html")
 
 

@@ -7,13 +7,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.web.pages.common import FormDep, FormErrors, form_errors, render, text
+from microneedling.web.pages.common import (
+    FormDep,
+    FormErrors,
+    form_errors,
+    optional_actor,
+    render,
+    text,
+)
 from microneedling.web.pages.intake import answers_from, questions
 from microneedling.web.pages.plan_pages import severities
 from microneedling.web.pages.references import cited
@@ -130,12 +137,17 @@ class _Blank(dict[str, Any]):
         return []
 
 
-@router.get("/home-check")
+async def _note_actor(request: Request) -> None:
+    """The page is public; a signed-in user still sees their own navigation."""
+    request.state.actor = await optional_actor(request)
+
+
+@router.get("/home-check", dependencies=[Depends(_note_actor)])
 def home_form(request: Request) -> Response:
     return render(request, "home_check.html", _context(_Blank(), None, None, False))
 
 
-@router.post("/home-check")
+@router.post("/home-check", dependencies=[Depends(_note_actor)])
 def home_check(request: Request, form: FormDep) -> Response:
     """The home plan for these answers; nothing is stored or logged."""
     plan_request, fields = home_request(form, dt.date.today())
