@@ -162,6 +162,24 @@ def test_a_bad_birth_date_is_shown_beside_it_and_nothing_is_saved(
     assert count(clinic, Client) == 1
 
 
+def test_a_client_is_edited_against_the_version_read(clinician: Browser, clinic: PageWorld) -> None:
+    form = clinician.get(f"/clients/{clinic.client_id}/edit")
+    assert 'value="Moreau"' in form.text
+    fields = {
+        "given_name": "Ada",
+        "family_name": "Moreau-Lang",
+        "version": "1",
+        "birth_date": "1990-04-02",
+        "phototype": "3",
+    }
+    page = clinician.post(f"/clients/{clinic.client_id}", fields)
+    assert "Ada Moreau-Lang" in page.text
+    stale = clinician.post(f"/clients/{clinic.client_id}", {**fields, "family_name": "Lang"})
+    assert stale.status_code == 422 and "changed by someone else" in stale.text
+    bad = clinician.post(f"/clients/{clinic.client_id}", {**fields, "version": "2", "phone": "x"})
+    assert bad.status_code == 422 and error_beside(bad.text, "phone")
+
+
 def test_the_client_page_shows_the_timeline(clinician: Browser, clinic: PageWorld) -> None:
     with_plan(clinic)
     page = clinician.get(f"/clients/{clinic.client_id}")
@@ -309,6 +327,26 @@ def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     assert response.status_code == 422
     assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
     assert count(clinic, TreatmentSession) == 0
+
+
+def test_an_adverse_event_is_logged_and_a_bad_severity_named(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": START,
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+        "ae.event": "pinpoint bruising",
+    }
+    bad = clinician.post(f"/clients/{clinic.client_id}/sessions", {**data, "ae.severity": "huge"})
+    assert bad.status_code == 422 and error_beside(bad.text, "ae-severity")
+    assert count(clinic, TreatmentSession) == 0
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", {**data, "ae.severity": "mild"})
+    assert "pinpoint bruising" in saved.text
 
 
 # --- scores -------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.services import clients
 from microneedling.services.access import Permission
+from microneedling.services.errors import Conflict
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
+    FormErrors,
     RecordsDep,
     form_errors,
     redirect,
@@ -87,6 +89,42 @@ def register(request: Request, records: RecordsDep, actor: ActorDep, form: FormD
         errors = form_errors(error, known=CLIENT_FIELDS)
         return render(request, "client_new.html", _new_context(form, errors), status_code=422)
     return redirect(request, f"/clients/{client.id}")
+
+
+@router.get("/clients/{client_id}/edit")
+def edit_client(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+    client = clients.get_client(records, actor, client_id)
+    values = {
+        name: "" if getattr(client, name) is None else str(getattr(client, name))
+        for name in CLIENT_FIELDS
+    }
+    context = {**_new_context({**values, "version": str(client.version)}, None), "client": client}
+    return render(request, "client_new.html", context)
+
+
+@router.post("/clients/{client_id}")
+def change(
+    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+) -> Response:
+    """Save the changed fields against the version that was read (someone else's change in
+    between is a conflict, never overwritten)."""
+    client = clients.get_client(records, actor, client_id)
+    data: dict[str, Any] = {"version": text(form, "version")}
+    for name in CLIENT_FIELDS:
+        value = text(form, name)
+        before = getattr(client, name)
+        if (value or None) != (None if before is None else str(before)):
+            data[name] = value
+    try:
+        clients.update_client(records, actor, client_id, data)
+    except InputError as error:
+        errors = form_errors(error, known=CLIENT_FIELDS)
+    except Conflict as error:
+        errors = FormErrors(general=[str(error)])
+    else:
+        return redirect(request, f"/clients/{client_id}")
+    context = {**_new_context(form, errors), "client": client}
+    return render(request, "client_new.html", context, status_code=422)
 
 
 @router.get("/clients/{client_id}")

@@ -22,7 +22,12 @@ from microneedling.services.common import Records, dump, parse
 from microneedling.services.errors import Conflict
 from microneedling.services.plans import PlanOut
 from microneedling.services.timeline import timeline
-from microneedling.services.treatment_sessions import SESSION, SessionIn, SessionOut
+from microneedling.services.treatment_sessions import (
+    SESSION,
+    AdverseEvent,
+    SessionIn,
+    SessionOut,
+)
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -36,6 +41,7 @@ from microneedling.web.pages.common import (
 from microneedling.web.pages.course import current, latest_id, read_plan
 
 router = APIRouter()
+SEVERITIES = AdverseEvent.model_json_schema()["properties"]["severity"]["enum"]
 SIMPLE_FIELDS = (
     "performed_on",
     "device",
@@ -124,6 +130,14 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
         fields[f"zones[{len(zones)}]"] = f"z{row}.zone"
         zones.append(entry)
     data["zones"] = zones
+    event = text(form, "ae.event")
+    if event is not None:
+        adverse: dict[str, Any] = {"event": event, "severity": text(form, "ae.severity")}
+        if text(form, "ae.onset_days") is not None:
+            adverse["onset_days"] = text(form, "ae.onset_days")
+        data["adverse_events"] = [adverse]
+        for name in ("event", "severity", "onset_days"):
+            fields[f"adverse_events[0].{name}"] = f"ae.{name}"
     return data, fields
 
 
@@ -168,6 +182,7 @@ def _context(
         "zones": [(code, zone.name) for code, zone in kb.zones.items()],
         "devices": [(code, device.name) for code, device in kb.devices.items()],
         "topicals": [(code, t.name) for code, t in kb.topicals.items()],
+        "severities": [(s, s) for s in SEVERITIES],
     }
 
 
