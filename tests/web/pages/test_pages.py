@@ -366,8 +366,10 @@ def test_a_score_form_lists_the_items_and_their_allowed_values(
 ) -> None:
     page = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     assert 'name="a.chest_upper_back"' in page.text and '<option value="4"' in page.text
+    assert "Show the items for this choice" not in page.text
     union = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=posas&a.part=observer")
     assert 'name="a.vascularity"' in union.text
+    assert "Show the items for this choice" in union.text
 
 
 def test_a_score_is_recorded_with_its_band_and_charted(

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.scores import registry
 from microneedling.scores.form import Form, Question
+from microneedling.scores.schema import resolve
 from microneedling.services import clients
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import read, record
@@ -128,6 +129,14 @@ def charts(scores: list[ScoreOut]) -> list[Chart]:
     return result
 
 
+def _has_choice(code: str | None) -> bool:
+    """Whether the instrument's items depend on a part or scale chosen first (POSAS, GAIS)."""
+    if code not in registry.INSTRUMENTS:
+        return False
+    schema = registry.INSTRUMENTS[code].input_schema
+    return "discriminator" in resolve(schema, schema)
+
+
 def client_scores(records: Records, actor: Actor, client_id: int) -> list[ScoreOut]:
     entries = current(timeline(records, actor, client_id), "score")
     found = [read(records, actor, SCORE, e.id) for e in entries]
@@ -156,6 +165,7 @@ def _context(
         "code": code,
         "instrument": registry.INSTRUMENTS.get(code or ""),
         "items": items,
+        "has_choice": _has_choice(code),
         "form": form,
         "errors": errors,
         "saved": saved,
