@@ -416,6 +416,7 @@ def test_photos_upload_and_compare_before_and_after(clinician: Browser, clinic: 
     assert 'class="side-by-side"' in page.text and 'class="compare-slider"' in page.text
     image = clinician.get("/photos/1/file")
     assert image.headers["content-type"] == "image/png"
+    assert image.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_file_that_is_not_an_image_is_refused_beside_the_file(
