@@ -1,7 +1,5 @@
 # Two commands do everything: `make run` (set up, prepare the demo, serve) and `make test`.
 PYTHON ?= python3
-# `make run` is a local trial: development mode allows a generated secret.
-MICRONEEDLING_ENVIRONMENT ?= development
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -16,7 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: export MICRONEEDLING_ENVIRONMENT
+# `make run` is a local trial: development mode allows a generated secret.
+run: export MICRONEEDLING_ENVIRONMENT ?= development
 run: install
 	$(BIN)/microneedling demo
 	@echo "The CLI is ready: $(BIN)/microneedling --help"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import random
 import statistics
@@ -33,8 +34,7 @@ from microneedling.services.clients import name_key
 from microneedling.services.common import Records
 from microneedling.services.users import create_user
 
-GIVEN = "Amelia Bilal Chiara Daniel Eva Fatima George Hannah Ines Jun Kemi Lucas Maya Noor".split()
-FAMILY_STEMS = "Hart Rahman Bianchi Okafor Lindqvist Zahra Mensah Schmidt Moreau Tanaka".split()
+CONSONANTS, VOWELS = "bdfghklmnprstvz", "aeiou"
 SESSIONS_PER_CLIENT = 10
 PASSWORD = "benchmark password"
 SESSION_ZONES = json.dumps([{"zone": "cheeks", "needle_mm": 1.0, "passes": 3}])
@@ -46,19 +46,35 @@ PREVIEW = {
 }
 
 
-def family_names(count: int) -> list[str]:
-    """Distinct-looking surnames: a stem and a syllable suffix, so prefixes are selective."""
-    syllables = [a + b for a in "bdklmnrst" for b in "aeiou"]
-    return [f"{stem}{s1}{s2}" for stem in FAMILY_STEMS for s1 in syllables for s2 in syllables][
-        :count
-    ]
+def synthetic_name(rng: random.Random, syllables: int) -> str:
+    """A pronounceable invented name: prefixes spread like real names do, not in a few stems."""
+    word = "".join(rng.choice(CONSONANTS) + rng.choice(VOWELS) for _ in range(syllables))
+    return word.capitalize() + (rng.choice(CONSONANTS) if rng.random() < 0.5 else "")
+
+
+def name_pool(count: int, syllables: tuple[int, int], seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [synthetic_name(rng, rng.randint(*syllables)) for _ in range(count)]
+
+
+def zipf_weights(count: int, exponent: float) -> list[float]:
+    """Cumulative weights of rank ** -exponent: the most common surname is about 2 % of
+    people, the most common given name about 5 %, as in census name counts."""
+    return list(itertools.accumulate(rank**-exponent for rank in range(1, count + 1)))
+
+
+GIVEN = name_pool(400, (2, 3), 1)
+FAMILY = name_pool(20_000, (2, 4), 2)
+GIVEN_WEIGHTS = zipf_weights(len(GIVEN), 0.7)
+FAMILY_WEIGHTS = zipf_weights(len(FAMILY), 0.75)
 
 
 def client_rows(clinic_id: int, count: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    """Clients with given and family names drawn with a skew, as real names are."""
     now = dt.datetime.now(dt.UTC).isoformat()
-    families = family_names(20000)
     for _ in range(count):
-        given, family = rng.choice(GIVEN), rng.choice(families)
+        (given,) = rng.choices(GIVEN, cum_weights=GIVEN_WEIGHTS)
+        (family,) = rng.choices(FAMILY, cum_weights=FAMILY_WEIGHTS)
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000))
         yield (
             clinic_id,
@@ -160,29 +176,63 @@ def timed(call: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
-async def previews_per_second(records: Records, seconds: float) -> float:
-    import httpx
+async def call_asgi(app: Any, method: str, path: str, body: bytes, headers: list[Any]) -> bytes:
+    """One request straight into the ASGI app (no HTTP client in the way); the response body."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("bench", 80),
+    }
+    chunks: list[bytes] = []
+    status: list[int] = []
 
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    if status != [200]:
+        raise RuntimeError(f"{path} answered {status}: {b''.join(chunks)[:200]!r}")
+    return b"".join(chunks)
+
+
+async def previews_per_second(records: Records, seconds: float) -> float:
+    """Plan previews per second, each a full request through the app: routing, the bearer
+    token checked against the users table, the planner, the JSON answer."""
     from microneedling.web.app import create_app
 
     app = create_app(records.settings)
     app.state.records = records
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        token = (
-            await http.post(
-                "/api/v1/auth/token", data={"username": "bench@x.example", "password": PASSWORD}
-            )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        for _ in range(50):
-            await http.post("/api/v1/plans/preview", json=PREVIEW, headers=headers)
-        done, started = 0, time.perf_counter()
-        while time.perf_counter() - started < seconds:
-            response = await http.post("/api/v1/plans/preview", json=PREVIEW, headers=headers)
-            assert response.status_code == 200, response.text
-            done += 1
-        return done / (time.perf_counter() - started)
+    form = f"username=bench%40x.example&password={PASSWORD.replace(' ', '+')}".encode()
+    login = [(b"content-type", b"application/x-www-form-urlencoded")]
+    token = json.loads(await call_asgi(app, "POST", "/api/v1/auth/token", form, login))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {token['access_token']}".encode()),
+    ]
+    body = json.dumps(PREVIEW).encode()
+    for _ in range(50):
+        await call_asgi(app, "POST", "/api/v1/plans/preview", body, headers)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        answer = await call_asgi(app, "POST", "/api/v1/plans/preview", body, headers)
+        done += 1
+    assert json.loads(answer)["status"] == "ok"
+    return done / (time.perf_counter() - started)
 
 
 def run(label: str, url: str, data_dir: Path, client_count: int, repeats: int) -> None:
@@ -216,8 +266,15 @@ def run(label: str, url: str, data_dir: Path, client_count: int, repeats: int) -
         f"sessions in {load_s:.1f} s"
     )
 
-    prefixes = [name_key(name)[:n] for name in family_names(20000)[::97] for n in (3, 5)]
     query_rng = random.Random(11)
+    with engine.connect() as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                text("SELECT family_key FROM clients ORDER BY random() LIMIT 200")
+            )
+        ]
+    prefixes = [name[:n] for name in names for n in (3, 5)]
     search = timed(
         lambda: clients.search_clients(
             records, actor, {"q": query_rng.choice(prefixes), "limit": 50}

@@ -373,3 +373,10 @@ def test_exports_hold_every_client_and_their_sessions(world: World) -> None:
     assert exports.export_json(world.records, world.outsider)["clients"] == []
     with pytest.raises(Forbidden):
         exports.export_json(world.records, world.assistant)
+
+
+def test_the_sessions_csv_quotes_text_a_spreadsheet_would_run(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    _session(world, client.id, plan, lot_number="=HYPERLINK(1)")
+    text = exports.export_sessions_csv(world.records, world.owner)
+    assert "'=HYPERLINK(1)" in text

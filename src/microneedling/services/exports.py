@@ -84,6 +84,13 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
         }
 
 
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is quoted (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export_sessions_csv(records: Records, actor: Actor) -> str:
     """One row per zone treated per session, lists joined with `;`."""
     require(actor, Permission.EXPORT)
@@ -107,12 +114,11 @@ def export_sessions_csv(records: Records, actor: Actor) -> str:
                 "supersedes_id": row.supersedes_id,
             }
             for zone in row.zones:
-                writer.writerow(
-                    {
-                        **shared,
-                        "zone": zone["zone"],
-                        "needle_mm": zone["needle_mm"],
-                        "passes": zone.get("passes"),
-                    }
-                )
+                cells = {
+                    **shared,
+                    "zone": zone["zone"],
+                    "needle_mm": zone["needle_mm"],
+                    "passes": zone.get("passes"),
+                }
+                writer.writerow({name: _cell(value) for name, value in cells.items()})
     return out.getvalue()
