@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from microneedling import __version__
 from microneedling.config import Settings, load_settings
 from microneedling.services.common import Records
-from microneedling.web import errors
+from microneedling.web import errors, pages
 from microneedling.web.api import router as api_router
 
 
@@ -25,4 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.records = Records.open(settings)
     errors.install(app)
     app.include_router(api_router)
+    pages.install(app)
     return app

@@ -1,0 +1,145 @@
+"""Clients: the searchable list, a new client, and the client's page (timeline and badges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from microneedling.errors import InputError
+from microneedling.services import clients
+from microneedling.services.access import Permission
+from microneedling.services.errors import Conflict
+from microneedling.services.timeline import timeline
+from microneedling.web.pages.common import (
+    ActorDep,
+    FormDep,
+    FormErrors,
+    RecordsDep,
+    form_errors,
+    redirect,
+    render,
+    text,
+)
+from microneedling.web.pages.course import current, latest_id, latest_intake, open_badges
+
+router = APIRouter()
+CLIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "phototype",
+    "notes",
+)
+SEXES = ("female", "male", "other", "unknown")
+
+
+@router.get("/clients")
+def client_list(
+    request: Request,
+    records: RecordsDep,
+    actor: ActorDep,
+    q: str = "",
+    registered_from: str = "",
+    registered_to: str = "",
+) -> Response:
+    form = {"q": q, "registered_from": registered_from, "registered_to": registered_to}
+    query = {name: value for name, value in form.items() if value}
+    errors = None
+    try:
+        page = clients.search_clients(records, actor, {**query, "limit": 100})
+    except InputError as error:
+        errors = form_errors(error, known=form)
+        page = clients.search_clients(records, actor, {"limit": 100})
+    context = {
+        "q": q,
+        "form": form,
+        "errors": errors,
+        "page": page,
+        "can_write": actor.can(Permission.WRITE_CLIENTS),
+    }
+    return render(request, "clients.html", context, fragment="_client_rows.html")
+
+
+def _new_context(form: Any, errors: Any) -> dict[str, Any]:
+    return {
+        "form": form,
+        "errors": errors,
+        "sexes": [(s, s) for s in SEXES],
+        "phototypes": [(n, f"Type {n}") for n in range(1, 7)],
+    }
+
+
+@router.get("/clients/new")
+def new_client(request: Request, actor: ActorDep) -> Response:
+    return render(request, "client_new.html", _new_context({}, None))
+
+
+@router.post("/clients")
+def register(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
+    data = {name: text(form, name) for name in CLIENT_FIELDS if text(form, name) is not None}
+    try:
+        client = clients.register_client(records, actor, data)
+    except InputError as error:
+        errors = form_errors(error, known=CLIENT_FIELDS)
+        return render(request, "client_new.html", _new_context(form, errors), status_code=422)
+    return redirect(request, f"/clients/{client.id}")
+
+
+@router.get("/clients/{client_id}/edit")
+def edit_client(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+    client = clients.get_client(records, actor, client_id)
+    values = {
+        name: "" if getattr(client, name) is None else str(getattr(client, name))
+        for name in CLIENT_FIELDS
+    }
+    context = {**_new_context({**values, "version": str(client.version)}, None), "client": client}
+    return render(request, "client_new.html", context)
+
+
+@router.post("/clients/{client_id}")
+def change(
+    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+) -> Response:
+    """Save the changed fields against the version that was read (someone else's change in
+    between is a conflict, never overwritten)."""
+    client = clients.get_client(records, actor, client_id)
+    data: dict[str, Any] = {"version": text(form, "version")}
+    for name in CLIENT_FIELDS:
+        value = text(form, name)
+        before = getattr(client, name)
+        if (value or None) != (None if before is None else str(before)):
+            data[name] = value
+    try:
+        clients.update_client(records, actor, client_id, data)
+    except InputError as error:
+        errors = form_errors(error, known=CLIENT_FIELDS)
+    except Conflict as error:
+        errors = FormErrors(general=[str(error)])
+    else:
+        return redirect(request, f"/clients/{client_id}")
+    context = {**_new_context(form, errors), "client": client}
+    return render(request, "client_new.html", context, status_code=422)
+
+
+@router.get("/clients/{client_id}")
+def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+    client = clients.get_client(records, actor, client_id)
+    entries = timeline(records, actor, client_id)
+    intake = latest_intake(records, actor, client_id)
+    badges = open_badges(intake.findings, dt.date.today()) if intake else []
+    context = {
+        "client": client,
+        "entries": list(reversed(entries)),
+        "badges": badges,
+        "intake": intake,
+        "plan_id": latest_id(entries, "plan"),
+        "sessions": len(current(entries, "session")),
+        "can": {p.name: actor.can(p) for p in Permission},
+    }
+    return render(request, "client.html", context)

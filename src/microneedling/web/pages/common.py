@@ -1,0 +1,218 @@
+"""What every page shares: the cookie session, CSRF tokens, form errors and one `render` that
+answers a full page, or only a fragment when HTMX asks.
+
+The session cookie holds the same signed token the API issues (HttpOnly, SameSite=Lax). Every
+form carries a CSRF token: an HMAC, under the settings' signing key, of a random per-browser
+seed cookie and the session, checked on every POST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from microneedling.errors import InputError
+from microneedling.services.access import Actor
+from microneedling.services.common import Records
+from microneedling.services.errors import ServiceError, Unauthenticated
+from microneedling.services.users import actor_for_token
+
+SESSION_COOKIE = "mn_session"
+SEED_COOKIE = "mn_seed"
+CSRF_FIELD = "csrf_token"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+
+
+class LoginRequired(ServiceError):
+    """A page that needs a signed-in user was asked for without one."""
+
+
+class CsrfRefused(ServiceError):
+    """A form came back without the token this browser was given."""
+
+
+def records_of(request: Request) -> Records:
+    records: Records = request.app.state.records
+    return records
+
+
+RecordsDep = Annotated[Records, Depends(records_of)]
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _seed(request: Request) -> str:
+    """This browser's CSRF seed: from its cookie, or a new one that `render` will set."""
+    seed = request.cookies.get(SEED_COOKIE) or getattr(request.state, "new_seed", None)
+    if seed is None:
+        seed = secrets.token_urlsafe(24)
+        request.state.new_seed = seed
+    return str(seed)
+
+
+def csrf_token(request: Request) -> str:
+    key = records_of(request).settings.signing_key.encode()
+    message = f"csrf|{_seed(request)}|{request.cookies.get(SESSION_COOKIE, '')}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token has been checked."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    has_seed = SEED_COOKIE in request.cookies
+    if (
+        not has_seed
+        or not isinstance(sent, str)
+        or not hmac.compare_digest(sent, csrf_token(request))
+    ):
+        raise CsrfRefused("the form has expired or did not come from this site; reload the page")
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
+
+
+async def optional_actor(request: Request) -> Actor | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return await run_in_threadpool(actor_for_token, records_of(request), token)
+    except Unauthenticated:
+        return None
+
+
+async def page_actor(request: Request) -> Actor:
+    actor = await optional_actor(request)
+    if actor is None:
+        raise LoginRequired("please log in")
+    request.state.actor = actor
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(page_actor)]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page, or only `fragment` (a `_partial.html`) when HTMX asked for it."""
+    name = fragment if fragment is not None and is_htmx(request) else template
+    full = {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "actor": getattr(request.state, "actor", None),
+        **context,
+    }
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    new_seed = getattr(request.state, "new_seed", None)
+    if new_seed and SEED_COOKIE not in request.cookies:
+        response.set_cookie(
+            SEED_COOKIE, new_seed, httponly=True, samesite="lax", secure=_secure(request)
+        )
+    return response
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a POST: a 303 for browsers, an `HX-Redirect` for HTMX."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def set_session(request: Request, response: Response, token: str) -> None:
+    settings = records_of(request).settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.token_ttl_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
+def clear_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@dataclass
+class FormErrors:
+    """Problems keyed by the form field they belong beside; the rest go in a summary."""
+
+    by_field: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field or self.general)
+
+    def get(self, name: str) -> str | None:
+        return self.by_field.get(name)
+
+    def add(self, name: str | None, message: str) -> None:
+        if name is None:
+            self.general.append(message)
+        elif name in self.by_field:
+            self.by_field[name] += f"; {message}"
+        else:
+            self.by_field[name] = message
+
+
+def form_errors(
+    error: InputError, fields: Mapping[str, str] | None = None, known: Iterable[str] = ()
+) -> FormErrors:
+    """Place each problem beside its field: `fields` maps a service path (or its start) to a
+    form field; a path that is itself a form field in `known` stays as it is."""
+    fields = fields or {}
+    known = set(known)
+    errors = FormErrors()
+    for problem in error.problems:
+        message = problem.message
+        if problem.allowed:
+            message += f" (allowed: {', '.join(problem.allowed[:12])})"
+        errors.add(_field_for(problem.field, fields, known), message)
+    return errors
+
+
+def _field_for(path: str, fields: Mapping[str, str], known: set[str]) -> str | None:
+    if path in fields:
+        return fields[path]
+    if path in known:
+        return path
+    prefixes = sorted((p for p in fields if path.startswith((f"{p}.", f"{p}["))), key=len)
+    if prefixes:
+        return fields[prefixes[-1]]
+    return None
+
+
+def text(form: Mapping[str, Any], name: str) -> str | None:
+    """A form value with blanks as None (an empty input means "not given")."""
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None

@@ -1,0 +1,107 @@
+"""The aftercare handout (printable, plain language, with the next sessions' dates) and the
+schedule as an `.ics` calendar file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from microneedling.knowledge import load_knowledge
+from microneedling.services import clients
+from microneedling.web.pages.common import ActorDep, RecordsDep, render
+from microneedling.web.pages.course import read_plan
+
+router = APIRouter()
+WARNING_SIGNS = "warning_signs"
+
+
+def day_span(from_day: int, to_day: int) -> str:
+    if from_day == 0 and to_day <= 1:
+        return "On the day and the day after"
+    if from_day == to_day:
+        return f"Day {from_day}"
+    return f"Days {from_day} to {to_day}"
+
+
+def upcoming(schedule: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+    """The sessions still to come; all of them when the schedule has no dates."""
+    dated = [s for s in schedule if s.get("date")]
+    if not dated:
+        return schedule
+    return [s for s in dated if dt.date.fromisoformat(s["date"]) >= today]
+
+
+@router.get("/plans/{plan_id}/handout")
+def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+    saved = read_plan(records, actor, plan_id)
+    client = clients.get_client(records, actor, saved.client_id)
+    plan = saved.plan
+    kb = load_knowledge()
+    signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
+    context = {
+        "saved": saved,
+        "client": client,
+        "plan": plan,
+        "sessions": upcoming(plan.get("schedule", []), dt.date.today()),
+        "aftercare": [
+            {**item, "when": day_span(item["from_day"], item["to_day"])}
+            for item in plan.get("aftercare", [])
+            if item["do"] != signs
+        ],
+        "warning_signs": [
+            text.removeprefix("contact the clinic for: ")
+            for item in plan.get("aftercare", [])
+            if item["do"] == signs
+            for text in item["do"]
+        ],
+        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+    }
+    return render(request, "handout.html", context)
+
+
+def ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -> str:
+    """An iCalendar file (RFC 5545) with one all-day event per dated session."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//microneedling//treatment schedule//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
+    for session in schedule:
+        if not session.get("date"):
+            continue
+        day = dt.date.fromisoformat(session["date"])
+        kind = "test spot" if session["kind"] == "test_spot" else "session"
+        zones = ", ".join(session["zones"])
+        title = f"Microneedling {kind} {session['session']}"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:plan-{plan_id}-session-{session['session']}@microneedling",
+            f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
+            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{ics_text(title)}",
+            f"DESCRIPTION:{ics_text('Zones: ' + zones)}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+@router.get("/plans/{plan_id}/schedule.ics")
+def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+    saved = read_plan(records, actor, plan_id)
+    body = calendar(plan_id, saved.plan.get("schedule", []), dt.datetime.now(dt.UTC))
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.ics"'},
+    )

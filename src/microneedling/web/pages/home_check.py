@@ -1,0 +1,163 @@
+"""The public home check: no log-in, nothing stored. A person with a roller or stamp answers a
+short questionnaire and gets the home-mode plan: a safe needle length and how often, aftercare,
+the red flags that mean "see a clinician", and the popular claims corrected where they apply."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from microneedling.clinical.planner import plan as make_plan
+from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
+from microneedling.web.pages.common import (
+    FormDep,
+    FormErrors,
+    form_errors,
+    optional_actor,
+    render,
+    text,
+)
+from microneedling.web.pages.intake import answers_from, questions
+from microneedling.web.pages.plan_pages import severities
+from microneedling.web.pages.references import cited
+from microneedling.web.pages.zone_map import legend, plan_fills, views
+
+router = APIRouter()
+RED_FLAG_ACTIONS = ("refuse", "defer", "clinician_only")
+RED_FLAG_CARE = "warning_signs"
+
+
+def home_choices() -> dict[str, Any]:
+    kb = load_knowledge()
+    return {
+        **questions(),
+        "indications": [
+            (code, row.name) for code, row in kb.indications.items() if row.answer is None
+        ],
+        "zones": [(code, zone.name) for code, zone in kb.zones.items()],
+        "devices": [(code, d.name) for code, d in kb.devices.items() if code != "pen"],
+        "claims": [(code, claim.claim) for code, claim in kb.claims.items()],
+        "severities": [(s, s) for s in severities()],
+        "recommended_mm": kb.rules.home.recommended_mm,
+    }
+
+
+def home_request(form: Any, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+    answers = answers_from(form, None, today)
+    fields = {f"client{path[len('answers') :]}": name for path, name in answers.fields.items()}
+    fields.update(
+        {
+            "client": "fitzpatrick",
+            "device": "device.type",
+            "device.type": "device.type",
+            "device.needle_length_mm": "device.needle_length_mm",
+            "concerns": "indication",
+            "concerns[0].indication": "indication",
+            "concerns[0].zones": "zones",
+            "concerns[0].severity": "severity",
+            "claims": "claims",
+        }
+    )
+    device: dict[str, Any] = {"type": text(form, "device.type")}
+    if text(form, "device.needle_length_mm") is not None:
+        device["needle_length_mm"] = text(form, "device.needle_length_mm")
+    concern: dict[str, Any] = {
+        "indication": text(form, "indication"),
+        "zones": [z for z in form.getlist("zones") if z],
+    }
+    if text(form, "severity"):
+        concern["severity"] = text(form, "severity")
+    request = {
+        "setting": "home",
+        "device": device,
+        "client": answers.data,
+        "concerns": [concern],
+        "claims": [c for c in form.getlist("claims") if c],
+        "as_of": today.isoformat(),
+    }
+    return request, fields
+
+
+def corrected_claims(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The claims the person asked about, and those the planner found in their request (a long
+    needle, an unsafe serum), each with what the evidence says."""
+    kb = load_knowledge()
+    ids = list(request.get("claims", []))
+    for warning in plan.get("warnings", []):
+        ids += [code for code in kb.claims if f"({code})" in warning["message"]]
+    rows = []
+    for code in dict.fromkeys(ids):
+        claim = kb.claims[code]
+        rows.append(
+            {
+                "id": code,
+                "claim": claim.claim,
+                "verdict": claim.verdict,
+                "reason": claim.reason,
+                "references": claim.references,
+            }
+        )
+    return rows
+
+
+def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    kb = load_knowledge()
+    red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
+    signs_row = next(row for row in kb.aftercare if row.code == RED_FLAG_CARE)
+    care = [a for a in plan["aftercare"] if a["do"] != signs_row.do]
+    signs = [d for a in plan["aftercare"] if a["do"] == signs_row.do for d in a["do"]]
+    claims = corrected_claims(request, plan)
+    return {
+        "plan": plan,
+        "red_flags": red_flags,
+        "warning_signs": signs,
+        "aftercare": care,
+        "claims": claims,
+        "fills": plan_fills(plan),
+        "legend": legend(),
+        "views": views(),
+        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+        "references": cited(
+            [r["id"] for r in plan["references"]]
+            + [ref for claim in claims for ref in claim["references"]]
+        ),
+    }
+
+
+def _context(form: Any, errors: FormErrors | None, result: Any, checked: bool) -> dict[str, Any]:
+    return {"form": form, "errors": errors, "result": result, "checked": checked, **home_choices()}
+
+
+class _Blank(dict[str, Any]):
+    def getlist(self, _name: str) -> list[str]:
+        return []
+
+
+async def _note_actor(request: Request) -> None:
+    """The page is public; a signed-in user still sees their own navigation."""
+    request.state.actor = await optional_actor(request)
+
+
+@router.get("/home-check", dependencies=[Depends(_note_actor)])
+def home_form(request: Request) -> Response:
+    return render(request, "home_check.html", _context(_Blank(), None, None, False))
+
+
+@router.post("/home-check", dependencies=[Depends(_note_actor)])
+def home_check(request: Request, form: FormDep) -> Response:
+    """The home plan for these answers; nothing is stored or logged."""
+    plan_request, fields = home_request(form, dt.date.today())
+    try:
+        plan = make_plan(plan_request).model_dump(mode="json", by_alias=True)
+    except InputError as error:
+        errors = form_errors(error, fields)
+        context = _context(form, errors, None, True)
+        return render(
+            request, "home_check.html", context, fragment="_home_result.html", status_code=422
+        )
+    context = _context(form, None, home_result(plan_request, plan), True)
+    return render(request, "home_check.html", context, fragment="_home_result.html")

@@ -1,0 +1,235 @@
+"""Plans: concerns and zones picked on the face and body map, a live preview, the saved plan
+(zones coloured by planned depth, schedule, combinations, referrals, references) and its
+acceptance with the client's consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from microneedling.clinical.models import Concern
+from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
+from microneedling.services import clients, plans
+from microneedling.services.access import Actor, Permission
+from microneedling.services.clinical_records import read, record
+from microneedling.services.common import Records
+from microneedling.services.consents import CONSENT, ConsentOut
+from microneedling.services.errors import Conflict
+from microneedling.services.plans import PLAN, PlanOut
+from microneedling.services.timeline import timeline
+from microneedling.web.pages.common import (
+    ActorDep,
+    FormDep,
+    FormErrors,
+    RecordsDep,
+    form_errors,
+    redirect,
+    render,
+    text,
+)
+from microneedling.web.pages.course import current, latest_intake, read_plan
+from microneedling.web.pages.references import cited
+from microneedling.web.pages.zone_map import legend, plan_fills, views
+
+router = APIRouter()
+CONCERN_BLOCKS = 2
+CONSENT_METHODS = ("written_signature", "electronic_signature", "verbal_witnessed")
+
+
+def severities() -> list[str]:
+    schema = Concern.model_json_schema()["properties"]["severity"]
+    return [value for branch in schema["anyOf"] for value in branch.get("enum", [])]
+
+
+def choices() -> dict[str, Any]:
+    kb = load_knowledge()
+    return {
+        "indications": [(code, row.name) for code, row in kb.indications.items()],
+        "zones": [(code, zone.name) for code, zone in kb.zones.items()],
+        "devices": [(code, device.name) for code, device in kb.devices.items()],
+        "scar_types": [(code, term.name) for code, term in kb.scar_types.items()],
+        "topicals": [(code, topical.name) for code, topical in kb.topicals.items()],
+        "claims": [(code, claim.claim) for code, claim in kb.claims.items()],
+        "severities": [(s, s) for s in severities()],
+        "views": views(),
+        "blocks": range(CONCERN_BLOCKS),
+    }
+
+
+def plan_input(form: Any, intake_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The plan service's input from the form, and the form field behind each path."""
+    fields = {
+        "device": "device.type",
+        "device.type": "device.type",
+        "device.needle_length_mm": "device.needle_length_mm",
+        "start_date": "start_date",
+        "concerns": "c0.indication",
+        "topicals": "topicals",
+        "claims": "claims",
+    }
+    device: dict[str, Any] = {"type": text(form, "device.type")}
+    length = text(form, "device.needle_length_mm")
+    if length is not None:
+        device["needle_length_mm"] = length
+    concerns: list[dict[str, Any]] = []
+    for block in range(CONCERN_BLOCKS):
+        indication = text(form, f"c{block}.indication")
+        zones = [z for z in form.getlist(f"c{block}.zones") if isinstance(z, str)]
+        if indication is None and not zones:
+            continue
+        concern: dict[str, Any] = {"indication": indication, "zones": zones}
+        if text(form, f"c{block}.severity"):
+            concern["severity"] = text(form, f"c{block}.severity")
+        concern["scar_types"] = [s for s in form.getlist(f"c{block}.scar_types") if s]
+        path = f"concerns[{len(concerns)}]"
+        fields[path] = f"c{block}.indication"
+        for name in ("indication", "zones", "severity", "scar_types"):
+            fields[f"{path}.{name}"] = f"c{block}.{name}"
+        concerns.append(concern)
+    data = {
+        "intake_id": intake_id,
+        "setting": "clinic",
+        "device": device,
+        "concerns": concerns,
+        "topicals": [t for t in form.getlist("topicals") if t],
+        "claims": [c for c in form.getlist("claims") if c],
+        "start_date": text(form, "start_date"),
+    }
+    return data, fields
+
+
+def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None) -> dict[str, Any]:
+    picked = {
+        f"c{b}": set(form.getlist(f"c{b}.zones")) if hasattr(form, "getlist") else set()
+        for b in range(CONCERN_BLOCKS)
+    }
+    return {
+        "client": client,
+        "intake": intake,
+        "form": form,
+        "errors": errors,
+        "picked": picked,
+        "preview": None,
+        **choices(),
+    }
+
+
+def _need_intake(records: Records, actor: Actor, client_id: int) -> Any:
+    intake = latest_intake(records, actor, client_id)
+    if intake is None:
+        raise Conflict("record an intake before planning")
+    return intake
+
+
+@router.get("/clients/{client_id}/plan")
+def plan_form(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+    client = clients.get_client(records, actor, client_id)
+    intake = _need_intake(records, actor, client_id)
+    return render(request, "plan_form.html", _form_context(client, intake, _Empty(), None))
+
+
+class _Empty(dict[str, Any]):
+    """A blank form: no values, and an empty list for any repeated field."""
+
+    def getlist(self, _name: str) -> list[str]:
+        return []
+
+
+def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
+    """What the plan page and the preview show of a plan."""
+    kb = load_knowledge()
+    return {
+        "plan": plan,
+        "fills": plan_fills(plan),
+        "legend": legend(),
+        "views": views(),
+        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+        "indication_names": {code: row.name for code, row in kb.indications.items()},
+        "references": cited(ref["id"] for ref in plan.get("references", [])),
+    }
+
+
+@router.post("/clients/{client_id}/plan/preview")
+def plan_preview(
+    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+) -> Response:
+    """The plan these choices would give, saving nothing."""
+    client = clients.get_client(records, actor, client_id)
+    intake = _need_intake(records, actor, client_id)
+    data, fields = plan_input(form, intake.id)
+    context = _form_context(client, intake, form, None)
+    request_data = {k: v for k, v in data.items() if k != "intake_id" and v is not None}
+    try:
+        preview = plans.preview_plan(actor, {**request_data, "client": intake.answers})
+        context["preview"] = plan_view(preview.model_dump(mode="json", by_alias=True))
+    except InputError as error:
+        context["errors"] = form_errors(error, fields)
+    return render(request, "plan_form.html", context, fragment="_plan_preview.html")
+
+
+@router.post("/clients/{client_id}/plans")
+def save_plan(
+    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+) -> Response:
+    client = clients.get_client(records, actor, client_id)
+    intake = _need_intake(records, actor, client_id)
+    data, fields = plan_input(form, intake.id)
+    try:
+        saved = record(records, actor, PLAN, client_id, data)
+    except InputError as error:
+        context = _form_context(client, intake, form, form_errors(error, fields))
+        return render(request, "plan_form.html", context, status_code=422)
+    assert isinstance(saved, PlanOut)
+    return redirect(request, f"/plans/{saved.id}")
+
+
+def consents_for(records: Records, actor: Actor, plan: PlanOut) -> list[ConsentOut]:
+    entries = current(timeline(records, actor, plan.client_id), "consent")
+    found = [read(records, actor, CONSENT, entry.id) for entry in entries]
+    return [c for c in found if isinstance(c, ConsentOut) and c.plan_id == plan.id]
+
+
+def _plan_page(
+    request: Request, records: Records, actor: Actor, plan_id: int, form: Any, errors: Any
+) -> Response:
+    saved = read_plan(records, actor, plan_id)
+    client = clients.get_client(records, actor, saved.client_id)
+    context = {
+        "saved": saved,
+        "client": client,
+        "consents": consents_for(records, actor, saved),
+        "methods": [(m, m.replace("_", " ")) for m in CONSENT_METHODS],
+        "form": form,
+        "errors": errors,
+        "can_consent": actor.can(Permission.RECORD_CONSENT),
+        **plan_view(saved.plan),
+    }
+    return render(request, "plan.html", context, status_code=422 if errors else 200)
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+    return _plan_page(request, records, actor, plan_id, {}, None)
+
+
+@router.post("/plans/{plan_id}/consent")
+def accept_plan(
+    request: Request, records: RecordsDep, actor: ActorDep, plan_id: int, form: FormDep
+) -> Response:
+    """Accept the plan: the client's consent to treatment, tied to this plan."""
+    saved = read_plan(records, actor, plan_id)
+    data = {
+        "scope": "treatment",
+        "plan_id": plan_id,
+        "signer_name": text(form, "signer_name"),
+        "method": text(form, "method"),
+    }
+    try:
+        record(records, actor, CONSENT, saved.client_id, data)
+    except InputError as error:
+        errors = form_errors(error, known=("signer_name", "method"))
+        return _plan_page(request, records, actor, plan_id, form, errors)
+    return redirect(request, f"/plans/{plan_id}")

@@ -1,0 +1,65 @@
+// Enhancements only: every page works without this file.
+// 1. Zone maps in pick mode: a shape toggles the matching zone checkbox (mouse and keyboard).
+// 2. Before/after slider: the range input sets how much of the "after" photo shows.
+(function () {
+  "use strict";
+
+  function checkboxFor(map, zone) {
+    var name = map.getAttribute("data-pick") + ".zones";
+    return document.querySelector('input[type="checkbox"][name="' + name + '"][value="' + zone + '"]');
+  }
+
+  function sync(map) {
+    map.querySelectorAll("path.zone").forEach(function (shape) {
+      var box = checkboxFor(map, shape.getAttribute("data-zone"));
+      var on = !!(box && box.checked);
+      shape.classList.toggle("picked", on);
+      shape.setAttribute("aria-checked", on ? "true" : "false");
+    });
+  }
+
+  function enhanceMap(map) {
+    if (map.dataset.enhanced) return;
+    map.dataset.enhanced = "1";
+    map.querySelectorAll("path.zone").forEach(function (shape) {
+      var box = checkboxFor(map, shape.getAttribute("data-zone"));
+      if (!box) return;
+      shape.setAttribute("tabindex", "0");
+      shape.setAttribute("role", "checkbox");
+      shape.setAttribute("aria-label", shape.getAttribute("data-name"));
+      function toggle() {
+        box.checked = !box.checked;
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+        sync(map);
+      }
+      shape.addEventListener("click", toggle);
+      shape.addEventListener("keydown", function (event) {
+        if (event.key === " " || event.key === "Enter") {
+          event.preventDefault();
+          toggle();
+        }
+      });
+    });
+    var form = map.closest("form");
+    if (form) form.addEventListener("change", function () { sync(map); });
+    sync(map);
+  }
+
+  function enhanceSlider(slider) {
+    var input = slider.querySelector('input[type="range"]');
+    if (!input || slider.dataset.enhanced) return;
+    slider.dataset.enhanced = "1";
+    slider.classList.add("enhanced");
+    function update() { slider.style.setProperty("--reveal", input.value + "%"); }
+    input.addEventListener("input", update);
+    update();
+  }
+
+  function enhance(root) {
+    root.querySelectorAll(".zone-map[data-pick]").forEach(enhanceMap);
+    root.querySelectorAll(".compare-slider").forEach(enhanceSlider);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { enhance(event.target); });
+})();

@@ -1,0 +1,198 @@
+"""A whole course of treatment in headless Chromium, and the public home check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+from tests.web.browser.conftest import Served, Shots
+from tests.web.page_world import email_for
+from tests.world import PASSWORD
+
+START = dt.date.today() + dt.timedelta(days=7)
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A small solid-colour PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def log_in(page: Any, served: Served, shot: Shots) -> None:
+    page.goto(f"{served.url}/login")
+    page.get_by_label("E-mail").fill(email_for("clinician"))
+    page.get_by_label("Password").fill(PASSWORD)
+    shot(page, "log-in")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/clients")
+
+
+def new_client(page: Any, shot: Shots) -> str:
+    page.get_by_role("link", name="New client").click()
+    page.get_by_label("Given name").fill("Noor")
+    page.get_by_label("Family name").fill("Haddad")
+    page.get_by_label("Date of birth").fill("1991-06-15")
+    shot(page, "new-client")
+    page.get_by_role("button", name="Register client").click()
+    page.wait_for_url(re.compile(r"/clients/\d+$"))
+    return str(page.url)
+
+
+def intake_with_a_deferral(page: Any, shot: Shots, client_url: str) -> None:
+    """The finding appears as the form is filled, then as a badge on the client's page."""
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.get_by_label("Pregnant").check()
+    page.locator("#findings").get_by_text("until after delivery").wait_for()
+    shot(page, "intake-findings")
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    assert "deferred until after delivery" in page.locator(".badge-defer").inner_text()
+    shot(page, "client-deferred")
+    # After delivery: a new intake without findings.
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    assert page.locator(".badge-defer").count() == 0
+
+
+def plan_on_the_map(page: Any, shot: Shots) -> str:
+    """Cheeks (clicked) and forehead (keyboard) for acne scars; accepted with consent."""
+    page.get_by_role("link", name="New plan").click()
+    page.locator("#c0-indication").select_option("acne_scars_atrophic")
+    page.locator('#map-c0 path.zone[data-zone="cheeks"]').first.click()
+    page.locator('#map-c0 path.zone[data-zone="forehead"]').focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#c0-zone-cheeks").is_checked()
+    assert page.locator("#c0-zone-forehead").is_checked()
+    page.get_by_label("First session on").fill(START.isoformat())
+    page.locator('#preview-map path.zone.planned[data-zone="forehead"]').wait_for()
+    page.locator("#plan-preview").get_by_text(re.compile(r"^\d{4}-\d\d-\d\d$")).first.wait_for()
+    assert page.locator("#preview-map path.zone.planned").count() == 3
+    shot(page, "plan-form")
+    page.get_by_role("button", name="Save plan").click()
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    assert page.locator("#plan-map path.zone.planned").count() >= 3
+    assert page.locator(".legend li").count() >= 5
+    page.get_by_role("button", name="Accept the plan").click()
+    page.get_by_text("Accepted by Noor Haddad").wait_for()
+    shot(page, "plan")
+    return str(page.url)
+
+
+def log_session(page: Any, shot: Shots, client_url: str) -> None:
+    """Prefilled from the plan; a deeper needle warns as soon as it is typed."""
+    page.goto(client_url)
+    page.get_by_role("link", name="Log session").click()
+    needle = page.locator("#z0-needle_mm")
+    assert needle.input_value() != ""
+    page.get_by_label("Cartridge lot number").fill("LOT-4471")
+    page.get_by_label("I confirm the cartridge is sterile").check()
+    needle.fill("2.5")
+    needle.press("Tab")
+    page.locator("#session-warnings").get_by_text("depth_above_plan").wait_for()
+    needle.fill("1")
+    needle.press("Tab")
+    page.locator("#session-warnings").get_by_text("follows the plan").wait_for()
+    shot(page, "session-form")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    shot(page, "session-record")
+
+
+GAGS = (
+    ("forehead", "1"),
+    ("right_cheek", "2"),
+    ("left_cheek", "2"),
+    ("nose", "0"),
+    ("chin", "1"),
+    ("chest_upper_back", "0"),
+)
+
+
+def record_score(page: Any, shot: Shots, client_url: str) -> None:
+    page.goto(f"{client_url}/scores")
+    page.get_by_label("Instrument").select_option("gags")
+    page.locator("#a-forehead").wait_for()
+    for item, value in GAGS:
+        page.locator(f"#a-{item}").select_option(value)
+    page.get_by_role("button", name="Record score").click()
+    page.get_by_text("band mild").wait_for()
+    assert page.locator("polyline.series").count() == 1
+    shot(page, "scores")
+
+
+def upload_and_compare(page: Any, shot: Shots, client_url: str, folder: Path) -> None:
+    page.goto(f"{client_url}/photos")
+    for day, colour in (("2026-01-05", (200, 120, 110)), ("2026-03-05", (220, 170, 150))):
+        image = folder / f"{day}.png"
+        image.write_bytes(png(120, 90, colour))
+        page.get_by_label("Photo (JPEG").set_input_files(str(image))
+        page.get_by_label("Zone").select_option("cheeks")
+        page.get_by_label("Taken on").fill(day)
+        page.get_by_role("button", name="Upload photo").click()
+        page.wait_for_url(f"{client_url}/photos")
+    assert page.locator(".side-by-side img").count() == 2
+    page.get_by_label("Slide to reveal").fill("80")
+    shot(page, "photos")
+
+
+def handout_and_calendar(page: Any, shot: Shots, plan_url: str) -> None:
+    page.goto(f"{plan_url}/handout")
+    assert START.isoformat() in page.inner_text("article")
+    shot(page, "handout")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    shot(page, "handout-print")
+    page.emulate_media(media="screen")
+    calendar = page.request.get(f"{plan_url}/schedule.ics")
+    assert calendar.headers["content-type"].startswith("text/calendar")
+    assert f"DTSTART;VALUE=DATE:{START:%Y%m%d}" in calendar.text()
+
+
+def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path: Path) -> None:
+    log_in(page, served, shot)
+    shot(page, "clients")
+    client_url = new_client(page, shot)
+    intake_with_a_deferral(page, shot, client_url)
+    plan_url = plan_on_the_map(page, shot)
+    log_session(page, shot, client_url)
+    record_score(page, shot, client_url)
+    upload_and_compare(page, shot, client_url, tmp_path)
+    handout_and_calendar(page, shot, plan_url)
+    page.goto(client_url)
+    shot(page, "client-timeline")
+
+
+def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
+    page.goto(f"{served.url}/home-check")
+    page.get_by_label("Your age in years").fill("29")
+    page.get_by_label("Your skin type").select_option("2")
+    page.get_by_label("Device", exact=True).select_option("roller")
+    page.get_by_label("Needle length in mm").fill("1.5")
+    page.get_by_label("What do you want to treat?").select_option("acne_scars_atrophic")
+    page.locator("#home-zone-cheeks").check()
+    page.locator("#home-claim-claim_vitc_every_session").check()
+    page.get_by_role("button", name="Show my home plan").click()
+    result = page.locator("#home-result")
+    result.get_by_role("cell", name="at most 0.25 mm").wait_for()
+    assert "The claims, corrected" in result.inner_text()
+    assert "Red flags" in result.inner_text()
+    assert page.url.endswith("/home-check")
+    shot(page, "home-check")

@@ -1,0 +1,550 @@
+"""Every page through the ASGI app: it renders, its fragment answers HTMX, and a bad value
+shows a message beside its field while nothing is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.web.page_world import Browser, PageWorld
+
+from microneedling.records.models import (
+    AuditEntry,
+    Client,
+    Consent,
+    Intake,
+    Photo,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
+from microneedling.services.clinical_records import record
+from microneedling.services.intakes import INTAKE
+from microneedling.services.plans import PLAN
+from microneedling.services.treatment_sessions import SESSION
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+START = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+PLAN_FORM = [
+    ("device.type", "pen"),
+    ("c0.indication", "acne_scars_atrophic"),
+    ("c0.zones", "cheeks"),
+    ("c0.zones", "forehead"),
+    ("start_date", START),
+]
+
+
+def count(clinic: PageWorld, model: Any) -> int:
+    with clinic.records.transaction() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def error_beside(html: str, field_id: str) -> str:
+    """The message shown beside a field (its `…-error` element), or fail."""
+    found = re.search(rf'id="{re.escape(field_id)}-error">([^<]+)<', html)
+    assert found, f"no message beside {field_id}"
+    return found.group(1)
+
+
+def with_intake(clinic: PageWorld, **answers: Any) -> int:
+    data = {"fitzpatrick": 3, **answers}
+    saved = record(
+        clinic.records, clinic.actors["clinician"], INTAKE, clinic.client_id, {"answers": data}
+    )
+    return saved.id  # type: ignore[attr-defined,no-any-return]
+
+
+def with_plan(clinic: PageWorld) -> int:
+    intake_id = with_intake(clinic)
+    data = {
+        "intake_id": intake_id,
+        "device": {"type": "pen"},
+        "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks", "forehead"]}],
+        "start_date": START,
+    }
+    saved = record(clinic.records, clinic.actors["clinician"], PLAN, clinic.client_id, data)
+    return saved.id  # type: ignore[attr-defined,no-any-return]
+
+
+# --- log in, log out, CSRF ----------------------------------------------------------------
+
+
+def test_a_page_asks_a_stranger_to_log_in(browser: Browser) -> None:
+    response = browser.get("/clients", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/clients"
+
+
+def test_a_wrong_password_is_shown_beside_the_password(browser: Browser) -> None:
+    browser.get("/login")
+    response = browser.post("/login", {"email": "clinician@riverside.example", "password": "nope"})
+    assert response.status_code == 422
+    assert "incorrect e-mail or password" in error_beside(response.text, "password")
+    assert "mn_session" not in browser.client.cookies
+
+
+def test_a_form_without_its_csrf_token_is_refused(browser: Browser) -> None:
+    browser.get("/login")
+    response = browser.client.post(
+        "/login", data={"email": "clinician@riverside.example", "password": "x", "csrf_token": "0"}
+    )
+    assert response.status_code == 403
+
+
+def test_a_session_cookie_is_http_only_and_log_out_ends_it(browser: Browser) -> None:
+    browser.get("/login")
+    response = browser.post(
+        "/login",
+        {"email": "owner@riverside.example", "password": "correct horse battery"},
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"]
+    assert "mn_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    browser.get("/clients")
+    assert browser.post("/logout", follow_redirects=False).status_code == 303
+    assert browser.get("/clients", follow_redirects=False).status_code == 303
+
+
+def test_it_never_redirects_to_another_site_after_log_in(browser: Browser) -> None:
+    browser.get("/login")
+    response = browser.post(
+        "/login",
+        {
+            "email": "owner@riverside.example",
+            "password": "correct horse battery",
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/clients"
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+def test_the_client_list_searches_and_answers_htmx_with_rows_only(clinician: Browser) -> None:
+    page = clinician.get("/clients?q=mor")
+    assert "Moreau, Ada" in page.text and "<html" in page.text
+    fragment = clinician.get("/clients?q=zzz", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "0 clients" in fragment.text
+
+
+def test_the_client_list_filters_by_registration_date(clinician: Browser) -> None:
+    today = dt.date.today()
+    shown = clinician.get(f"/clients?registered_from={today}&registered_to={today}")
+    assert "Moreau, Ada" in shown.text
+    later = today + dt.timedelta(days=1)
+    assert "0 clients" in clinician.get(f"/clients?registered_from={later}").text
+    bad = clinician.get("/clients?registered_from=someday")
+    assert 'id="registered_from-error"' in bad.text and "Moreau, Ada" in bad.text
+
+
+def test_it_registers_a_client(clinician: Browser, clinic: PageWorld) -> None:
+    clinician.get("/clients/new")
+    response = clinician.post("/clients", {"given_name": "Lina", "family_name": "Berg"})
+    assert response.status_code == 200 and "Lina Berg" in response.text
+    assert count(clinic, Client) == 2
+
+
+def test_a_bad_birth_date_is_shown_beside_it_and_nothing_is_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get("/clients/new")
+    response = clinician.post(
+        "/clients", {"given_name": "Lina", "family_name": "Berg", "birth_date": "1800-01-01"}
+    )
+    assert response.status_code == 422
+    assert "between 1900-01-01 and today" in error_beside(response.text, "birth_date")
+    assert 'value="Lina"' in response.text
+    assert count(clinic, Client) == 1
+
+
+def test_a_client_is_edited_against_the_version_read(clinician: Browser, clinic: PageWorld) -> None:
+    form = clinician.get(f"/clients/{clinic.client_id}/edit")
+    assert 'value="Moreau"' in form.text
+    fields = {
+        "given_name": "Ada",
+        "family_name": "Moreau-Lang",
+        "version": "1",
+        "birth_date": "1990-04-02",
+        "phototype": "3",
+    }
+    page = clinician.post(f"/clients/{clinic.client_id}", fields)
+    assert "Ada Moreau-Lang" in page.text
+    stale = clinician.post(f"/clients/{clinic.client_id}", {**fields, "family_name": "Lang"})
+    assert stale.status_code == 422 and "changed by someone else" in stale.text
+    bad = clinician.post(f"/clients/{clinic.client_id}", {**fields, "version": "2", "phone": "x"})
+    assert bad.status_code == 422 and error_beside(bad.text, "phone")
+
+
+def test_the_client_page_shows_the_timeline(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    page = clinician.get(f"/clients/{clinic.client_id}")
+    assert page.status_code == 200
+    assert "screening: no findings" in page.text and "plan ok" in page.text
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def test_intake_findings_appear_as_the_form_is_filled(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    fragment = clinician.post(
+        f"/clients/{clinic.client_id}/intake/check",
+        {"fitzpatrick": "3", "pregnant": "true"},
+        headers={"HX-Request": "true"},
+    )
+    assert "<html" not in fragment.text
+    assert "pregnancy" in fragment.text and "until after delivery" in fragment.text
+    assert count(clinic, Intake) == 0
+
+
+def test_a_deferral_shows_as_a_badge_on_the_client_page(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    page = clinician.post(
+        f"/clients/{clinic.client_id}/intake", {"fitzpatrick": "3", "pregnant": "true"}
+    )
+    assert page.url.path == f"/clients/{clinic.client_id}"
+    assert 'class="badge badge-defer"' in page.text and "deferred until after delivery" in page.text
+
+
+def test_a_bad_intake_answer_is_shown_beside_it_and_nothing_is_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    response = clinician.post(
+        f"/clients/{clinic.client_id}/intake",
+        {"fitzpatrick": "3", "med.isotretinoin.status": "stopped", "med.isotretinoin.days": "soon"},
+    )
+    assert response.status_code == 422
+    assert "valid integer" in error_beside(response.text, "med-isotretinoin-days")
+    assert count(clinic, Intake) == 0
+
+
+def test_an_intake_needs_a_phototype_or_the_questionnaire(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    response = clinician.post(f"/clients/{clinic.client_id}/intake", {})
+    assert response.status_code == 422
+    assert "exactly one of fitzpatrick" in error_beside(response.text, "fitzpatrick")
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def test_the_plan_preview_colours_the_zones(clinician: Browser, clinic: PageWorld) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
+    fragment = clinician.post(
+        f"/clients/{clinic.client_id}/plan/preview", PLAN_FORM, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in fragment.text
+    assert 'data-zone="cheeks"' in fragment.text and "zone planned" in fragment.text
+    assert "Plan status: <strong>ok</strong>" in fragment.text
+    assert count(clinic, PlanRecord) == 0
+
+
+def test_a_plan_without_zones_says_so_beside_the_zones(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
+    response = clinician.post(
+        f"/clients/{clinic.client_id}/plans",
+        [("device.type", "pen"), ("c0.indication", "acne_scars_atrophic")],
+    )
+    assert response.status_code == 422
+    assert "at least 1 item" in error_beside(response.text, "c0-zones")
+    assert count(clinic, PlanRecord) == 0
+
+
+def test_a_plan_is_saved_shown_and_accepted_with_consent(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_intake(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/plan")
+    page = clinician.post(f"/clients/{clinic.client_id}/plans", PLAN_FORM)
+    assert page.url.path.startswith("/plans/")
+    assert 'class="legend"' in page.text and "Schedule" in page.text and "References" in page.text
+    refused = clinician.post(f"{page.url.path}/consent", {"signer_name": "", "method": "oral"})
+    assert refused.status_code == 422
+    assert error_beside(refused.text, "method")
+    assert count(clinic, Consent) == 0
+    accepted = clinician.post(
+        f"{page.url.path}/consent", {"signer_name": "Ada Moreau", "method": "written_signature"}
+    )
+    assert "Accepted by Ada Moreau" in accepted.text
+
+
+# --- session ------------------------------------------------------------------------------
+
+
+def test_the_session_form_is_prefilled_from_the_plan(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    page = clinician.get(f"/clients/{clinic.client_id}/session")
+    assert re.search(r'name="z0.zone".*?<option value="forehead" selected>', page.text, re.S)
+    assert re.search(r'name="z0.needle_mm"[^>]*value="1"', page.text)
+
+
+def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWorld) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": START,
+        "device": "pen",
+        "single_use": "true",
+        "lot_number": "A1",
+        "z0.zone": "forehead",
+        "z0.needle_mm": "2.0",
+        "z0.passes": "3",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    assert "depth_above_plan" in live.text and count(clinic, TreatmentSession) == 0
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert saved.url.path.startswith("/records/session/")
+    assert "depth_above_plan" in saved.text
+
+
+def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    response = clinician.post(
+        f"/clients/{clinic.client_id}/sessions",
+        {"performed_on": START, "device": "pen", "z0.zone": "cheeks", "z0.needle_mm": "9"},
+    )
+    assert response.status_code == 422
+    assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
+    assert count(clinic, TreatmentSession) == 0
+
+
+def test_an_adverse_event_is_logged_and_a_bad_severity_named(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": START,
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+        "ae.event": "pinpoint bruising",
+    }
+    bad = clinician.post(f"/clients/{clinic.client_id}/sessions", {**data, "ae.severity": "huge"})
+    assert bad.status_code == 422 and error_beside(bad.text, "ae-severity")
+    assert count(clinic, TreatmentSession) == 0
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", {**data, "ae.severity": "mild"})
+    assert "pinpoint bruising" in saved.text
+
+
+# --- scores -------------------------------------------------------------------------------
+
+GAGS = {
+    "a.forehead": "1",
+    "a.right_cheek": "2",
+    "a.left_cheek": "2",
+    "a.nose": "0",
+    "a.chin": "1",
+    "a.chest_upper_back": "0",
+}
+
+
+def test_a_score_form_lists_the_items_and_their_allowed_values(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    page = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
+    assert 'name="a.chest_upper_back"' in page.text and '<option value="4"' in page.text
+    assert "Show the items for this choice" not in page.text
+    union = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=posas&a.part=observer")
+    assert 'name="a.vascularity"' in union.text
+    assert "Show the items for this choice" in union.text
+
+
+def test_a_score_is_recorded_with_its_band_and_charted(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
+    page = clinician.post(
+        f"/clients/{clinic.client_id}/scores", {"instrument": "gags", "scored_on": START, **GAGS}
+    )
+    assert "<strong>11</strong>, band <strong>mild</strong>" in page.text
+    assert '<polyline class="series"' in page.text
+
+
+def test_a_bad_score_item_is_shown_beside_it_and_nothing_is_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
+    response = clinician.post(
+        f"/clients/{clinic.client_id}/scores",
+        {"instrument": "gags", "scored_on": START, **GAGS, "a.nose": "7"},
+    )
+    assert response.status_code == 422
+    assert error_beside(response.text, "a-nose")
+    assert count(clinic, ScoreRecord) == 0
+
+
+# --- photos -------------------------------------------------------------------------------
+
+
+def upload(browser: Browser, clinic: PageWorld, content: bytes, taken_on: str) -> Any:
+    return browser.client.post(
+        f"/clients/{clinic.client_id}/photos",
+        data={"csrf_token": browser.token, "view": "front", "taken_on": taken_on, "zone": "cheeks"},
+        files={"file": ("face.png", content, "image/png")},
+    )
+
+
+def test_photos_upload_and_compare_before_and_after(clinician: Browser, clinic: PageWorld) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/photos")
+    assert upload(clinician, clinic, PNG, "2026-01-01").status_code == 200
+    page = clinician.get(f"/clients/{clinic.client_id}/photos")
+    assert upload(clinician, clinic, PNG + b"1", "2026-03-01").status_code == 200
+    page = clinician.get(f"/clients/{clinic.client_id}/photos")
+    assert 'class="side-by-side"' in page.text and 'class="compare-slider"' in page.text
+    image = clinician.get("/photos/1/file")
+    assert image.headers["content-type"] == "image/png"
+    assert image.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_file_that_is_not_an_image_is_refused_beside_the_file(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/photos")
+    response = upload(clinician, clinic, b"hello", "2026-01-01")
+    assert response.status_code == 422
+    assert "not a JPEG, PNG or WebP image" in error_beside(response.text, "file")
+    assert count(clinic, Photo) == 0
+
+
+# --- handout, calendar, records, audit ---------------------------------------------------
+
+
+def test_the_handout_and_the_calendar_carry_the_session_dates(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    handout = clinician.get(f"/plans/{plan_id}/handout")
+    assert f"<strong>{START}</strong>" in handout.text and "After each session" in handout.text
+    ics = clinician.get(f"/plans/{plan_id}/schedule.ics")
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" in ics.text
+    assert ics.text.count("BEGIN:VEVENT") >= 3 and "\r\n" in ics.text
+
+
+def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: PageWorld) -> None:
+    plan_id = with_plan(clinic)
+    session = record(
+        clinic.records,
+        clinic.actors["clinician"],
+        SESSION,
+        clinic.client_id,
+        {
+            "plan_id": plan_id,
+            "performed_on": START,
+            "device": "pen",
+            "single_use": True,
+            "lot_number": "B-2213",
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+        },
+    )
+    clinician.get(f"/records/session/{session.id}")  # type: ignore[attr-defined]
+    missing = clinician.post(
+        f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
+        {"field": "lot_number", "value": "B-2231", "reason": ""},
+    )
+    assert missing.status_code == 422 and error_beside(missing.text, "reason")
+    page = clinician.post(
+        f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
+        {"field": "lot_number", "value": "B-2231", "reason": "lot misread"},
+    )
+    assert "Original (session" in page.text and "B-2213" in page.text and "B-2231" in page.text
+    assert 'class="changed"' in page.text
+
+
+def test_the_audit_log_is_for_owners_only(browser: Browser, clinic: PageWorld) -> None:
+    browser.log_in("owner")
+    page = browser.get("/audit")
+    assert page.status_code == 200 and "client.create" in page.text
+    fragment = browser.get("/audit?entity=client", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    browser.post("/logout")
+    browser.log_in("clinician")
+    assert browser.get("/audit").status_code == 403
+
+
+def test_a_reader_cannot_save_an_intake(browser: Browser, clinic: PageWorld) -> None:
+    browser.log_in("read_only")
+    browser.get(f"/clients/{clinic.client_id}/intake")
+    response = browser.post(f"/clients/{clinic.client_id}/intake", {"fitzpatrick": "3"})
+    assert response.status_code == 403 and count(clinic, Intake) == 0
+
+
+def test_another_clinics_client_is_not_found(clinician: Browser) -> None:
+    assert clinician.get("/clients/999").status_code == 404
+
+
+# --- the public home check ----------------------------------------------------------------
+
+HOME = [
+    ("age_years", "30"),
+    ("fitzpatrick", "3"),
+    ("device.type", "roller"),
+    ("device.needle_length_mm", "1.5"),
+    ("indication", "acne_scars_atrophic"),
+    ("zones", "cheeks"),
+    ("zones", "periorbital"),
+    ("claims", "claim_vitc_every_session"),
+]
+
+
+def test_the_home_check_gives_the_home_plan_and_stores_nothing(
+    browser: Browser, clinic: PageWorld
+) -> None:
+    before = count(clinic, AuditEntry)
+    assert browser.get("/home-check").status_code == 200
+    page = browser.post("/home-check", HOME)
+    assert "at most 0.25 mm" in page.text
+    assert "not at home" in page.text
+    assert "The claims, corrected" in page.text and "1.5 mm roller at home" in page.text
+    assert "Red flags" in page.text
+    assert count(clinic, AuditEntry) == before
+
+
+def test_a_signed_in_user_keeps_their_navigation_on_the_home_check(clinician: Browser) -> None:
+    assert "Log out" in clinician.get("/home-check").text
+
+
+def test_the_home_check_answers_htmx_with_its_result(browser: Browser) -> None:
+    browser.get("/home-check")
+    fragment = browser.post("/home-check", HOME, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "Safe length" in fragment.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "field_id"),
+    [
+        ("age_years", "200", "age_years"),
+        ("device.needle_length_mm", "9", "device-needle_length_mm"),
+    ],
+)
+def test_a_bad_home_answer_is_named(
+    browser: Browser, field: str, value: str, field_id: str
+) -> None:
+    browser.get("/home-check")
+    data = [(k, v) for k, v in HOME if k != field] + [(field, value)]
+    response = browser.post("/home-check", data)
+    assert response.status_code == 422
+    assert error_beside(response.text, field_id)
