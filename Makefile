@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install install-imaging lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# Photo analysis (optional extra): its OpenCV needs the system's libGL.so.1.
+IMAGING_STAMP := $(VENV)/.imaging-installed
+$(IMAGING_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,imaging]"
+	touch $(IMAGING_STAMP)
+
+install-imaging: $(STAMP)
+	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libGL.so.1')" 2>/dev/null; then \
+		$(MAKE) --no-print-directory $(IMAGING_STAMP); \
+	else \
+		echo "Photo analysis skipped (no libGL.so.1): apt-get install libgl1 && $(BIN)/pip install -e '.[imaging]'"; \
+	fi
+
+run: install install-imaging
 	$(BIN)/microneedling plan docs/examples/acne-scars-clinic.json
 	$(BIN)/microneedling --help
 	@echo "The CLI is ready: $(BIN)/microneedling (the web app arrives with the records issue)."
 
-lint: install
+lint: install $(IMAGING_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -29,6 +42,9 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
+
+bench-imaging: $(IMAGING_STAMP)
+	$(BIN)/python benchmarks/imaging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

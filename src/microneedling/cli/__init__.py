@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from microneedling import __version__
-from microneedling.cli import knowledge, planning, score
+from microneedling.cli import imaging, knowledge, planning, score
 
 app = typer.Typer(
     name="microneedling",
@@ -41,6 +41,7 @@ def _root(
 planning.register(app)
 knowledge.register(app)
 score.register(app)
+imaging.register(app)
 
 
 def main() -> None:
