@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+from PIL import Image
 from typer.testing import CliRunner
 
 from microneedling.cli import app
@@ -64,3 +67,52 @@ def test_analyze_plot_is_written(pair_files: tuple[Path, Path, Path], tmp_path: 
     result = runner.invoke(app, ["analyze", str(pair_files[0]), "--plot", str(plot)])
     assert result.exit_code == 0, result.output
     assert plot.stat().st_size > 20_000
+
+
+def test_a_missing_extra_names_the_install_line(pair_files: tuple[Path, Path, Path]) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['mediapipe'] = None\n"  # as if the package were not installed
+        "sys.modules['dlib'] = None\n"
+        "from microneedling.cli import app\n"
+        "app(['analyze', sys.argv[1]])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(pair_files[0])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "pip install 'microneedling[imaging]'" in result.stderr
+
+
+def test_help_loads_no_imaging_library() -> None:
+    code = (
+        "import sys\n"
+        "from microneedling.cli import app\n"
+        "try:\n    app(['analyze', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'scipy', 'skimage', 'PIL', 'cv2', 'mediapipe', 'matplotlib')]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_analyze_honours_exif_orientation(
+    pair_files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    upright = Image.open(pair_files[0])
+    turned = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # a viewer turns it 90° clockwise to show it upright
+    upright.transpose(Image.Transpose.ROTATE_90).save(turned, exif=exif, quality=95)
+    result = runner.invoke(app, ["analyze", str(turned), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["photo"]["exif_orientation"] == 6
+    left, top, right, bottom = data["face"]["box_px"]
+    assert bottom - top > right - left  # an upright face is taller than wide

@@ -37,19 +37,25 @@ def _imaging() -> Iterator[None]:
     """Exit 2 with the install line when the extra is missing, and on any input error."""
     from microneedling.cli.common import fail, input_errors_exit
 
-    install = "pip install 'microneedling[imaging]'"
     try:
         import microneedling.imaging.analysis  # noqa: F401
     except ImportError as error:
-        hint = " (and the system package libgl1)" if "libGL" in str(error) else ""
-        fail(f"photo analysis needs the imaging extra{hint}: {install}")
+        fail(_missing(error))
     from microneedling.imaging.errors import ImagingUnavailableError
 
     with input_errors_exit():
         try:
             yield
         except ImagingUnavailableError as error:
-            fail(f"photo analysis needs the imaging extra ({error}): {install}")
+            fail(_missing(error))
+
+
+def _missing(error: Exception) -> str:
+    """The one line that installs what is missing (the system's libGL first, where that is it)."""
+    install = "pip install 'microneedling[imaging]'"
+    if "libGL" in str(error) or "libgthread" in str(error):
+        install = f"apt-get install libgl1 libglib2.0-0 && {install}"
+    return f"photo analysis is not installed ({error}); install it with: {install}"
 
 
 def _patch(text: str | None) -> tuple[int, int, int, int] | None:

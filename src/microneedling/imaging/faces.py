@@ -136,6 +136,7 @@ class MediapipeLandmarker:
                 refine_landmarks=True,
                 min_detection_confidence=0.5,
             )
+            self._mesh.process(np.zeros((64, 64, 3), np.uint8))  # let its threads start up
 
     def faces(self, rgb: NDArray[np.uint8]) -> list[Face]:
         height, width = rgb.shape[:2]
@@ -254,11 +255,16 @@ def one_measurable_face(
 @contextmanager
 def _native_logs_silenced() -> Iterator[None]:
     """MediaPipe's C++ code writes start-up notes to file descriptor 2; keep them off stderr."""
+    import ctypes
+
+    flush_c_streams = ctypes.CDLL(None).fflush
+    flush_c_streams(None)
     saved = os.dup(2)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             yield
+            flush_c_streams(None)
     finally:
         os.dup2(saved, 2)
         os.close(saved)
