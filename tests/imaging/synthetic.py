@@ -22,7 +22,8 @@ from microneedling.imaging.zones import ZoneMasks
 
 SIDE_PX = 1024
 REDNESS_A_STAR = 8.0
-REDNESS_RADIUS_IOD = 0.3
+REDNESS_RADIUS_IOD = 0.27
+REDNESS_BELOW_IOD = 0.12
 SPOT_COUNT = 4
 SPOT_RADIUS_PX = 2.0
 SPOT_CLEARANCE_PX = 4
@@ -43,6 +44,7 @@ class PlantedPair:
     after: NDArray[np.uint8]
     redness_disk: NDArray[np.bool_]
     spot_centres: list[tuple[int, int]]
+    spot_area_px: int
 
 
 def astronaut(side_px: int = SIDE_PX) -> NDArray[np.uint8]:
@@ -60,7 +62,7 @@ def moved(
         + transform.SimilarityTransform(rotation=np.radians(rotation_deg))
         + transform.SimilarityTransform(translation=centre + np.array(shift_px))
     )
-    warped = transform.warp(rgb, motion.inverse, order=1, mode="reflect", preserve_range=True)
+    warped = transform.warp(rgb, motion.inverse, order=3, mode="reflect", preserve_range=True)
     return np.asarray(np.clip(np.round(warped), 0, 255), np.uint8)
 
 
@@ -77,7 +79,7 @@ def plant(before: NDArray[np.uint8], face: Face, zones: ZoneMasks, seed: int = 7
     shape = before.shape[:2]
     top, left, _, _ = zones.box
 
-    centre = face.points[MESH_CHEEK_LEFT]
+    centre = face.points[MESH_CHEEK_LEFT] + [0.0, REDNESS_BELOW_IOD * face.interocular_px]
     radius = REDNESS_RADIUS_IOD * face.interocular_px
     redness = np.zeros(shape, bool)
     redness[disk((centre[1], centre[0]), radius, shape=shape)] = True
@@ -116,6 +118,7 @@ def plant(before: NDArray[np.uint8], face: Face, zones: ZoneMasks, seed: int = 7
         after=moved(after, ROTATION_DEG, SHIFT_PX),
         redness_disk=redness,
         spot_centres=centres,
+        spot_area_px=int(spots.sum()),
     )
 
 

@@ -35,6 +35,10 @@ STABLE_IBUG68 = (0, 1, 2, 14, 15, 16, *range(17, 48))
 GREY_WORLD_STRIDE_PX = 4
 """Grey-world means use every 4th pixel of each row and column: a 16x smaller copy."""
 
+GREY_WORLD_MARGIN = 0.05
+"""Grey-world leaves out this share of the shared area's size along its edges, where the two
+photos' framing differs and a small misregistration moves the most content in or out."""
+
 PatchBox = tuple[int, int, int, int]
 
 
@@ -163,6 +167,7 @@ def compare_photos(
         after.rgb, alignment.matrix / GREY_WORLD_STRIDE_PX, (0, 0, thumb_rows, thumb_cols)
     )
     after_crop, valid = _warp(after.rgb, alignment.matrix, zones.box)
+    thumb_valid = _inner(thumb_valid, GREY_WORLD_MARGIN)
     after_source = after.source
     del after
 
@@ -221,6 +226,15 @@ def _mean_linear(rgb: NDArray[np.uint8], mask: NDArray[np.bool_]) -> NDArray[np.
     return means
 
 
+def _inner(mask: NDArray[np.bool_], margin: float) -> NDArray[np.bool_]:
+    """The mask without a band of `margin` x its smaller side along its edges."""
+    from scipy import ndimage
+
+    width = max(1, round(margin * min(mask.shape)))
+    inner: NDArray[np.bool_] = ndimage.binary_erosion(mask, iterations=width, border_value=0)
+    return inner
+
+
 def _warp(
     rgb: NDArray[np.uint8], matrix: NDArray[np.float64], box: tuple[int, int, int, int]
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
@@ -232,7 +246,7 @@ def _warp(
     matrix = matrix.copy()
     matrix[:, 2] -= (left, top)
     warped = cv2.warpAffine(
-        rgb, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        rgb, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
     inside = np.full(rgb.shape[:2], 255, np.uint8)
     coverage = cv2.warpAffine(
