@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from microneedling.imaging.faces import Face, Landmarker, default_landmarker, find_face
-from microneedling.imaging.metrics import Scale, ZoneMeasures, measure_zones
+from microneedling.imaging.metrics import Scale, ZoneMeasures, measure_zones, skin_only
 from microneedling.imaging.photos import Photo, load_photo
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
@@ -79,9 +79,10 @@ def analyze_loaded(
 ) -> Analysis:
     """As `analyze_photo`, for a photo already in memory."""
     face = find_face(photo.rgb, landmarker or default_landmarker())
-    zones = zone_masks(face, photo.rgb.shape[:2])
-    top, left, bottom, right = zones.box
+    geometric = zone_masks(face, photo.rgb.shape[:2])
+    top, left, bottom, right = geometric.box
     crop = np.ascontiguousarray(photo.rgb[top:bottom, left:right])
+    zones = skin_only(crop, geometric)
     scale = Scale.of(face.pupil_distance_px, pupil_distance_mm)
     return Analysis(
         source=photo.source,

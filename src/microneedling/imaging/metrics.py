@@ -9,7 +9,7 @@ so the same skin is measured the same way at any resolution.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,8 +29,9 @@ judge whether pores are resolvable when no measured pupil distance is given."""
 
 # Project conventions (not published thresholds); docs/imaging.md explains each.
 HIGHLIGHT_MADS = 3.0
-NON_SKIN_DARKER_L = 15.0
+NON_SKIN_DARKER_L = 20.0
 NON_SKIN_YELLOWER_B = 10.0
+NON_SKIN_MARGIN_IOD = 0.025
 SPOT_CONTRAST_L = 6.0
 SPOT_MIN_AREA_PX = 3
 SPOT_MIN_RADIUS_IOD = 0.008
@@ -109,7 +110,10 @@ def srgb_to_linear(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
 def measure_zones(
     rgb: NDArray[np.uint8], zones: ZoneMasks, scale: Scale
 ) -> dict[str, ZoneMeasures]:
-    """Every measure for every zone of `rgb`, a crop of the photo at `zones.box`."""
+    """Every measure for every zone of `rgb`, a crop of the photo at `zones.box`.
+
+    Pass zones through `skin_only` first to leave hair and deep shadow out.
+    """
     iod = zones.frame.iod_px
     lab: FloatImage = rgb2lab(rgb)
     lightness = lab[..., 0]
@@ -129,10 +133,8 @@ def measure_zones(
     pores_allowed = 1 / scale.mm_per_px >= PORE_MIN_PX_PER_MM
     pore_contrast = _pore_contrast(lightness, scale) if pores_allowed else None
 
-    not_skin = _hair_and_shadow(lab, support, iod)
     results: dict[str, ZoneMeasures] = {}
-    for name, zone_area in zones.masks.items():
-        zone = zone_area & ~not_skin
+    for name, zone in zones.masks.items():
         skin = zone & ~_highlights(lightness, zone)
         spot_mask, spots = _spots(contrast, zone, iod, scale)
         plain = skin & ~spot_mask
@@ -175,6 +177,20 @@ def _highlights(lightness: FloatImage, zone: Mask) -> Mask:
     spread = 1.4826 * float(np.median(np.abs(values - median)))
     highlight: Mask = zone & (lightness > median + HIGHLIGHT_MADS * max(spread, 1.0))
     return highlight
+
+
+def skin_only(rgb: NDArray[np.uint8], zones: ZoneMasks) -> ZoneMasks:
+    """The zones without hair, beard or deep shadow found in `rgb`.
+
+    A comparison takes them from the before photo and measures both photos through the same
+    masks, so a pixel near a threshold cannot count in one photo and not in the other; a
+    margin around hair and shadow keeps a slight misregistration from bringing them in.
+    """
+    not_skin = _hair_and_shadow(rgb2lab(rgb), zones.union(), zones.frame.iod_px)
+    if not_skin.any():
+        margin = max(1, round(NON_SKIN_MARGIN_IOD * zones.frame.iod_px))
+        not_skin = ndimage.binary_dilation(not_skin, iterations=margin)
+    return replace(zones, masks={name: mask & ~not_skin for name, mask in zones.masks.items()})
 
 
 def _hair_and_shadow(lab: FloatImage, support: Mask, iod: float) -> Mask:

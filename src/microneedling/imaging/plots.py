@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from microneedling.imaging.analysis import Analysis
-from microneedling.imaging.compare import Comparison
+from microneedling.imaging.compare import Comparison, noise_level
 from microneedling.imaging.zones import ZoneMasks
 
 # (measure, title with the sign convention of a positive change)
@@ -27,10 +27,12 @@ CHANGE_PANELS = (
 )
 LEVEL_PANELS = (
     ("a_star", "a* (redness)"),
-    ("ita_deg", "ITA° (higher = lighter)"),
+    ("ita_deg", "ITA° (dotted: class limits; higher = lighter)"),
     ("melanin_index", "Melanin index"),
     ("texture", "Texture (RMS L*)"),
 )
+ITA_CLASS_LIMITS = (-30, 10, 28, 41, 55)  # Chardon 1991, Del Bino 2006 (scores.md `ita`)
+UP_COLOUR, DOWN_COLOUR, NOISE_COLOUR = "#c0392b", "#2471a3", "#bbbbbb"
 ZONE_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79",
@@ -38,27 +40,42 @@ ZONE_COLOURS = (
 
 
 def _overlay(axes: Axes, rgb: NDArray[np.uint8], zones: ZoneMasks, title: str) -> None:
+    """The photo with each zone outlined and named, so the skin itself stays visible."""
     axes.imshow(rgb)
-    tint = np.zeros((*zones.shape, 4))
     for colour, (name, mask) in zip(ZONE_COLOURS, zones.masks.items(), strict=False):
-        red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-        tint[mask] = (red, green, blue, 0.35)
+        if not mask.any():
+            continue
+        axes.contour(mask.astype(float), levels=[0.5], colors=[colour], linewidths=1.2)
         rows, cols = np.nonzero(mask)
-        if len(rows):
-            axes.text(
-                float(cols.mean()), float(rows.mean()), name.replace("_", "\n"),
-                fontsize=6, ha="center", va="center", color="white",
-                bbox={"facecolor": colour, "alpha": 0.7, "pad": 1, "linewidth": 0},
-            )  # fmt: skip
-    axes.imshow(tint)
+        axes.text(
+            float(cols.mean()), float(rows.mean()), name.replace("_", "\n"),
+            fontsize=6, ha="center", va="center", color="white",
+            bbox={"facecolor": colour, "alpha": 0.6, "pad": 1, "linewidth": 0},
+        )  # fmt: skip
     axes.set_title(title, fontsize=10)
     axes.axis("off")
 
 
-def _bars(axes: Axes, names: list[str], values: list[float], title: str, signed: bool) -> None:
+def _bars(
+    axes: Axes,
+    names: list[str],
+    values: list[float],
+    title: str,
+    noise: list[float] | None = None,
+) -> None:
+    """Horizontal bars, one per zone; with `noise`, changes within it are grey and the band
+    of the smallest noise level is shaded."""
     positions = np.arange(len(names))
-    colours = ["#c0392b" if value > 0 else "#2471a3" for value in values] if signed else None
-    axes.barh(positions, values, color=colours or "#7f8c8d")
+    if noise is None:
+        colours = ["#7f8c8d"] * len(values)
+    else:
+        colours = [
+            NOISE_COLOUR if abs(value) <= limit else UP_COLOUR if value > 0 else DOWN_COLOUR
+            for value, limit in zip(values, noise, strict=True)
+        ]
+        band = min(noise)
+        axes.axvspan(-band, band, color="#eeeeee", zorder=0)
+    axes.barh(positions, values, color=colours)
     axes.set_yticks(positions, [name.replace("_", " ") for name in names], fontsize=7)
     axes.invert_yaxis()
     axes.axvline(0, color="black", linewidth=0.8)
@@ -95,9 +112,11 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> None:
     cells = [grid[row, col] for row in range(4) for col in (4, 5)]
     for cell, (key, title) in zip(cells, CHANGE_PANELS, strict=False):
         deltas = [_value(after[n], key) - _value(before[n], key) for n in names]
-        _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", signed=True)
+        noise = [noise_level(key, _value(before[n], key)) for n in names]
+        _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", noise)
     figure.suptitle(
-        "Change per zone, after − before (red bar: the measure went up, blue: it went down)",
+        "Change per zone, after − before. Red: went up; blue: went down; grey: within the "
+        "repeat-photo noise (docs/imaging.md)",
         fontsize=11,
     )
     _save(figure, out)
@@ -113,5 +132,9 @@ def plot_analysis(analysis: Analysis, out: str | Path) -> None:
     cells = [grid[row, col] for col in (2, 3) for row in (0, 1)]
     for cell, (key, title) in zip(cells, LEVEL_PANELS, strict=True):
         values = [_value(rows[n], key) for n in names]
-        _bars(figure.add_subplot(cell), names, values, title, signed=False)
+        axes = figure.add_subplot(cell)
+        _bars(axes, names, values, title)
+        if key == "ita_deg":
+            for limit in ITA_CLASS_LIMITS:
+                axes.axvline(limit, color="#555555", linestyle=":", linewidth=0.8)
     _save(figure, out)
