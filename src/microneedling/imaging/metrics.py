@@ -232,7 +232,11 @@ def _spots(contrast: FloatImage, zone: Mask, iod: float, scale: Scale) -> tuple[
     if found == 0:
         return candidates, Spots(0, 0, 0.0 if scale.measured else None, None)
     areas = np.bincount(labels.ravel())[1:]
-    smallest = max(SPOT_MIN_AREA_PX, np.pi * (SPOT_MIN_RADIUS_IOD * iod) ** 2)
+    smallest = max(
+        SPOT_MIN_AREA_PX,
+        np.pi * (SPOT_MIN_RADIUS_IOD * iod) ** 2,
+        np.pi * (PORE_DIAMETER_MM[1] / 2 / scale.mm_per_px) ** 2,  # smaller marks are pores
+    )
     largest = np.pi * (SPOT_MAX_RADIUS_IOD * iod) ** 2
     kept = np.flatnonzero((areas >= smallest) & (areas <= largest)) + 1
     mask: Mask = np.isin(labels, kept)
