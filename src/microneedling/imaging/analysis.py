@@ -36,19 +36,18 @@ class Analysis:
                 "height": self.size[1],
                 "exif_orientation": self.exif_orientation,
             },
-            "face": face_json(self.face, self.zones),
+            "face": face_json(self.face),
             "scale": scale_json(self.scale),
             "zones": {name: measure.to_json() for name, measure in self.measures.items()},
         }
 
 
-def face_json(face: Face, zones: ZoneMasks) -> dict[str, Any]:
+def face_json(face: Face) -> dict[str, Any]:
     left, top, right, bottom = face.box()
     return {
         "landmarker": face.backend,
         "box_px": [round(left), round(top), round(right), round(bottom)],
         "interocular_px": round(face.interocular_px, 1),
-        "zone_pixels": {name: int(mask.sum()) for name, mask in zones.masks.items()},
     }
 
 

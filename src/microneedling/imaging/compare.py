@@ -124,7 +124,7 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         return {
             "photos": {"before": self.before_source, "after": self.after_source},
-            "face": face_json(self.before_face, self.zones),
+            "face": face_json(self.before_face),
             "alignment": self.alignment.to_json(),
             "colour_normalisation": {
                 "method": self.colour_method,
