@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install install-imaging lint bench clean
+.PHONY: run test install install-imaging lint bench bench-imaging clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +14,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Photo analysis (optional extra): its OpenCV needs the system's libGL.so.1.
+# Photo analysis (optional extra): its OpenCV needs the system's libGL and libgthread.
 IMAGING_STAMP := $(VENV)/.imaging-installed
 $(IMAGING_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,imaging]"
 	touch $(IMAGING_STAMP)
 
 install-imaging: $(STAMP)
-	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libGL.so.1')" 2>/dev/null; then \
-		$(MAKE) --no-print-directory $(IMAGING_STAMP); \
+	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libGL.so.1'); ctypes.CDLL('libgthread-2.0.so.0')" 2>/dev/null; then \
+		$(MAKE) --no-print-directory --silent $(IMAGING_STAMP); \
 	else \
-		echo "Photo analysis skipped (no libGL.so.1): apt-get install libgl1 && $(BIN)/pip install -e '.[imaging]'"; \
+		echo "Photo analysis skipped (no libGL): apt-get install libgl1 libglib2.0-0 && $(BIN)/pip install -e '.[imaging]'"; \
 	fi
 
 run: install install-imaging

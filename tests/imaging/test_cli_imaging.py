@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -116,3 +117,19 @@ def test_analyze_honours_exif_orientation(
     assert data["photo"]["exif_orientation"] == 6
     left, top, right, bottom = data["face"]["box_px"]
     assert bottom - top > right - left  # an upright face is taller than wide
+
+
+def test_a_measured_pupil_distance_gives_areas_in_mm2(pair_files: tuple[Path, Path, Path]) -> None:
+    args = ["analyze", str(pair_files[0]), "--json", "--pupil-distance-mm", "62"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    mm_per_px = data["scale"]["mm_per_px"]
+    assert 0.5 < mm_per_px < 1.0  # about 62 mm over some 85 px between the pupils
+    spots = data["zones"]["forehead"]["spots"]
+    assert spots["area_mm2"] == pytest.approx(spots["area_px"] * mm_per_px**2, rel=0.01)
+
+
+def test_an_implausible_pupil_distance_exits_2(pair_files: tuple[Path, Path, Path]) -> None:
+    result = runner.invoke(app, ["analyze", str(pair_files[0]), "--pupil-distance-mm", "6"])
+    assert result.exit_code == 2

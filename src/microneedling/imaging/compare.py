@@ -334,11 +334,14 @@ def _warp(
     warped = cv2.warpAffine(
         rgb, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
-    inside = np.full(rgb.shape[:2], 255, np.uint8)
-    coverage = cv2.warpAffine(
-        inside, matrix, size, flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT
-    )
-    return np.asarray(warped, np.uint8), np.asarray(coverage) > 0
+    # where the after photo had pixels: crop pixels mapped back inside its frame
+    inverse = np.linalg.inv(_homogeneous(matrix))[:2]
+    cols, rows = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1]))
+    source_x = inverse[0, 0] * cols + inverse[0, 1] * rows + inverse[0, 2]
+    source_y = inverse[1, 0] * cols + inverse[1, 1] * rows + inverse[1, 2]
+    height, width = rgb.shape[:2]
+    inside = (source_x >= 0) & (source_x <= width - 1) & (source_y >= 0) & (source_y <= height - 1)
+    return np.asarray(warped, np.uint8), inside
 
 
 def _apply_gains(rgb: NDArray[np.uint8], gains: NDArray[np.float64]) -> NDArray[np.uint8]:
