@@ -5,7 +5,7 @@ planted +8 times the share of the zone the red disk covers; forehead spots withi
 planted count and their area within 40 %; added chin texture within 35 % of the planted RMS
 in the measure's band; untouched zones, and every zone of an unchanged but turned and shifted
 pair, within the noise levels of `compare.NOISE_LEVELS` (|ΔL*| <= 0.6, |Δa*| <= 0.2,
-|Δb*| <= 0.3, |ΔITA| <= 1.2°, |ΔEI| <= 0.3, |ΔMI| <= 0.8, spots ±3, wrinkles ±0.5 points,
+|Δb*| <= 0.3, |ΔITA| <= 1.2°, |ΔEI| <= 0.3, |ΔMI| <= 0.8, spots ±3, wrinkles ±1 point,
 texture ±10 %).
 """
 

@@ -56,7 +56,7 @@ NOISE_LEVELS = {
     "erythema_index": 0.3,
     "melanin_index": 0.8,
     "spots": 3.0,
-    "wrinkles": 0.5,
+    "wrinkles": 1.0,
 }
 """About twice the largest change seen between a photo and a turned, shifted copy of it (the
 ground-truth tests in tests/imaging/test_compare.py): a change within it is not a change.
@@ -166,7 +166,7 @@ def similarity_transform(source: Points, target: Points) -> Alignment:
     return Alignment(matrix=matrix, residual_px=residual)
 
 
-REFINE_MAX_SIDE_PX = 512
+REFINE_MAX_SIDE_PX = 384
 REFINE_MAX_SHIFT_IOD = 0.05
 REFINE_MAX_STRETCH = 0.03
 

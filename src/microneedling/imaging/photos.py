@@ -59,8 +59,8 @@ def load_photo(path: str | Path, *, label: str = "photo", max_pixels: int = MAX_
                     )
                 orientation = int(image.getexif().get(_EXIF_ORIENTATION_TAG, 1))
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8)
+                upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+                rgb = np.asarray(upright.convert("RGB") if upright.mode != "RGB" else upright)
         except PhotoError:
             raise
         except UnidentifiedImageError:

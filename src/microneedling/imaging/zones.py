@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from skimage.draw import polygon2mask
 
 from microneedling.imaging import faces as f
 from microneedling.imaging.faces import Face, Points
@@ -49,6 +48,8 @@ REPORT_ORDER = (
 )
 
 CROP_MARGIN_IOD = 0.5
+FILL_SHIFT = 4
+FILL_SUBPIXELS = 2**FILL_SHIFT
 Mask = NDArray[np.bool_]
 
 
@@ -228,9 +229,12 @@ def zone_masks(
     offset = np.array([left, top], float)
 
     def rasterise(polygon: Points) -> Mask:
-        local = polygon - offset
-        mask: Mask = polygon2mask(crop_shape, local[:, ::-1])
-        return mask
+        import cv2
+
+        canvas = np.zeros(crop_shape, np.uint8)
+        corners = np.round((polygon - offset) * FILL_SUBPIXELS).astype(np.int32)
+        cv2.fillPoly(canvas, [corners], 1, lineType=cv2.LINE_8, shift=FILL_SHIFT)
+        return canvas.astype(bool)
 
     allowed = rasterise(exclusions["face_oval"])
     for name, polygon in exclusions.items():
