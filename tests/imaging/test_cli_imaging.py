@@ -133,3 +133,12 @@ def test_a_measured_pupil_distance_gives_areas_in_mm2(pair_files: tuple[Path, Pa
 def test_an_implausible_pupil_distance_exits_2(pair_files: tuple[Path, Path, Path]) -> None:
     result = runner.invoke(app, ["analyze", str(pair_files[0]), "--pupil-distance-mm", "6"])
     assert result.exit_code == 2
+
+
+def test_a_plot_path_that_cannot_be_written_exits_2(
+    pair_files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    missing_folder = tmp_path / "no" / "such" / "folder.png"
+    result = runner.invoke(app, ["analyze", str(pair_files[0]), "--plot", str(missing_folder)])
+    assert result.exit_code == 2
+    assert "cannot write" in result.output

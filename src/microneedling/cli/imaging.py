@@ -6,7 +6,7 @@ commands, and a missing imaging extra is reported with the line that installs it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -58,6 +58,18 @@ def _missing(error: Exception) -> str:
     return f"photo analysis is not installed ({error}); install it with: {install}"
 
 
+def _write_plot(draw: Callable[[Any, str], None], result: Any, path: str) -> None:
+    """Draw the figure, or exit 2 naming the path when it cannot be written."""
+    from microneedling.cli.common import fail
+
+    if not path.lower().endswith(".png"):
+        fail(f"--plot: '{path}' must end in .png")
+    try:
+        draw(result, path)
+    except OSError as error:
+        fail(f"--plot: cannot write '{path}' ({error.strerror or error})")
+
+
 def _patch(text: str | None) -> tuple[int, int, int, int] | None:
     from microneedling.cli.common import fail
 
@@ -86,7 +98,7 @@ def analyze(
         if plot:
             from microneedling.imaging.plots import plot_analysis
 
-            plot_analysis(result, plot)
+            _write_plot(plot_analysis, result, plot)
         data = result.to_json()
         if as_json:
             print_json(data)
@@ -121,7 +133,7 @@ def compare(
         if plot:
             from microneedling.imaging.plots import plot_comparison
 
-            plot_comparison(result, plot)
+            _write_plot(plot_comparison, result, plot)
         data = result.to_json()
         if as_json:
             print_json(data)

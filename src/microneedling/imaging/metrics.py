@@ -24,8 +24,9 @@ from microneedling.scores.ita import CLASSES, ita_degrees
 FloatImage = NDArray[np.float64]
 
 POPULATION_PUPIL_DISTANCE_MM = 63.0
-"""Mean adult interpupillary distance (Dodgson NA, Proc SPIE 2004;5291:36-46); used only to
-judge whether pores are resolvable when no measured pupil distance is given."""
+"""Mean adult interpupillary distance (Dodgson NA, Proc SPIE 2004;5291:36-46). Without a
+measured pupil distance it sets pixels per mm only to judge whether pores are resolvable and
+to size pores and the smallest spot; areas in mm² are then reported as null."""
 
 # Project conventions (not published thresholds); docs/imaging.md explains each.
 HIGHLIGHT_MADS = 3.0
@@ -189,11 +190,11 @@ def _shrunk_mask(mask: Mask, shape: tuple[int, ...]) -> Mask:
 
 
 def _rms(values: FloatImage, mask: Mask) -> float:
-    return float(np.sqrt(np.mean(values[mask] ** 2))) if mask.any() else 0.0
+    return float(np.sqrt(np.mean(values[mask] ** 2))) if mask.any() else float("nan")
 
 
 def _share_percent(flags: Mask, mask: Mask) -> float:
-    return 100 * float(flags[mask].mean()) if mask.any() else 0.0
+    return 100 * float(flags[mask].mean()) if mask.any() else float("nan")
 
 
 def _mean(values: FloatImage, mask: Mask) -> float:
