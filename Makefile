@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) install-imaging
 
 # Photo analysis (optional extra): its OpenCV needs the system's libGL and libgthread.
 IMAGING_STAMP := $(VENV)/.imaging-installed
@@ -27,7 +27,10 @@ install-imaging: $(STAMP)
 		echo "Photo analysis skipped (no libGL): apt-get install libgl1 libglib2.0-0 && $(BIN)/pip install -e '.[imaging]'"; \
 	fi
 
-run: install install-imaging
+bench-imaging: $(IMAGING_STAMP)
+	$(BIN)/python benchmarks/imaging.py
+
+run: install
 	$(BIN)/microneedling plan docs/examples/acne-scars-clinic.json
 	$(BIN)/microneedling --help
 	@echo "The CLI is ready: $(BIN)/microneedling (the web app arrives with the records issue)."
@@ -42,9 +45,6 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/plan.py
-
-bench-imaging: $(IMAGING_STAMP)
-	$(BIN)/python benchmarks/imaging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

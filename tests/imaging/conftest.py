@@ -3,18 +3,25 @@ are built and compared once for every ground-truth test."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("mediapipe", reason="the imaging extra is not installed")
+try:
+    import cv2  # noqa: F401
+    import mediapipe  # noqa: F401
+    import synthetic
+    from PIL import Image
 
-import synthetic
-from PIL import Image
-
-from microneedling.imaging.compare import Comparison, compare_photos
-from microneedling.imaging.faces import Face, Landmarker, MediapipeLandmarker, find_face
-from microneedling.imaging.zones import ZoneMasks, zone_masks
+    from microneedling.imaging.compare import Comparison, compare_photos
+    from microneedling.imaging.faces import Face, Landmarker, MediapipeLandmarker, find_face
+    from microneedling.imaging.zones import ZoneMasks, zone_masks
+except ImportError as missing:  # only where the extra cannot load
+    if os.environ.get("CI"):
+        raise  # CI installs the extra and libGL: a failure to load is a failure
+    print(f"imaging tests not collected, the imaging extra does not load here: {missing}")
+    collect_ignore_glob = ["test_*.py"]
 
 
 @pytest.fixture(scope="session")
