@@ -66,3 +66,11 @@ def test_it_rejects_a_decompression_bomb(tmp_path: Path) -> None:
 def test_it_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PhotoError, match="no such file"):
         load_photo(tmp_path / "nothing.jpg", label="before")
+
+
+@pytest.mark.parametrize("mode", ["L", "I;16"])
+def test_it_rejects_a_greyscale_image(tmp_path: Path, mode: str) -> None:
+    grey = tmp_path / "grey.png"
+    Image.new(mode, (40, 20)).save(grey)
+    with pytest.raises(PhotoError, match="greyscale"):
+        load_photo(grey)

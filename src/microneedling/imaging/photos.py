@@ -22,6 +22,7 @@ MAX_PIXELS = 50_000_000
 
 FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP")
 _EXIF_ORIENTATION_TAG = 0x0112
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "F"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ def load_photo(path: str | Path, *, label: str = "photo", max_pixels: int = MAX_
                         label,
                         f"'{file.name}' has {width}x{height} = {width * height:,} pixels, over "
                         f"the limit of {max_pixels:,}; resize it first",
+                    )
+                if image.mode in _GREY_MODES or image.mode.startswith("I;"):
+                    raise PhotoError.one(
+                        label,
+                        f"'{file.name}' is greyscale; the skin measures need a colour photo",
                     )
                 orientation = int(image.getexif().get(_EXIF_ORIENTATION_TAG, 1))
                 image.load()
