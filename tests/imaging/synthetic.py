@@ -28,6 +28,7 @@ SPOT_COUNT = 4
 SPOT_RADIUS_PX = 2.0
 SPOT_CLEARANCE_PX = 4
 BARE_SKIN_MIN_L = 65.0
+EXISTING_MARK_L = 5.0
 SPOT_SPACING_PX = 10
 SPOT_DARKENING_L = 20.0
 TEXTURE_RMS_L = 4.0
@@ -86,7 +87,10 @@ def plant(before: NDArray[np.uint8], face: Face, zones: ZoneMasks, seed: int = 7
     _edit_lab(after, redness, np.tile([0.0, REDNESS_A_STAR, 0.0], (int(redness.sum()), 1)))
 
     crop = before[top : zones.box[2], left : zones.box[3]]
-    bare_skin = zones.masks["forehead"] & (rgb2lab(crop)[..., 0] > BARE_SKIN_MIN_L)
+    lightness = rgb2lab(crop)[..., 0]
+    dark_already = ndimage.black_tophat(lightness, size=11) >= EXISTING_MARK_L
+    near_marks = ndimage.binary_dilation(dark_already, iterations=SPOT_SPACING_PX // 2)
+    bare_skin = zones.masks["forehead"] & (lightness > BARE_SKIN_MIN_L) & ~near_marks
     inside = ndimage.distance_transform_edt(bare_skin)
     rows, cols = np.nonzero(inside >= SPOT_CLEARANCE_PX)
     centres: list[tuple[int, int]] = []
