@@ -3,7 +3,8 @@ measure both through the same zone masks so every delta compares the same skin.
 
 Alignment is the least-squares similarity transform (rotation, uniform scale, shift) between
 the two faces' stable landmarks (brows, eyes, nose, upper jaw, forehead arc), after Umeyama S,
-IEEE TPAMI 1991;13(4):376-380. Colour is matched in linear RGB by a gain per channel: by
+IEEE TPAMI 1991;13(4):376-380, refined over the face by enhanced correlation (`refined`).
+Colour is matched in linear RGB by a gain per channel: by
 default the after photo's mean colour is made equal to the before's (grey-world assumption:
 the scene as a whole did not change colour, after Buchsbaum G, J Franklin Inst
 1980;310(1):1-26); with a reference patch (a grey card or any area marked in the before photo)
