@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install install-imaging lint bench bench-imaging clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,fhir]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) install-imaging
+
+# Photo analysis (optional extra): its OpenCV needs the system's libGL and libgthread.
+IMAGING_STAMP := $(VENV)/.imaging-installed
+$(IMAGING_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,imaging]"
+	touch $(IMAGING_STAMP)
+
+install-imaging: $(STAMP)
+	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libGL.so.1'); ctypes.CDLL('libgthread-2.0.so.0')" 2>/dev/null; then \
+		$(MAKE) --no-print-directory --silent $(IMAGING_STAMP); \
+	else \
+		echo "Photo analysis skipped (no libGL): apt-get install libgl1 libglib2.0-0 && $(BIN)/pip install -e '.[imaging]'"; \
+	fi
+
+bench-imaging: $(IMAGING_STAMP)
+	$(BIN)/python benchmarks/imaging.py
 
 # `make run` is a local trial: development mode allows a generated secret.
 run: export MICRONEEDLING_ENVIRONMENT ?= development
@@ -22,7 +38,7 @@ run: install
 	@echo "The CLI is ready: $(BIN)/microneedling --help"
 	$(BIN)/microneedling serve --host 127.0.0.1 --port 8000
 
-lint: install
+lint: install $(IMAGING_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

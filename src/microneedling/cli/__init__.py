@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from microneedling import __version__
-from microneedling.cli import interop, knowledge, planning, records, score
+from microneedling.cli import imaging, interop, knowledge, planning, records, score
 
 app = typer.Typer(
     name="microneedling",
@@ -43,6 +43,7 @@ knowledge.register(app)
 score.register(app)
 records.register(app)
 interop.register(app)
+imaging.register(app)
 
 
 def main() -> None:
