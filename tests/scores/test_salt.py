@@ -110,7 +110,8 @@ def test_any_scalp_scores_within_range(scalp: dict[str, float]) -> None:
 
 @given(percents)
 def test_even_loss_scores_that_percent(percent: float) -> None:
-    assert calculate(CODE, even(percent)).score == pytest.approx(percent, abs=0.005)
+    """Rounding to hundredths moves a score by at most half a hundredth (plus float noise)."""
+    assert calculate(CODE, even(percent)).score == pytest.approx(percent, abs=0.005 + 1e-9)
 
 
 @given(scalps, st.sampled_from(REGIONS), st.floats(0, 100, allow_nan=False))
