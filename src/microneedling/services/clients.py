@@ -12,7 +12,15 @@ import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from microneedling.records.audit import audit
@@ -170,6 +178,7 @@ def _prefix(column: SQLColumnExpression[str | None], prefix: str) -> ColumnEleme
 
 
 def _name_filter(query: str) -> ColumnElement[bool] | None:
+    """Given or family name starts with the query's words (either order for two words)."""
     words = name_key(query).split()
     if not words:
         return None
@@ -200,23 +209,32 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
         Client.clinic_id == actor.clinic_id,
         Client.erased_at.is_(None),
     ]
-    name = _name_filter(criteria.q)
-    if name is not None:
-        conditions.append(name)
     if criteria.registered_from:
         conditions.append(Client.created_at >= _start_of(criteria.registered_from))
     if criteria.registered_to:
         conditions.append(
             Client.created_at < _start_of(criteria.registered_to + dt.timedelta(days=1))
         )
+    name = _name_filter(criteria.q)
+    if name is not None:
+        conditions.append(name)
+    # The matches are found first (each name range from its index) and sorted afterwards; as a
+    # plain query PostgreSQL may instead walk the whole name index in order to skip the sort.
+    matches = (
+        select(Client.id, Client.family_key, Client.given_key)
+        .where(*conditions)
+        .cte("matches")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     with records.transaction() as db:
-        total = db.scalar(select(func.count()).select_from(Client).where(*conditions)) or 0
+        total = db.scalar(select(func.count()).select_from(matches)) or 0
+        order = (matches.c.family_key, matches.c.given_key, matches.c.id)
+        page = select(matches).order_by(*order).limit(criteria.limit).offset(criteria.offset)
+        shown = page.subquery("page")
         rows = db.scalars(
             select(Client)
-            .where(*conditions)
-            .order_by(Client.family_key, Client.given_key, Client.id)
-            .limit(criteria.limit)
-            .offset(criteria.offset)
+            .join(shown, Client.id == shown.c.id)
+            .order_by(shown.c.family_key, shown.c.given_key, shown.c.id)
         )
         items = [ClientOut.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=criteria.limit, offset=criteria.offset)
