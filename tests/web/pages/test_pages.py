@@ -370,6 +370,23 @@ def test_a_score_form_lists_the_items_and_their_allowed_values(
     union = clinician.get(f"/clients/{clinic.client_id}/scores?instrument=posas&a.part=observer")
     assert 'name="a.vascularity"' in union.text
     assert "Show the items for this choice" in union.text
+    assert 'formaction="/clients/' in union.text and 'formmethod="get"' not in union.text
+
+
+def test_choosing_a_part_shows_its_items_by_post_and_saves_nothing(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/scores?instrument=posas")
+    page = clinician.post(
+        f"/clients/{clinic.client_id}/scores/items", {"instrument": "posas", "a.part": "patient"}
+    )
+    assert page.status_code == 200
+    assert 'name="a.pain"' in page.text
+    refused = clinician.client.post(
+        f"/clients/{clinic.client_id}/scores/items", data={"instrument": "posas"}
+    )
+    assert refused.status_code == 403
+    assert "posas" not in clinician.get(f"/clients/{clinic.client_id}").text
 
 
 def test_a_score_is_recorded_with_its_band_and_charted(

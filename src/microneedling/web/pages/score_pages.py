@@ -195,6 +195,17 @@ def scores_page(
     return render(request, "scores.html", context, fragment="_score_form.html")
 
 
+@router.post("/clients/{client_id}/scores/items")
+def score_items(
+    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+) -> Response:
+    """The items that follow a part or scale chosen in the form, without saving anything (a
+    POST, so the form's CSRF token never lands in a URL)."""
+    code = text(form, "instrument")
+    context = _context(records, actor, client_id, code, form, None)
+    return render(request, "scores.html", context, fragment="_score_form.html")
+
+
 @router.post("/clients/{client_id}/scores")
 def save_score(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
