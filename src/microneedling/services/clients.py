@@ -48,29 +48,9 @@ PERSONAL_FIELDS = ("given_name", "family_name", "birth_date", "sex", "email", "p
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
-def _plausible_birth_date(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST_BIRTH_DATE <= value <= dt.date.today():
-        raise ValueError(f"must be between {EARLIEST_BIRTH_DATE} and today")
-    return value
+class ClientDetails(Input):
+    """A client's own details, each optional: what a change may name."""
 
-
-class ClientIn(Input):
-    given_name: Name
-    family_name: Name
-    birth_date: dt.date | None = None
-    sex: Sex | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    phototype: Phototype | None = None
-    notes: Notes | None = None
-
-    _birth_date = field_validator("birth_date")(_plausible_birth_date)
-
-
-class ClientChange(Input):
-    """The fields to change and the version they were read at."""
-
-    version: int
     given_name: Name | None = None
     family_name: Name | None = None
     birth_date: dt.date | None = None
@@ -80,7 +60,25 @@ class ClientChange(Input):
     phototype: Phototype | None = None
     notes: Notes | None = None
 
-    _birth_date = field_validator("birth_date")(_plausible_birth_date)
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth_date(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_BIRTH_DATE <= value <= dt.date.today():
+            raise ValueError(f"must be between {EARLIEST_BIRTH_DATE} and today")
+        return value
+
+
+class ClientIn(ClientDetails):
+    """A new client: both names are required."""
+
+    given_name: Name
+    family_name: Name
+
+
+class ClientChange(ClientDetails):
+    """The fields to change and the version they were read at."""
+
+    version: int
 
 
 class ClientOut(Output):
