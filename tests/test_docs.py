@@ -56,13 +56,21 @@ def test_every_session_warning_is_documented() -> None:
     assert [code for code in load_knowledge().session_warnings if f"`{code}`" not in text] == []
 
 
-def test_readme_commands_run(tmp_path: Path) -> None:
+def test_readme_commands_run_after_make_run_in_a_new_shell(tmp_path: Path) -> None:
+    """`make run` prepares the demo in development mode; the README's commands then run in a
+    shell where nothing is exported."""
     environment = {
-        **os.environ,
-        "MICRONEEDLING_ENVIRONMENT": "development",
+        **{key: value for key, value in os.environ.items() if not key.startswith("MICRONEEDLING")},
         "MICRONEEDLING_DATA_DIR": str(tmp_path),
-        "MICRONEEDLING_DATABASE_URL": "",
     }
+    make_run = subprocess.run(
+        [str(BIN / "microneedling"), "demo"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**environment, "MICRONEEDLING_ENVIRONMENT": "development"},
+    )
+    assert make_run.returncode == 0, make_run.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = re.findall(r"^\.venv/bin/microneedling (.+)$", readme, re.MULTILINE)
     assert commands

@@ -3,7 +3,10 @@ optional `.env` file, then passed down. No other module reads `os.environ`.
 
 Outside development the secret must be set: a guessable secret would let anyone mint API
 tokens. In development a random secret is generated once and kept in the data directory so
-that every worker of one server signs and checks tokens alike.
+that every worker of one server signs and checks tokens alike. A data directory that holds
+such a generated secret is a local trial (`make run` makes one): every later command on it
+works without settings, in any shell. A deployment with a data directory of its own has no
+generated secret, so it still refuses to start until `MICRONEEDLING_SECRET_KEY` is set.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "production", "test"]
 PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
+SECRET_FIX = (
+    "MICRONEEDLING_SECRET_KEY is not set; set it with: "
+    "export MICRONEEDLING_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+)
 
 
 def default_data_dir() -> Path:
@@ -54,28 +61,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment != "development" and self.uses_placeholder_secret:
-            raise ValueError(
-                "MICRONEEDLING_SECRET_KEY must be set outside development "
-                "(MICRONEEDLING_ENVIRONMENT=development allows a generated one)"
-            )
+        if self.uses_placeholder_secret and not (
+            self.environment == "development" or self.is_local_trial
+        ):
+            raise ValueError(SECRET_FIX)
         return self
 
     @property
     def uses_placeholder_secret(self) -> bool:
         return self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
 
+    @property
+    def is_local_trial(self) -> bool:
+        """The data directory holds a secret that development mode generated."""
+        return (self.data_dir / SECRET_FILE).is_file()
+
     @cached_property
     def signing_key(self) -> str:
-        """The key that signs API tokens; generated and stored once in development."""
+        """The key that signs API tokens: the one set, or the one development generated."""
         if not self.uses_placeholder_secret:
             return self.secret_key.get_secret_value()
-        path = self.data_dir / SECRET_FILE
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
+        return generated_secret(self.data_dir)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -89,6 +95,16 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
+
+
+def generated_secret(data_dir: Path) -> str:
+    """The random secret kept in `data_dir`, made on first use (which starts a local trial)."""
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -101,10 +101,50 @@ def test_bad_user_input_exits_2_naming_the_field(
     assert "Traceback" not in result.stderr
 
 
-def test_a_missing_secret_outside_development_exits_2(env: dict[str, str]) -> None:
+def test_a_missing_secret_outside_development_exits_2_with_the_line_that_fixes_it(
+    env: dict[str, str],
+) -> None:
     result = run({**env, "MICRONEEDLING_ENVIRONMENT": "production"}, "db", "upgrade")
     assert result.returncode == 2
-    assert "MICRONEEDLING_SECRET_KEY must be set" in result.stderr
+    assert "MICRONEEDLING_SECRET_KEY is not set" in result.stderr
+    fix = result.stderr.split("set it with: ", 1)[1].strip()
+    fixed = subprocess.run(
+        ["bash", "-c", f'{fix} && "$0" -m microneedling db upgrade', sys.executable],
+        capture_output=True,
+        text=True,
+        env={**env, "MICRONEEDLING_ENVIRONMENT": "production"},
+        check=False,
+        timeout=120,
+    )
+    assert fixed.returncode == 0, fixed.stderr
+
+
+def test_a_local_trial_keeps_working_in_a_new_shell(env: dict[str, str]) -> None:
+    assert run(env, "demo").returncode == 0  # what `make run` does, in development mode
+    later = {key: value for key, value in env.items() if key != "MICRONEEDLING_ENVIRONMENT"}
+    listed = run(later, "clients", "list", "--query", "hart")
+    assert listed.returncode == 0, listed.stderr
+    assert "Hart, Amelia" in listed.stdout
+
+
+def test_a_wrong_setting_fails_before_the_database_modules_load(env: dict[str, str]) -> None:
+    code = (
+        "import sys\n"
+        "from microneedling.cli import app\n"
+        "try:\n"
+        "    app(['clients', 'list'])\n"
+        "except SystemExit as stop:\n"
+        "    print(stop.code, 'sqlalchemy' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "MICRONEEDLING_ENVIRONMENT": "production"},
+        check=False,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["2", "False"], result.stderr
 
 
 def test_two_clinics_need_a_clinic_name(env: dict[str, str]) -> None:

@@ -47,7 +47,9 @@ def settings() -> Settings:
         return load_settings()
     except ValidationError as error:
         problems = "; ".join(
-            f"MICRONEEDLING_{'_'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            f"MICRONEEDLING_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            if e["loc"]
+            else e["msg"]
             for e in error.errors(include_url=False)
         )
         fail(problems.replace("Value error, ", ""))
@@ -55,10 +57,10 @@ def settings() -> Settings:
 
 def open_records() -> Records:
     """The upgraded database and photo store the settings point at."""
+    current = settings()  # before the database modules load, so a wrong setting fails fast
     from microneedling.records.database import engine_for, upgrade
     from microneedling.services.common import Records
 
-    current = settings()
     upgrade(engine_for(current))
     return Records.open(current)
 
@@ -207,8 +209,11 @@ def export(
 def demo() -> None:
     """Create a demo clinic with users and a dozen synthetic clients (once; again is a no-op)."""
     records = open_records()
+    from microneedling.config import generated_secret
     from microneedling.services.demo import create_demo
 
+    if records.settings.environment == "development":
+        generated_secret(records.settings.data_dir)  # `make run`: later commands find it
     result = create_demo(records)
     state = "Created" if result.created else "Already there, unchanged:"
     typer.echo(f"{state} '{result.clinic}' with {result.clients} synthetic clients.")
