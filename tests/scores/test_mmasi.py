@@ -113,3 +113,34 @@ def test_a_worse_item_never_lowers_score_or_band(
     assert after.score >= before.score
     if before.score > 0:
         assert SEVERITY[str(after.band)] >= SEVERITY[str(before.band)]
+
+
+@pytest.mark.parametrize(
+    ("regions", "score"),
+    [
+        pytest.param({"forehead": (2, 4), "chin": (2, 4)}, 3.2, id="rodrigues2016-3.2"),
+        pytest.param({"forehead": (4, 4), "chin": (5, 4)}, 6.8, id="rodrigues2016-6.8"),
+    ],
+)
+def test_a_score_on_a_limit_says_its_band_is_a_convention(
+    regions: dict[str, tuple[int, int]], score: float
+) -> None:
+    """scores.md reads Rodrigues 2016 as 'moderate 3.2 to 6.8 inclusive' but leaves the letter's
+    table unchecked, so a score exactly on a limit carries a note saying so."""
+    result = calculate(CODE, face(**regions))
+    assert result.score == score
+    assert any("not yet checked" in note for note in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "regions",
+    [
+        pytest.param({"forehead": (1, 1), "chin": (1, 1)}, id="0.4"),
+        pytest.param({"forehead": (4, 4), "chin": (3, 4)}, id="6.0"),
+        pytest.param({"forehead": (6, 4)}, id="7.2"),
+    ],
+)
+def test_a_score_off_the_limits_carries_no_convention_note(
+    regions: dict[str, tuple[int, int]],
+) -> None:
+    assert calculate(CODE, face(**regions)).warnings == ()

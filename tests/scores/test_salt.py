@@ -58,6 +58,36 @@ def test_class_limits_are_closed_below_and_open_above(percent: float, band: str)
 
 
 @pytest.mark.parametrize(
+    ("percent", "score", "band"),
+    [
+        pytest.param(24.996, 25.0, "S1", id="olsen1999-24.996-shown-25-is-S1"),
+        pytest.param(0.0036, 0.0, "S1", id="olsen1999-0.0036-shown-0-is-S1-not-S0"),
+        pytest.param(99.9964, 100.0, "S4", id="olsen1999-99.9964-shown-100-is-S4-not-S5"),
+        pytest.param(49.995, 50.0, "S2", id="olsen1999-49.995-shown-50-is-S2"),
+        pytest.param(74.999, 75.0, "S3", id="olsen1999-74.999-shown-75-is-S3"),
+    ],
+)
+def test_the_class_follows_the_exact_value_not_the_rounded_score(
+    percent: float, score: float, band: str
+) -> None:
+    result = calculate(CODE, even(percent))
+    assert (result.score, result.band) == (score, band)
+
+
+def test_a_fraction_of_a_region_is_hair_loss() -> None:
+    """0.01 % of the vertex is 0.004 % of the scalp: shown as 0.0, but not S0 'no hair loss'."""
+    result = calculate(CODE, {**even(0), "vertex_pct": 0.01})
+    assert (result.score, result.band) == (0.0, "S1")
+
+
+@given(percents)
+def test_only_exactly_0_and_100_reach_the_end_classes(percent: float) -> None:
+    band = calculate(CODE, even(percent)).band
+    assert (band == "S0") == (percent == 0)
+    assert (band == "S5") == (percent == 100)
+
+
+@pytest.mark.parametrize(
     ("percent", "subclass"),
     [
         pytest.param(80, "S4a", id="olsen2004-80-S4a"),

@@ -1,9 +1,12 @@
 """Listings of the knowledge base (`indications`, `zones`, `contraindications`, `claims`,
-`sources`) and `explain CODE`. Each listing prints its rows as a JSON array with `--json`."""
+`sources`), `explain CODE` and `evidence`. Each listing prints its rows as a JSON array with
+`--json`; `sources` and `explain` show each number's reporting references, background, grade and
+quote, and `evidence` writes the same as Markdown (docs/evidence.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -65,6 +68,13 @@ def _rows(listing: str) -> list[dict[str, Any]]:
     return [r.model_dump() for r in kb.references.values()]
 
 
+def _cited_rows() -> list[dict[str, Any]]:
+    from microneedling.knowledge import load_knowledge
+    from microneedling.knowledge.evidence import cited_items
+
+    return [item.as_json() for item in cited_items(load_knowledge())]
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> Callable[[], None]:
     def render() -> None:
         from rich.console import Console
@@ -95,9 +105,12 @@ _LISTINGS: dict[str, tuple[str, list[str]]] = {
         "Contraindications",
         ["code", "action", "scope", "settings", "wait_days", "references"],
     ),
-    "claims": ("Marketing claims and verdicts", ["id", "claim", "verdict", "references"]),
-    "sources": ("References", ["id", "evidence", "citation"]),
+    "claims": (
+        "Marketing claims and verdicts",
+        ["id", "claim", "verdict", "evidence", "references"],
+    ),
 }
+_CITED_COLUMNS = ["item", "value", "evidence", "references", "quote", "background"]
 
 
 def _listing_command(listing: str, title: str, columns: list[str]) -> Callable[[bool], None]:
@@ -109,30 +122,78 @@ def _listing_command(listing: str, title: str, columns: list[str]) -> Callable[[
     return command
 
 
+def sources(
+    as_json: JsonOption = False,
+    references: Annotated[
+        bool, typer.Option("--references", help="List the references themselves instead.")
+    ] = False,
+) -> None:
+    """List every number, rule and claim with its grade, reporting references, quote and
+    background (`--references`: the reference list)."""
+    if references:
+        rows = _rows("sources")
+        print_rows(rows, as_json, _table(rows, ["id", "evidence", "citation"], "References"))
+        return
+    rows = _cited_rows()
+    print_rows(rows, as_json, _table(rows, _CITED_COLUMNS, "Evidence behind every number"))
+
+
+def evidence(
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Write the Markdown to this file.")
+    ] = None,
+) -> None:
+    """Print (or write) docs/evidence.md: every number with its grade and citation, and counts."""
+    from microneedling.knowledge import load_knowledge
+    from microneedling.knowledge.evidence import evidence_markdown
+
+    text = evidence_markdown(load_knowledge())
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    write.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {write}")
+
+
 def explain(
     code: Annotated[str, typer.Argument(help="Any code: indication, zone, condition, claim...")],
     as_json: JsonOption = False,
 ) -> None:
     """Explain what a code means, its numbers and its references."""
     from microneedling.knowledge import load_knowledge
+    from microneedling.knowledge.evidence import cited_items, reference_uses
 
     kb = load_knowledge()
+    items = cited_items(kb)
     found: list[dict[str, Any]] = []
     for section in ("indications", "zones", "combinations", "referrals", "topicals", "claims"):
         row = getattr(kb, section).get(code)
         if row is not None:
-            found.append({"kind": section.rstrip("s"), **row.model_dump(mode="json")})
-    found += [
-        {"kind": "contraindication", **rule.model_dump(mode="json")}
-        for rule in kb.contraindications
-        if rule.code == code
-    ]
+            found.append(
+                {
+                    "kind": section.rstrip("s"),
+                    **row.model_dump(mode="json"),
+                    "citations": _citations(items, f"{section}.{code}"),
+                }
+            )
+    rules = [rule for rule in kb.contraindications if rule.code == code]
+    for number, rule in enumerate(rules, start=1):
+        path = f"contraindications.{code}" + (f"#{number}" if len(rules) > 1 else "")
+        found.append(
+            {
+                "kind": "contraindication",
+                **rule.model_dump(mode="json"),
+                "citations": _citations(items, path),
+            }
+        )
     for section in ("conditions", "medications", "procedures", "scar_types", "warnings"):
         term = getattr(kb, section).get(code)
         if term is not None:
             found.append({"kind": section.rstrip("s"), "code": code, **term.model_dump()})
     if code in kb.references:
-        found.append({"kind": "reference", **kb.references[code].model_dump()})
+        found.append(
+            {"kind": "reference", **kb.references[code].model_dump(), **reference_uses(items, code)}
+        )
     if not found:
         fail(f"code: unknown code '{code}' (see `microneedling indications`, `zones`, ...)")
     if as_json:
@@ -141,11 +202,48 @@ def explain(
     for entry in found:
         typer.echo(f"{entry['kind']}: {code}")
         for key, value in entry.items():
-            if key not in ("kind", "code"):
+            if not _shown_as_citation(entry, key, value):
                 typer.echo(f"  {key}: {value}")
+        for cited in entry.get("citations", []):
+            typer.echo(_citation_text(cited))
+
+
+def _shown_as_citation(entry: dict[str, Any], key: str, value: Any) -> bool:
+    """Keys the citation lines below a row already show (in text output)."""
+    if key in ("kind", "code", "citations"):
+        return True
+    if "citations" not in entry:
+        return False
+    return key in ("evidence", "references", "background", "quote") or (
+        isinstance(value, dict) and "evidence" in value
+    )
+
+
+def _citations(items: list[Any], prefix: str) -> list[dict[str, Any]]:
+    """The cited items of one row: the row itself and the numbers inside it."""
+    return [
+        item.as_json()
+        for item in items
+        if item.item == prefix or item.item.startswith(f"{prefix}.")
+    ]
+
+
+def _citation_text(cited: dict[str, Any]) -> str:
+    lines = [f"  {cited['item']} = {cited['value']} [{', '.join(cited['evidence'])}]"]
+    reporting = [ref for ref in cited["references"] if ref != "expert_default"]
+    if cited["status"] == "derived":
+        lines.append("    expert default (derived): no reference reports it")
+    else:
+        lines.append(f"    reported by: {', '.join(reporting)}")
+        lines.append(f'    quote: "{cited["quote"]}"' if cited["quote"] else "    quote: -")
+    if cited["background"]:
+        lines.append(f"    background: {', '.join(cited['background'])}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
     for listing, (title, columns) in _LISTINGS.items():
         app.command(listing)(_listing_command(listing, title, columns))
+    app.command("sources")(sources)
     app.command("explain")(explain)
+    app.command("evidence")(evidence)

@@ -1,7 +1,8 @@
 """Load the knowledge base from its TOML files and refuse to start on a bad row.
 
 Each row is validated on its own so an error names the file and the row; then the rows are
-cross-checked (every reference id and code must exist, every number must carry a reference).
+cross-checked (every reference id and code must exist, every number must carry a reference, and
+a grade other than `derived` must come from a source that reports the number).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from microneedling.knowledge.models import (
     Aftercare,
+    Cited,
     Claim,
     Combination,
     Contraindication,
@@ -31,6 +33,7 @@ from microneedling.knowledge.models import (
     Referral,
     Row,
     Rules,
+    Sourced,
     Term,
     Topical,
     Zone,
@@ -38,6 +41,8 @@ from microneedling.knowledge.models import (
 
 RowT = TypeVar("RowT", bound=Row)
 _DIGIT = re.compile(r"\d")
+EXPERT_DEFAULT = "expert_default"
+_SECTION_FILES = {"pre_care": "care.toml", "aftercare": "care.toml", "rules": "rules.toml"}
 
 
 class KnowledgeError(Exception):
@@ -180,13 +185,13 @@ def load_from(directory: Traversable | Path) -> Knowledge:
 
 
 def _walk_references(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Yield (path, reference id) for every `references` list anywhere inside a row."""
+    """Yield (path, reference id) for every `references` or `background` list inside a row."""
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             child = getattr(value, name)
-            if name == "references" and isinstance(child, list):
+            if name in ("references", "background") and isinstance(child, list):
                 for ref in child:
-                    yield f"{path}.references", ref
+                    yield f"{path}.{name}", ref
             else:
                 yield from _walk_references(child, f"{path}.{name}")
     elif isinstance(value, list):
@@ -207,14 +212,75 @@ def _require_known(codes: list[str], known: Mapping[str, object], what: str, whe
         _require(code in known, f"{where}: unknown {what} '{code}'")
 
 
+def walk_cited(value: Any, path: str) -> Iterator[tuple[str, Cited]]:
+    """Yield (path, row) for every cited number or rule inside a value, outermost first.
+
+    A list item is named by its `code` (with `#n` where a code repeats) or by its position.
+    """
+    if isinstance(value, Cited):
+        yield path, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from walk_cited(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, list):
+        codes = [getattr(item, "code", None) for item in value]
+        seen: dict[str, int] = {}
+        for index, (item, code) in enumerate(zip(value, codes, strict=True), start=1):
+            if code is None:
+                label = f"#{index}"
+            else:
+                seen[code] = seen.get(code, 0) + 1
+                label = f"{code}#{seen[code]}" if codes.count(code) > 1 else code
+            yield from walk_cited(item, f"{path}.{label}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk_cited(item, f"{path}.{key}")
+
+
+def _check_citation(kb: Knowledge, cited: Cited, where: str) -> None:
+    """The two kinds of citation: only sources that report a number back its grade."""
+    overlap = set(cited.references) & set(cited.background)
+    _require(not overlap, f"{where}: {sorted(overlap)} both reports and is background")
+    if cited.evidence == ["derived"]:
+        reporting = [ref for ref in cited.references if ref != EXPERT_DEFAULT]
+        _require(
+            not reporting,
+            f"{where}: graded derived, so {reporting} do not report it; list them as background",
+        )
+        return
+    _require(
+        "derived" not in cited.evidence,
+        f"{where}: a number is either derived or graded by the sources that report it",
+    )
+    reporting = [ref for ref in cited.references if ref != EXPERT_DEFAULT]
+    _require(
+        bool(reporting) and EXPERT_DEFAULT not in cited.references,
+        f"{where}: graded {cited.evidence} but no reference reports it; grade it derived",
+    )
+    levels = {level for ref in reporting for level in kb.references[ref].evidence}
+    unbacked = [level for level in cited.evidence if level not in levels]
+    _require(not unbacked, f"{where}: no reporting reference is graded {unbacked}")
+    _require(
+        not isinstance(cited, Sourced) or bool(cited.quote.strip()),
+        f"{where}: a supported number needs the quote (or table or page) its references report",
+    )
+
+
 def _cross_check(kb: Knowledge) -> None:
     for section in type(kb).model_fields:
         if section == "references":
             continue
         for path, ref in _walk_references(getattr(kb, section), section):
             _require(ref in kb.references, f"{path}: unknown reference '{ref}'")
+        file = _SECTION_FILES.get(section, f"{section}.toml")
+        for path, cited in walk_cited(getattr(kb, section), section):
+            _check_citation(kb, cited, f"{file}, {path}")
     for code, indication in kb.indications.items():
         where = f"indications.toml, indication '{code}'"
+        _require(
+            not indication.visible or indication.visible_source is not None,
+            f"{where}: 'visible' needs a visible_source (its grade and references)",
+        )
         _require_known(indication.zones, kb.zones, "zone", where)
         _require_known(indication.combinations, kb.combinations, "combination", where)
         if indication.answer:

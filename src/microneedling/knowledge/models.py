@@ -1,8 +1,11 @@
 """Typed rows of the knowledge base.
 
 Every clinical number sits in a `Sourced` row that carries its evidence grade and at least one
-reference id; the loader checks that each id exists. Depths are capped at 3.0 mm here, so a
-typo such as `25` for `2.5` fails when the package loads, not when a client is treated.
+reference id; the loader checks that each id exists. Citations come in two kinds: `references`
+report the number or rule (with a `quote` of what they report), `background` is related reading
+that does not; a number no reference reports is graded `derived` and cites `expert_default`.
+Depths are capped at 3.0 mm here, so a typo such as `25` for `2.5` fails when the package
+loads, not when a client is treated.
 """
 
 from __future__ import annotations
@@ -43,10 +46,22 @@ class Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Sourced(Row):
-    """A number's provenance: how strong the evidence is and where it comes from."""
+class Cited(Row):
+    """Where a number or rule comes from, split so a reader can check each citation.
+
+    `references` are the sources that report it, `quote` is what they report (or the table or
+    page), and `background` is related reading that does not state it.
+    """
 
     evidence: EvidenceList
+    references: list[str] = []
+    background: list[str] = []
+    quote: str = ""
+
+
+class Sourced(Cited):
+    """A number's provenance: how strong the evidence is and where it comes from."""
+
     references: RefIds
 
 
@@ -146,6 +161,7 @@ class Indication(Row):
     combinations: list[Code] = []
     adjunct_only: bool = False
     visible: str = ""
+    visible_source: Sourced | None = None
     outcome_measures: list[str] = []
     notes: str = ""
     answer: Answer | None = None
@@ -170,7 +186,7 @@ class Device(Row):
     notes: str = ""
 
 
-class Contraindication(Row):
+class Contraindication(Cited):
     """One screening rule. Several rows may share a code (one per action or setting)."""
 
     code: Code
@@ -195,26 +211,20 @@ class Contraindication(Row):
     adds_combination: Code | None = None
     adds_referral: Code | None = None
     reason: str
-    evidence: EvidenceList
-    references: list[str] = []
 
 
-class Combination(Row):
+class Combination(Cited):
     code: Code
     name: str
     kind: Literal["drug", "procedure", "biologic"]
-    evidence: EvidenceList
-    references: list[str] = []
     note: str = ""
 
 
-class Referral(Row):
+class Referral(Cited):
     code: Code
     name: str
     scar_types: list[Code] = []
     reason: str
-    evidence: EvidenceList
-    references: list[str] = []
 
 
 class Topical(Row):
@@ -226,12 +236,13 @@ class Topical(Row):
     references: list[str] = []
 
 
-class Claim(Row):
+class Claim(Cited):
+    """A marketing claim, its verdict and the evidence level of that verdict."""
+
     id: Code
     claim: str
     verdict: Verdict
     reason: str
-    references: list[str] = []
 
 
 class When(Row):
@@ -249,12 +260,10 @@ class When(Row):
         )
 
 
-class PreCare(Row):
+class PreCare(Cited):
     code: Code
     text: str
     when: When = When()
-    evidence: EvidenceList
-    references: list[str] = []
 
 
 class Aftercare(Row):

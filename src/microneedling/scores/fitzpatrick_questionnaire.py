@@ -2,7 +2,8 @@
 
 Source: the phototype concept of Fitzpatrick TB, Arch Dermatol 1988;124(6):869-871
 (`fitzpatrick1988`); the questionnaire is a widely circulated adaptation (ARPANSA among others)
-whose items, 0-4 points and cut-offs are the same across the common versions.
+whose items, 0-4 points and cut-offs are the same across the common versions. Which printed
+version the wording and cut-offs come from is not identified (docs/scores.md).
 """
 
 from __future__ import annotations

@@ -47,17 +47,22 @@ S4_SUBCLASSES = Brackets.of({"S4a": "[75, 95]", "S4b": "[96, 100)"})
 
 
 def calculate(answers: SaltInput) -> ScoreResult:
-    """SALT = (40·V + 24·P + 18·R + 18·L) / 100, rounded to 2 decimals before banding."""
+    """SALT = (40·V + 24·P + 18·R + 18·L) / 100, shown rounded to 2 decimals.
+
+    The class comes from the exact value, so rounding never moves a score across a class limit:
+    24.996 is S1 though shown as 25.0, and only exactly 0 or 100 is S0 or S5.
+    """
     percents = {key: Decimal(str(value)) for key, value in answers.model_dump().items()}
     parts = {
         key: _hundredths(value / 100) for key, value in REGION_WEIGHTS_PCT.parts(percents).items()
     }
-    score = float(_hundredths(REGION_WEIGHTS_PCT.total(percents) / 100))
-    band = CLASSES.lookup(score)
-    subclass = S4_SUBCLASSES.find(score) if band == "S4" else None
+    exact = REGION_WEIGHTS_PCT.total(percents) / 100
+    score = float(_hundredths(exact))
+    band = CLASSES.lookup(exact)
+    subclass = S4_SUBCLASSES.find(exact) if band == "S4" else None
     warnings: tuple[str, ...] = ()
     if band == "S4" and subclass is None:
-        warnings = (f"SALT {score} lies between S4a (75-95) and S4b (96-99): no sub-class given",)
+        warnings = (f"SALT {exact} lies between S4a (75-95) and S4b (96-99): no sub-class given",)
     return INSTRUMENT.result(
         score,
         band,

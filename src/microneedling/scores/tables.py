@@ -40,7 +40,8 @@ class Interval:
         opening, low, high, closing = match.groups()
         return cls(float(low), float(high), opening == "[", closing == "]")
 
-    def __contains__(self, value: float) -> bool:
+    def __contains__(self, value: float | Decimal) -> bool:
+        """Exact for a `Decimal` too: it compares with the float limits without rounding."""
         above = value >= self.low if self.low_closed else value > self.low
         below = value <= self.high if self.high_closed else value < self.high
         return above and below
@@ -69,14 +70,14 @@ class Brackets(Generic[T]):
         rows = tuple((value, Interval.parse(text)) for value, text in intervals.items())
         return cls(rows, dict(conventions or {}), tolerance)
 
-    def find(self, number: float) -> T | None:
+    def find(self, number: float | Decimal) -> T | None:
         """The value of the first interval that contains `number`, or `None`."""
         for value, interval in self.rows:
             if number in interval:
                 return value
         return None
 
-    def lookup(self, number: float) -> T:
+    def lookup(self, number: float | Decimal) -> T:
         """Like `find`, for tables that cover their whole range: a gap is a bug, not an input."""
         value = self.find(number)
         if value is None:
