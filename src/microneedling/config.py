@@ -24,7 +24,8 @@ PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
 SECRET_FIX = (
     "MICRONEEDLING_SECRET_KEY is not set; set it with: "
-    "export MICRONEEDLING_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+    "export MICRONEEDLING_SECRET_KEY="
+    "\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
 )
 
 
