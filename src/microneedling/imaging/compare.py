@@ -35,6 +35,7 @@ from microneedling.imaging.metrics import (
     srgb_to_linear,
 )
 from microneedling.imaging.photos import load_photo
+from microneedling.imaging.repeatability import MEASURES, noise_level
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
 STABLE_IBUG68 = (0, 1, 2, 14, 15, 16, *range(17, 48))
@@ -48,28 +49,6 @@ GREY_WORLD_MARGIN = 0.05
 photos' framing differs and a small misregistration moves the most content in or out."""
 
 PatchBox = tuple[int, int, int, int]
-
-NOISE_LEVELS = {
-    "l_star": 0.6,
-    "a_star": 0.2,
-    "b_star": 0.3,
-    "ita_deg": 1.2,
-    "erythema_index": 0.3,
-    "melanin_index": 0.8,
-    "spots": 3.0,
-    "wrinkles": 1.0,
-}
-"""About twice the largest change seen between a photo and a turned, shifted copy of it (the
-ground-truth tests in tests/imaging/test_compare.py): a change within it is not a change.
-Project figures from synthetic pairs, not published repeatability limits."""
-TEXTURE_NOISE_SHARE = 0.1
-
-
-def noise_level(measure: str, before: float) -> float:
-    """The change below which `measure` did not move, for a zone whose value was `before`."""
-    if measure == "texture":
-        return TEXTURE_NOISE_SHARE * abs(before)
-    return NOISE_LEVELS.get(measure, 0.0)
 
 
 @dataclass(frozen=True)
@@ -133,10 +112,29 @@ class Comparison:
             },
             "scale": scale_json(self.scale),
             "zones": {
-                name: paired(self.before[name].to_json(), self.after[name].to_json())
+                name: with_noise(
+                    name,
+                    paired(self.before[name].to_json(), self.after[name].to_json()),
+                    judged=self.alignment.refined,
+                )
                 for name in self.zones.masks
             },
         }
+
+
+def with_noise(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
+    """Each judged measure's pair gains `noise` (the measured repeatability limit) and
+    `within_noise` (the change is no larger than it, so it is not a change). The limits were
+    measured on pairs aligned with refinement; without it both are null (not judged)."""
+    for measure in MEASURES:
+        pair = pairs[measure]["count"] if measure == "spots" else pairs[measure]
+        if pair["delta"] is None or not judged:
+            pair["noise"] = pair["within_noise"] = None
+            continue
+        limit = noise_level(measure, zone, pair["before"])
+        pair["noise"] = round(limit, 3)
+        pair["within_noise"] = abs(pair["delta"]) <= limit
+    return pairs
 
 
 def paired(before: Any, after: Any) -> Any:

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from microneedling.imaging.analysis import Analysis
-from microneedling.imaging.compare import Comparison, noise_level
+from microneedling.imaging.compare import Comparison
+from microneedling.imaging.repeatability import noise_level
 from microneedling.imaging.zones import ZoneMasks
 
 # (measure, title with the sign convention of a positive change)
@@ -112,11 +113,17 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> None:
     cells = [grid[row, col] for row in range(4) for col in (4, 5)]
     for cell, (key, title) in zip(cells, CHANGE_PANELS, strict=False):
         deltas = [_value(after[n], key) - _value(before[n], key) for n in names]
-        noise = [noise_level(key, _value(before[n], key)) for n in names]
+        noise = [
+            noise_level(key, n, _value(before[n], key)) if comparison.alignment.refined else 0.0
+            for n in names
+        ]
         _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", noise)
     figure.suptitle(
         "Change per zone, after − before. Red: went up; blue: went down; grey: within the "
-        "repeat-photo noise (docs/imaging.md)",
+        "repeat-photo noise (docs/imaging.md)"
+        if comparison.alignment.refined
+        else "Change per zone, after − before. Aligned by landmarks only: not judged against "
+        "noise (docs/imaging.md)",
         fontsize=11,
     )
     _save(figure, out)
