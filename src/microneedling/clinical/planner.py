@@ -7,7 +7,6 @@ pure step over the request and the knowledge base. Same request, same plan.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -157,7 +156,12 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
     warnings += _off_label_depth(drafts, kb)
     combinations = combinations_for(plannable, fired, kb, request.setting, withheld)
     warnings += _off_label_delivery(
-        [*plannable, *(c.code for c in combinations), *request.topicals], kb
+        [
+            *(kb.indications[code] for code in plannable),
+            *(kb.combinations[c.code] for c in combinations),
+            *(kb.topicals[code] for code in request.topicals),
+        ],
+        kb,
     )
     context = CareContext(
         setting=request.setting,
@@ -348,20 +352,12 @@ def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[Warning]:
     ]
 
 
-def _off_label_delivery(codes: list[str], kb: Knowledge) -> list[Warning]:
+def _off_label_delivery(
+    rows: list[Indication | Topical | Combination], kb: Knowledge
+) -> list[Warning]:
     """`off_label_delivery` for each drug or biologic the plan or the client puts on the skin."""
     term = kb.warnings["off_label_delivery"]
-    sections: tuple[Mapping[str, Indication | Topical | Combination], ...] = (
-        kb.indications,
-        kb.topicals,
-        kb.combinations,
-    )
-    names = dict.fromkeys(
-        row.name
-        for code in codes
-        for section in sections
-        if (row := section.get(code)) is not None and row.delivery
-    )
+    names = dict.fromkeys(row.name for row in rows if row.delivery)
     return [
         Warning(
             code="off_label_delivery",
