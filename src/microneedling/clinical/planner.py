@@ -337,35 +337,40 @@ def _apply_findings(
 
 def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[Warning]:
     """`off_label_depth` on each treatment deeper than the authorised label was evaluated at."""
+    limit = kb.rules.device_label.evaluated_up_to_mm
+    return [
+        _off_label_depth_warning(kb, d.zone, d.indication, d.dose.depth.max.value)
+        for d in drafts
+        if d.status != "excluded" and d.dose.depth is not None and d.dose.depth.max.value > limit
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _off_label_depth_warning(kb: Knowledge, zone: str, indication: str, depth: float) -> Warning:
     label = kb.rules.device_label
     term = kb.warnings["off_label_depth"]
-    return [
-        Warning(
-            code="off_label_depth",
-            message=f"{d.zone}: {d.indication} up to {d.dose.depth.max.value:g} mm; {term.name}.",
-            references=list(dict.fromkeys([*label.references, *term.references])),
-        )
-        for d in drafts
-        if d.status != "excluded"
-        and d.dose.depth is not None
-        and d.dose.depth.max.value > label.evaluated_up_to_mm
-    ]
+    return Warning(
+        code="off_label_depth",
+        message=f"{zone}: {indication} up to {depth:g} mm; {term.name}.",
+        references=list(dict.fromkeys([*label.references, *term.references])),
+    )
 
 
 def _off_label_delivery(
     rows: list[Indication | Topical | Combination], kb: Knowledge
 ) -> list[Warning]:
     """`off_label_delivery` for each drug or biologic the plan or the client puts on the skin."""
+    return [_off_label_delivery_warning(kb, row.name) for row in rows if row.delivery]
+
+
+@lru_cache(maxsize=256)
+def _off_label_delivery_warning(kb: Knowledge, name: str) -> Warning:
     term = kb.warnings["off_label_delivery"]
-    names = dict.fromkeys(row.name for row in rows if row.delivery)
-    return [
-        Warning(
-            code="off_label_delivery",
-            message=f"{name} on needled skin: {term.name}.",
-            references=list(term.references),
-        )
-        for name in names
-    ]
+    return Warning(
+        code="off_label_delivery",
+        message=f"{name} on needled skin: {term.name}.",
+        references=list(term.references),
+    )
 
 
 def _advice(
