@@ -207,3 +207,18 @@ def test_every_number_maps_to_its_row_and_references(request: dict[str, Any]) ->
     cited = {ref.id for ref in result.references}
     assert all(set(t.references) <= cited for t in result.treatments)
     assert all(set(w.references) <= cited for w in result.warnings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(requests)
+def test_no_zone_is_needled_before_its_deferral_ends(request: dict[str, Any]) -> None:
+    result = plan(request)
+    for finding in result.findings:
+        if finding.action != "defer" or finding.zones is None:
+            continue
+        for session in result.schedule:
+            held = set(session.zones) & set(finding.zones)
+            if not held:
+                continue
+            assert finding.until is not None and finding.until.date is not None, finding.code
+            assert session.date is not None and session.date >= finding.until.date, held

@@ -383,3 +383,15 @@ def test_without_a_start_date_a_deferral_holds_the_zone() -> None:
         )
     )
     assert undated.treatments[0].status == "deferred"
+
+
+def test_a_deferral_without_an_end_date_holds_the_zone_even_with_a_start_date() -> None:
+    result = plan(
+        make_request(
+            client=condition("acne_inflammatory", zones=["cheeks"]),
+            concerns=[{"indication": "acne_scars_atrophic", "zones": ["cheeks", "chin"]}],
+            start_date="2027-06-01",
+        )
+    )
+    assert status_by_zone(result) == {"cheeks": "deferred", "chin": "planned"}
+    assert all("cheeks" not in session.zones for session in result.schedule)
