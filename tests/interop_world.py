@@ -106,6 +106,7 @@ def build_world(records: Records) -> World:
                 {"indication": "melasma", "zones": ["cheeks"]},
             ],
             "start_date": "2026-01-05",
+            "as_of": "2026-01-05",
         },
     )
     consent: Any = record(

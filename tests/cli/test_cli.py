@@ -71,6 +71,26 @@ def test_explain_and_version() -> None:
     assert run("--version").stdout.startswith("microneedling ")
 
 
+@pytest.mark.parametrize(
+    ("code", "kinds"),
+    [
+        ("off_label_depth", {"warning"}),
+        ("off_label_delivery", {"warning"}),
+        ("keloid_scar", {"indication", "contraindication", "client_finding"}),
+        ("hypertrophic_scar", {"contraindication", "client_finding"}),
+        ("den160029", {"reference"}),
+    ],
+)
+def test_explain_knows_the_revision_2_codes(code: str, kinds: set[str]) -> None:
+    result = run("explain", code, "--json")
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert {entry["kind"] for entry in entries} == kinds
+    assert all(
+        entry.get("name") or entry.get("reason") or entry.get("citation") for entry in entries
+    )
+
+
 def test_interactive_plan_asks_and_plans() -> None:
     answers = "\n".join(
         [

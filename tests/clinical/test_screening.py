@@ -50,11 +50,10 @@ def triggering_request(rule: Contraindication) -> dict[str, Any]:
         client["breastfeeding"] = True
     elif rule.trigger == "age":
         client["age_years"] = (rule.age_below_years or 100) - 1
-    return make_request(
-        setting=rule.settings[0],
-        client=client,
-        concerns=[{"indication": indication, "zones": [zone]}],
-    )
+    concern: dict[str, Any] = {"indication": indication, "zones": [zone]}
+    if rule.trigger == "scar_type":
+        concern["scar_types"] = rule.scar_types[:1]
+    return make_request(setting=rule.settings[0], client=client, concerns=[concern])
 
 
 @pytest.mark.parametrize(

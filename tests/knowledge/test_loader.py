@@ -99,6 +99,26 @@ def test_packaged_knowledge_loads_with_its_version() -> None:
             '"neck", "elbow"]',
             "unknown zone 'elbow'",
         ),
+        (
+            "contraindications.toml",
+            'withholds = ["tranexamic_acid"',
+            'withholds = ["thalidomide"',
+            "unknown product 'thalidomide'",
+        ),
+        (
+            "contraindications.toml",
+            'scar_types = ["keloid"]',
+            'scar_types = ["keloidal"]',
+            "unknown scar type 'keloidal'",
+        ),
+        (
+            "contraindications.toml",
+            'trigger = "scar_type"\nscar_types = ["keloid"]',
+            'trigger = "scar_type"',
+            "scar_types go with trigger 'scar_type'",
+        ),
+        ("care.toml", 'mentions = ["hydroquinone"]', 'mentions = ["arsenic"]', "unknown product"),
+        ("rules.toml", 'topicals = ["hyaluronic_acid_sterile"]', 'topicals = ["glue"]', "glue"),
     ],
 )
 def test_bad_rows_fail_loudly(tmp_path: Path, file: str, old: str, new: str, message: str) -> None:

@@ -141,6 +141,26 @@ def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     assert client.get(f"{API}/clients", headers=headers).json()["total"] == 0
 
 
+def test_preview_answers_422_for_revision2_input_errors(client: TestClient, world: World) -> None:
+    headers = login(client, "reader@a.example")
+    request = {
+        "setting": "clinic",
+        "device": {"type": "pen", "needle_length_mm": True},
+        "client": {"age_years": 30, "fitzpatrick": True},
+        "concerns": [{"indication": "melasma", "zones": ["cheeks", "cheeks"]}],
+        "as_of": "2026-11-22",
+        "start_date": "2026-11-01",
+    }
+    response = client.post(f"{API}/plans/preview", json=request, headers=headers)
+    assert response.status_code == 422, response.text
+    assert {item["field"] for item in response.json()["detail"]} == {
+        "device.needle_length_mm",
+        "client.fitzpatrick",
+        "concerns[0].zones",
+        "start_date",
+    }
+
+
 def test_errors_are_json_with_the_field_path_and_nothing_is_saved(
     client: TestClient, world: World
 ) -> None:

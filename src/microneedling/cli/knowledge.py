@@ -186,7 +186,14 @@ def explain(
                 "citations": _citations(items, path),
             }
         )
-    for section in ("conditions", "medications", "procedures", "scar_types", "warnings"):
+    for section in (
+        "conditions",
+        "medications",
+        "procedures",
+        "scar_types",
+        "client_findings",
+        "warnings",
+    ):
         term = getattr(kb, section).get(code)
         if term is not None:
             found.append({"kind": section.rstrip("s"), "code": code, **term.model_dump()})

@@ -22,6 +22,7 @@ class CareContext:
     combinations: frozenset[str]
     topicals: frozenset[str]
     findings: frozenset[str]
+    withheld: frozenset[str] = frozenset()
 
 
 def applies(when: When, context: CareContext) -> bool:
@@ -31,7 +32,17 @@ def applies(when: When, context: CareContext) -> bool:
         and (not when.combinations or bool(context.combinations.intersection(when.combinations)))
         and (not when.topicals or bool(context.topicals.intersection(when.topicals)))
         and (not when.findings or bool(context.findings.intersection(when.findings)))
+        and (
+            not when.products
+            or bool(context.combinations.intersection(when.products))
+            or bool(context.topicals.intersection(when.products))
+        )
     )
+
+
+def _shown(mentions: list[str], when: When, context: CareContext) -> bool:
+    """A row that names a withheld drug (pregnancy) is left out, whatever its `when`."""
+    return applies(when, context) and context.withheld.isdisjoint(mentions)
 
 
 def pre_care_for(context: CareContext, kb: Knowledge) -> list[CareItem]:
@@ -47,13 +58,13 @@ def _pre_care(context: CareContext, kb: Knowledge) -> tuple[CareItem, ...]:
     return tuple(
         CareItem(code=row.code, text=row.text, references=list(row.references))
         for row in kb.pre_care
-        if applies(row.when, context)
+        if _shown(row.mentions, row.when, context)
     )
 
 
 @lru_cache(maxsize=1024)
 def _aftercare(context: CareContext, kb: Knowledge) -> tuple[AftercareDays, ...]:
-    rows = [row for row in kb.aftercare if applies(row.when, context)]
+    rows = [row for row in kb.aftercare if _shown(row.mentions, row.when, context)]
     rows.sort(key=lambda row: (row.from_day, row.to_day))
     return tuple(
         AftercareDays(

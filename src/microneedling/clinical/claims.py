@@ -6,10 +6,11 @@ product on open channels, gets a warning with the reason and the references.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from microneedling.clinical.models import Finding, PlanRequest, Warning
 from microneedling.knowledge import Knowledge
+from microneedling.knowledge.models import Contraindication
 
 _NOT_BACKED = {"not_supported", "unsafe"}
 
@@ -48,15 +49,34 @@ def claim_warnings(request: PlanRequest, kb: Knowledge) -> list[Warning]:
     return [warning for claim in ids if (warning := claim_warning(claim, kb)) is not None]
 
 
-def topical_findings(topicals: Iterable[str], kb: Knowledge) -> list[tuple[Finding, Warning]]:
-    """Rule `no_cosmetic_serum_on_channels`: a `warn` finding and an `unsafe_topical` warning."""
+def topical_findings(
+    request: PlanRequest, kb: Knowledge, withheld: Mapping[str, Contraindication]
+) -> list[tuple[Finding, Warning]]:
+    """A `warn` finding and an `unsafe_topical` warning for each topical the plan cannot take.
+
+    Rule `no_cosmetic_serum_on_channels`, the home rule (only sterile hyaluronic acid on
+    needled skin) and drugs a fired rule withholds (pregnancy) all land here.
+    """
+    home = kb.rules.home
     result = []
-    for code in dict.fromkeys(topicals):
+    for code in dict.fromkeys(request.topicals):
         topical = kb.topicals[code]
-        if topical.safe_on_channels:
+        parts: list[str] = []
+        refs: list[str] = []
+        if not topical.safe_on_channels:
+            parts.append(f"is not a sterile product made for needled skin: {topical.reason}")
+            refs += topical.references
+        elif request.setting == "home" and code not in home.topicals:
+            parts.append("is not for needled skin at home, where only sterile hyaluronic acid is")
+            refs += [*topical.references, *home.references]
+        if code in withheld:
+            rule = withheld[code]
+            parts.append(f"is withheld ({rule.code}): {rule.reason}")
+            refs += rule.references
+        if not parts:
             continue
-        refs = list(topical.references)
-        message = f"{topical.name} is not a sterile product made for needled skin: {topical.reason}"
+        message = f"{topical.name} " + "; it ".join(parts)
+        refs = list(dict.fromkeys(refs))
         result.append(
             (
                 Finding(

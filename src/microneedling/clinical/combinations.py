@@ -6,23 +6,38 @@ treats, and icepick or deep boxcar scars always add their referral.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from microneedling.clinical.models import Concern, PlannedCombination, PlannedReferral
 from microneedling.clinical.screening import Fired
 from microneedling.knowledge import Knowledge
 
 
+def allowed_combinations(
+    codes: Iterable[str], setting: str, withheld: Collection[str], kb: Knowledge
+) -> list[str]:
+    """Leave out drugs a rule withholds (pregnancy) and, at home, all but the home list (§5)."""
+    home = kb.rules.home.combinations
+    return [code for code in codes if code not in withheld and (setting != "home" or code in home)]
+
+
 def combinations_for(
-    indications: Iterable[str], fired: Iterable[Fired], kb: Knowledge
+    indications: Iterable[str],
+    fired: Iterable[Fired],
+    kb: Knowledge,
+    setting: str,
+    withheld: Collection[str],
 ) -> list[PlannedCombination]:
     """Combinations suggested by the indications treated and by the rules that fired."""
     pairs: list[tuple[str, str]] = []
     for indication in indications:
         pairs += [(code, indication) for code in kb.indications[indication].combinations]
     pairs += [(f.rule.adds_combination, f.rule.code) for f in fired if f.rule.adds_combination]
+    allowed = set(allowed_combinations((code for code, _ in pairs), setting, withheld, kb))
     result = []
     for code, reason_for in dict.fromkeys(pairs):
+        if code not in allowed:
+            continue
         row = kb.combinations[code]
         result.append(
             PlannedCombination.model_validate(

@@ -2,7 +2,9 @@
 
 The planned range is the indication's range (brief §2) clipped to the zone's cap for the
 setting (§4, §5; rules 1-3), to any cap a finding sets (rule 9), and to the length the client
-has or asks for. The first session is conservative (rules 6, 7) and later sessions ramp up.
+has or asks for. A cap that cuts the range is said (`zone_depth_capped`, `home_depth_capped`);
+a plan pushed below the studied minimum says so (`depth_below_evidence`), at home by sending the
+indication to a clinic. The first session is conservative (rules 6, 7) and later sessions ramp.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def plan_depth(
                 references=list(cap.references),
             )
         )
-    elif low.value > cap.value or (home and high.value > cap.value):
+    elif high.value > cap.value:
         warnings.append(
             Warning(
                 code=capped_code,
@@ -82,24 +84,14 @@ def plan_depth(
         )
 
     maximum = lowest(high, cap, *finding_caps, *([asked] if asked else []))
-    if asked and asked.value < low.value:
-        warnings.append(
-            Warning(
-                code="depth_below_evidence",
-                message=f"{zone.code}: {_mm(asked.value)} is below the studied "
-                f"{_mm(low.value)}-{_mm(high.value)} for {indication.code}; the effect is "
-                "uncertain.",
-                references=list(low.references),
-            )
-        )
+    if maximum.value < low.value:
+        warnings.append(_below_evidence(indication, zone, low, high, maximum, home))
     minimum = lowest(low, maximum)
 
     first = minimum
     if indication.first_session is not None:
         start = indication.first_session
-        first = lowest(
-            Num.of(start.mm, f"indications/{indication.code}/first_session", start), first
-        )
+        first = Num.of(start.mm, f"indications/{indication.code}/first_session", start)
     start_rule = kb.rules.phototype_start
     if phototype in start_rule.phototypes:
         if zone.facial:
@@ -122,6 +114,25 @@ def plan_depth(
             )
         )
     return DepthDecision(minimum, maximum, first, tuple(warnings))
+
+
+def _below_evidence(
+    indication: Indication, zone: Zone, low: Num, high: Num, maximum: Num, home: bool
+) -> Warning:
+    """`depth_below_evidence`: at home the answer is a clinic, never a longer needle."""
+    studied = f"{_mm(low.value)}-{_mm(high.value)}"
+    if home:
+        message = (
+            f"{zone.code}: {indication.code} is studied at {studied}; a home plan stays at "
+            f"{_mm(maximum.value)}, so this indication needs a clinic."
+        )
+    else:
+        message = (
+            f"{zone.code}: {_mm(maximum.value)} is below the studied {studied} for "
+            f"{indication.code}; the effect is uncertain."
+        )
+    references = list(dict.fromkeys([*low.references, *maximum.references]))
+    return Warning(code="depth_below_evidence", message=message, references=references)
 
 
 def session_depth_mm(decision: DepthDecision, session: int, kb: Knowledge) -> float:

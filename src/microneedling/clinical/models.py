@@ -10,7 +10,16 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from microneedling.knowledge import Knowledge, load_knowledge
@@ -37,6 +46,15 @@ def _known(section: Callable[[Knowledge], Mapping[str, object]], what: str) -> A
     return AfterValidator(check)
 
 
+def _not_boolean(value: object) -> object:
+    """JSON `true` is not 1: a boolean is never read as a number (revision 2)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("boolean_not_number", "a number is expected, not true or false")
+    return value
+
+
+NotBoolean = BeforeValidator(_not_boolean)
+
 IndicationCode = Annotated[str, _known(lambda kb: kb.indications, "indication")]
 ZoneCode = Annotated[str, _known(lambda kb: kb.zones, "zone")]
 ConditionCode = Annotated[str, _known(lambda kb: kb.conditions, "condition")]
@@ -45,7 +63,7 @@ ProcedureCode = Annotated[str, _known(lambda kb: kb.procedures, "procedure")]
 ScarType = Annotated[str, _known(lambda kb: kb.scar_types, "scar type")]
 TopicalCode = Annotated[str, _known(lambda kb: kb.topicals, "topical")]
 ClaimId = Annotated[str, _known(lambda kb: kb.claims, "claim")]
-Days = Annotated[int, Field(ge=0, le=36500)]
+Days = Annotated[int, Field(ge=0, le=36500), NotBoolean]
 
 
 class Contract(BaseModel):
@@ -70,7 +88,9 @@ def _check_variant(
 
 class DeviceRequest(Contract):
     type: DeviceType
-    needle_length_mm: Annotated[float, Field(ge=MIN_NEEDLE_MM, le=MAX_NEEDLE_MM)] | None = None
+    needle_length_mm: (
+        Annotated[float, Field(ge=MIN_NEEDLE_MM, le=MAX_NEEDLE_MM), NotBoolean] | None
+    ) = None
 
 
 class ConditionEntry(Contract):
@@ -90,6 +110,17 @@ class MedicationEntry(Contract):
     status: Literal["current", "stopped"]
     days_since_stopped: Days | None = None
 
+    @field_validator("days_since_stopped")
+    @classmethod
+    def _only_when_stopped(cls, days: int | None, info: ValidationInfo) -> int | None:
+        if days is not None and info.data.get("status") == "current":
+            raise PydanticCustomError(
+                "days_with_current",
+                "days_since_stopped is given only with status 'stopped'",
+                {"expected": "stopped"},
+            )
+        return days
+
 
 class ProcedureEntry(Contract):
     code: ProcedureCode
@@ -104,8 +135,8 @@ class ProcedureEntry(Contract):
 
 
 class Client(Contract):
-    age_years: Annotated[int, Field(ge=0, le=120)]
-    fitzpatrick: Annotated[int, Field(ge=1, le=6)] | None = None
+    age_years: Annotated[int, Field(ge=0, le=120), NotBoolean]
+    fitzpatrick: Annotated[int, Field(ge=1, le=6), NotBoolean] | None = None
     fitzpatrick_answers: FitzpatrickAnswers | None = None
     pregnant: bool = False
     breastfeeding: bool = False
@@ -130,6 +161,30 @@ class Concern(Contract):
     severity: Literal["mild", "moderate", "severe"] | None = None
     scar_types: list[ScarType] = []
 
+    @field_validator("zones")
+    @classmethod
+    def _each_zone_once(cls, zones: list[str]) -> list[str]:
+        twice = sorted({zone for zone in zones if zones.count(zone) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "duplicate_zone", "zone '{zone}' is given twice", {"zone": ", ".join(twice)}
+            )
+        return zones
+
+    @field_validator("scar_types")
+    @classmethod
+    def _scar_indication(cls, scar_types: list[str], info: ValidationInfo) -> list[str]:
+        kb = load_knowledge()
+        indication = kb.indications.get(info.data.get("indication", ""))
+        if scar_types and indication is not None and not indication.accepts_scar_types:
+            scars = [code for code, row in kb.indications.items() if row.accepts_scar_types]
+            raise PydanticCustomError(
+                "scar_types_not_scar",
+                "scar types are given only for a scar indication, not '{indication}'",
+                {"indication": indication.code, "expected": ", ".join(scars)},
+            )
+        return scar_types
+
 
 class PlanRequest(Contract):
     setting: Setting
@@ -140,6 +195,18 @@ class PlanRequest(Contract):
     claims: list[ClaimId] = []
     as_of: dt.date
     start_date: dt.date | None = None
+
+    @field_validator("start_date")
+    @classmethod
+    def _not_before_as_of(cls, start: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        as_of = info.data.get("as_of")
+        if start is not None and as_of is not None and start < as_of:
+            raise PydanticCustomError(
+                "start_before_as_of",
+                "start_date {start} is before as_of {as_of}",
+                {"start": str(start), "as_of": str(as_of)},
+            )
+        return start
 
 
 # --- Plan -----------------------------------------------------------------------------------

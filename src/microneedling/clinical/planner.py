@@ -15,7 +15,11 @@ from pydantic import ValidationError
 
 from microneedling.clinical.aftercare import CareContext, aftercare_for, pre_care_for
 from microneedling.clinical.claims import claim_warnings, topical_findings
-from microneedling.clinical.combinations import combinations_for, referrals_for
+from microneedling.clinical.combinations import (
+    allowed_combinations,
+    combinations_for,
+    referrals_for,
+)
 from microneedling.clinical.depth import (
     DepthDecision,
     plan_depth,
@@ -43,6 +47,7 @@ from microneedling.clinical.schedule import Due, course_for, dated, group_visits
 from microneedling.clinical.screening import Fired, TreatmentKey, screen
 from microneedling.errors import from_validation_error
 from microneedling.knowledge import Knowledge, load_knowledge
+from microneedling.knowledge.models import Combination, Indication, Topical
 from microneedling.scores.fitzpatrick_questionnaire import phototype_from_answers
 
 
@@ -110,12 +115,14 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
     keys: list[TreatmentKey] = [(d.indication, d.zone) for d in drafts]
     indications = list(dict.fromkeys(c.indication for c in request.concerns))
     plannable = [code for code in indications if kb.indications[code].answer is None]
-    combination_codes = frozenset(
+    suggested = [
         code for indication in plannable for code in kb.indications[indication].combinations
-    )
+    ]
+    combination_codes = frozenset(allowed_combinations(suggested, request.setting, (), kb))
     fired = screen(request, kb, keys, combination_codes)
     findings = [f.finding for f in fired]
-    for finding, warning in topical_findings(request.topicals, kb):
+    withheld = {code: f.rule for f in fired for code in f.rule.withholds}
+    for finding, warning in topical_findings(request, kb, withheld):
         findings.append(finding)
         warnings.append(warning)
 
@@ -142,17 +149,27 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
         if draft.dose.excluded_by:
             draft.block("excluded", draft.dose.excluded_by)
     _harmonise_zones(drafts)
-    _apply_findings(drafts, fired, request.setting)
+    starts = _apply_findings(drafts, fired, request)
 
     warnings += claim_warnings(request, kb)
     warnings += _advice(request, kb, phototype, plannable)
-    combinations = combinations_for(plannable, fired, kb)
+    warnings += _off_label_depth(drafts, kb)
+    combinations = combinations_for(plannable, fired, kb, request.setting, withheld)
+    warnings += _off_label_delivery(
+        [
+            *(kb.indications[code] for code in plannable),
+            *(kb.combinations[c.code] for c in combinations),
+            *(kb.topicals[code] for code in request.topicals),
+        ],
+        kb,
+    )
     context = CareContext(
         setting=request.setting,
         phototype=phototype,
         combinations=frozenset(c.code for c in combinations),
         topicals=frozenset(request.topicals),
         findings=frozenset(f.code for f in findings),
+        withheld=frozenset(withheld),
     )
     treatments = [_treatment(d, kb) for d in drafts]
     result = Plan(
@@ -161,7 +178,7 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
         phototype=phototype,
         findings=findings,
         treatments=treatments,
-        schedule=_schedule(drafts, request, kb, phototype, fired),
+        schedule=_schedule(drafts, request, kb, phototype, fired, starts),
         combinations=combinations,
         referrals=referrals_for(request.concerns, fired, kb),
         pre_care=pre_care_for(context, kb),
@@ -286,19 +303,74 @@ def _shared(doses: tuple[Dose, ...]) -> tuple[Dose, ...]:
     return tuple(result)
 
 
-def _apply_findings(drafts: list[Draft], fired: list[Fired], setting: str) -> None:
-    """Refusals exclude, deferrals defer; at home a clinician-only finding excludes too."""
+def _apply_findings(
+    drafts: list[Draft], fired: list[Fired], request: PlanRequest
+) -> dict[str, int]:
+    """Refusals exclude, deferrals defer; at home a clinician-only finding excludes too.
+
+    A zone's deferral that ends on a known date is settled by the schedule instead: one that
+    ends by the start date does not hold the zone back, a later one moves the zone's first
+    session to its end (revision 2). Returns those zones' first day after the start date.
+    """
+    starts: dict[str, int] = {}
     for f in fired:
         action = f.rule.action
-        if action == "clinician_only" and setting == "home":
+        if action == "clinician_only" and request.setting == "home":
             status: TreatmentStatus | None = "excluded"
         else:
             status = {"refuse": "excluded", "defer": "deferred"}.get(action)  # type: ignore[assignment]
         if status is None:
             continue
+        ends = f.finding.until.date if f.finding.until else None
+        dated_deferral = status == "deferred" and not f.is_global and ends and request.start_date
         for draft in drafts:
-            if f.is_global or (draft.indication, draft.zone) in f.touched:
-                draft.block(status, f.rule.code)
+            if not (f.is_global or (draft.indication, draft.zone) in f.touched):
+                continue
+            if dated_deferral:
+                assert ends is not None and request.start_date is not None
+                days = max((ends - request.start_date).days, starts.get(draft.zone, 0))
+                starts[draft.zone] = days
+                continue
+            draft.block(status, f.rule.code)
+    return starts
+
+
+def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[Warning]:
+    """`off_label_depth` on each treatment deeper than the authorised label was evaluated at."""
+    limit = kb.rules.device_label.evaluated_up_to_mm
+    return [
+        _off_label_depth_warning(kb, d.zone, d.indication, d.dose.depth.max.value)
+        for d in drafts
+        if d.status != "excluded" and d.dose.depth is not None and d.dose.depth.max.value > limit
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _off_label_depth_warning(kb: Knowledge, zone: str, indication: str, depth: float) -> Warning:
+    label = kb.rules.device_label
+    term = kb.warnings["off_label_depth"]
+    return Warning(
+        code="off_label_depth",
+        message=f"{zone}: {indication} up to {depth:g} mm; {term.name}.",
+        references=list(dict.fromkeys([*label.references, *term.references])),
+    )
+
+
+def _off_label_delivery(
+    rows: list[Indication | Topical | Combination], kb: Knowledge
+) -> list[Warning]:
+    """`off_label_delivery` for each drug or biologic the plan or the client puts on the skin."""
+    return [_off_label_delivery_warning(kb, row.name) for row in rows if row.delivery]
+
+
+@lru_cache(maxsize=256)
+def _off_label_delivery_warning(kb: Knowledge, name: str) -> Warning:
+    term = kb.warnings["off_label_delivery"]
+    return Warning(
+        code="off_label_delivery",
+        message=f"{name} on needled skin: {term.name}.",
+        references=list(term.references),
+    )
 
 
 def _advice(
@@ -380,41 +452,55 @@ def _treatment_template(kb: Knowledge, indication: str, zone: str, dose: Dose) -
 
 
 def _schedule(
-    drafts: list[Draft], request: PlanRequest, kb: Knowledge, phototype: int, fired: list[Fired]
+    drafts: list[Draft],
+    request: PlanRequest,
+    kb: Knowledge,
+    phototype: int,
+    fired: list[Fired],
+    starts: dict[str, int],
 ) -> list[ScheduledSession]:
     planned = tuple(
-        (d.zone, d.dose) for d in drafts if d.status == "planned" and d.dose.depth and d.dose.count
+        (d.zone, d.dose, starts.get(d.zone, 0))
+        for d in drafts
+        if d.status == "planned" and d.dose.depth and d.dose.count
     )
     if not planned:
         return []
     start_rule = kb.rules.phototype_start
-    test_spot = request.setting == "clinic" and (
-        phototype in start_rule.phototypes or any(f.rule.test_spot for f in fired)
-    )
+    test_spot = phototype in start_rule.phototypes or any(f.rule.test_spot for f in fired)
     return list(_sessions(kb, planned, test_spot, request.start_date))
 
 
 @lru_cache(maxsize=4096)
 def _sessions(
-    kb: Knowledge, planned: tuple[tuple[str, Dose], ...], test_spot: bool, start: dt.date | None
+    kb: Knowledge,
+    planned: tuple[tuple[str, Dose, int], ...],
+    test_spot: bool,
+    start: dt.date | None,
 ) -> tuple[ScheduledSession, ...]:
-    """The visits of a course: an optional test spot, then each treatment session by day."""
-    first_day = kb.rules.phototype_start.test_spot_review_days if test_spot else 0
+    """The visits of a course: a test spot (patch at home) first, then each session by day.
+
+    Each zone starts on its own day offset (a dated deferral), test spot included.
+    """
+    review = kb.rules.phototype_start.test_spot_review_days if test_spot else 0
     zone_order = list(kb.zones)
     dues = []
-    for zone, dose in planned:
+    for zone, dose, offset in planned:
         assert dose.depth is not None and dose.count is not None
         interval = int(dose.interval.value) if dose.interval else 0
         for number in range(1, int(dose.count.value) + 1):
-            day = first_day + (number - 1) * interval
+            day = offset + review + (number - 1) * interval
             dues.append(Due(day, zone, session_depth_mm(dose.depth, number, kb)))
-    visits: list[tuple[str, int, dict[str, float]]] = []
+    visits: list[tuple[int, str, dict[str, float]]] = []
     if test_spot:
         spot = [
-            Due(0, zone, dose.depth.first_session.value) for zone, dose in planned if dose.depth
+            Due(offset, zone, dose.depth.first_session.value)
+            for zone, dose, offset in planned
+            if dose.depth
         ]
-        visits += [("test_spot", day, depths) for day, depths in group_visits(spot, zone_order)]
-    visits += [("treatment", day, depths) for day, depths in group_visits(dues, zone_order)]
+        visits += [(day, "test_spot", depths) for day, depths in group_visits(spot, zone_order)]
+    visits += [(day, "treatment", depths) for day, depths in group_visits(dues, zone_order)]
+    visits.sort(key=lambda visit: (visit[0], visit[1] != "test_spot"))
     first = 0 if test_spot else 1
     return tuple(
         ScheduledSession(
@@ -424,7 +510,7 @@ def _sessions(
             zones=list(depths),
             depth_mm=depths,
         )
-        for number, (kind, day, depths) in enumerate(visits, start=first)
+        for number, (day, kind, depths) in enumerate(visits, start=first)
     )
 
 

@@ -1,8 +1,9 @@
 """Screening: which contraindication rows fire for a request, and which treatments they touch.
 
 Implements clinical brief §7 and rules 9, 12 and 15 as data (contraindications.toml): a row
-fires for the client's matching conditions, medications, procedures, pregnancy, age or
-indications, scoped to the whole plan, the treated zones it touches, or the treated face.
+fires for the client's matching conditions, medications, procedures, pregnancy, age,
+indications or scar types, scoped to the whole plan, the treated zones it touches, or every
+treated zone of a kind (the face, keloid-prone sites) wherever the condition was recorded.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def _subjects(rule: Contraindication, request: PlanRequest) -> list[Subject]:
             wanted = set(rule.indications)
             hit = any(concern.indication in wanted for concern in request.concerns)
             return [Subject(None, None, False)] if hit else []
+        case "scar_type":
+            return [
+                Subject(tuple(concern.zones), None, False)
+                for concern in request.concerns
+                if set(rule.scar_types).intersection(concern.scar_types)
+            ]
 
 
 def _still_waiting(rule: Contraindication, subject: Subject) -> bool:
@@ -110,7 +117,7 @@ def _touched(
             continue
         if rule.scope == "face" and zone not in facial_zones:
             continue
-        if rule.scope != "global" and not any(
+        if rule.scope == "zone" and not any(
             subject.zones is None or zone in subject.zones for subject in subjects
         ):
             continue
@@ -148,7 +155,7 @@ def _codes_in(request: PlanRequest) -> set[str]:
     return codes
 
 
-_ALWAYS_CHECKED = frozenset({"age", "pregnancy", "breastfeeding"})
+_ALWAYS_CHECKED = frozenset({"age", "pregnancy", "breastfeeding", "scar_type"})
 
 
 def screen(
@@ -157,7 +164,11 @@ def screen(
     treatments: list[TreatmentKey],
     combination_codes: frozenset[str],
 ) -> list[Fired]:
-    """Every rule that fires for this request, in knowledge-base order."""
+    """Every rule that fires for this request, in knowledge-base order.
+
+    `with_combinations` matches a combination the plan suggests or a topical the client names.
+    """
+    products = combination_codes.union(request.topicals)
     facial_zones = frozenset(code for code, zone in kb.zones.items() if zone.facial)
     fired: list[Fired] = []
     present = _codes_in(request)
@@ -169,7 +180,7 @@ def screen(
             continue
         if request.setting not in rule.settings:
             continue
-        if rule.with_combinations and not combination_codes.intersection(rule.with_combinations):
+        if rule.with_combinations and not products.intersection(rule.with_combinations):
             continue
         subjects = [s for s in _subjects(rule, request) if _still_waiting(rule, s)]
         if not subjects:

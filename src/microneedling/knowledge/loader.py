@@ -295,6 +295,8 @@ def _cross_check(kb: Knowledge) -> None:
         if topical.claim:
             _require_known([topical.claim], kb.claims, "claim", f"topical '{code}'")
     _require_known([kb.rules.home.claim], kb.claims, "claim", "rules.toml, [home]")
+    _require_known(kb.rules.home.combinations, kb.combinations, "combination", "rules.toml, [home]")
+    _require_known(kb.rules.home.topicals, kb.topicals, "topical", "rules.toml, [home]")
     for exception in kb.rules.interval_exceptions:
         _require_known([exception.indication], kb.indications, "indication", "rules.toml")
         _require_known(exception.zones, kb.zones, "zone", "rules.toml")
@@ -305,8 +307,16 @@ def _cross_check(kb: Knowledge) -> None:
             f"{where}: the text holds a number but no reference",
         )
         _check_when(kb, item.when, where)
+        _require_known(item.mentions, _products(kb), "product", where)
     for after in kb.aftercare:
-        _check_when(kb, after.when, f"care.toml, aftercare '{after.code}'")
+        where = f"care.toml, aftercare '{after.code}'"
+        _check_when(kb, after.when, where)
+        _require_known(after.mentions, _products(kb), "product", where)
+
+
+def _products(kb: Knowledge) -> dict[str, object]:
+    """Codes of what may be put on or beside needled skin: combinations and topicals."""
+    return {**kb.combinations, **kb.topicals}
 
 
 def _check_contraindication(kb: Knowledge, rule: Contraindication, where: str) -> None:
@@ -318,11 +328,18 @@ def _check_contraindication(kb: Knowledge, rule: Contraindication, where: str) -
         "breastfeeding": kb.client_findings,
         "age": kb.client_findings,
         "indication": kb.indications,
+        "scar_type": kb.client_findings,
     }
     _require_known([rule.code], vocabularies[rule.trigger], rule.trigger, where)
+    _require_known(rule.scar_types, kb.scar_types, "scar type", where)
+    _require(
+        (rule.trigger == "scar_type") == bool(rule.scar_types),
+        f"{where}: scar_types go with trigger 'scar_type' and it needs them",
+    )
+    _require_known(rule.withholds, _products(kb), "product", where)
     _require_known(rule.zones, kb.zones, "zone", where)
     _require_known(rule.indications + rule.indications_except, kb.indications, "indication", where)
-    _require_known(rule.with_combinations, kb.combinations, "combination", where)
+    _require_known(rule.with_combinations, _products(kb), "product", where)
     if rule.adds_combination:
         _require_known([rule.adds_combination], kb.combinations, "combination", where)
     if rule.adds_referral:
@@ -342,6 +359,7 @@ def _check_contraindication(kb: Knowledge, rule: Contraindication, where: str) -
 def _check_when(kb: Knowledge, when: Any, where: str) -> None:
     _require_known(when.combinations, kb.combinations, "combination", where)
     _require_known(when.topicals, kb.topicals, "topical", where)
+    _require_known(when.products, _products(kb), "product", where)
     finding_codes = {
         **kb.conditions,
         **kb.medications,

@@ -160,6 +160,8 @@ class Indication(Row):
     interval_days: CountRange | None = None
     combinations: list[Code] = []
     adjunct_only: bool = False
+    accepts_scar_types: bool = False
+    delivery: bool = False
     visible: str = ""
     visible_source: Sourced | None = None
     outcome_measures: list[str] = []
@@ -191,10 +193,17 @@ class Contraindication(Cited):
 
     code: Code
     trigger: Literal[
-        "condition", "medication", "procedure", "pregnancy", "breastfeeding", "age", "indication"
+        "condition",
+        "medication",
+        "procedure",
+        "pregnancy",
+        "breastfeeding",
+        "age",
+        "indication",
+        "scar_type",
     ]
     action: Action
-    scope: Literal["global", "zone", "face"] = "global"
+    scope: Literal["global", "zone", "face", "treated"] = "global"
     settings: list[Setting] = ["clinic", "home"]
     statuses: list[Literal["active", "history", "current", "stopped"]] = []
     variants: list[str] = []
@@ -202,6 +211,8 @@ class Contraindication(Cited):
     indications: list[Code] = []
     indications_except: list[Code] = []
     with_combinations: list[Code] = []
+    scar_types: list[Code] = []
+    withholds: list[Code] = []
     age_below_years: int | None = None
     age_from_years: int | None = None
     wait: DaysValue | None = None
@@ -218,6 +229,7 @@ class Combination(Cited):
     name: str
     kind: Literal["drug", "procedure", "biologic"]
     note: str = ""
+    delivery: bool = False
 
 
 class Referral(Cited):
@@ -234,6 +246,7 @@ class Topical(Row):
     reason: str
     claim: Code | None = None
     references: list[str] = []
+    delivery: bool = False
 
 
 class Claim(Cited):
@@ -253,10 +266,16 @@ class When(Row):
     combinations: list[Code] = []
     topicals: list[Code] = []
     findings: list[Code] = []
+    products: list[Code] = []
 
     def is_empty(self) -> bool:
         return not (
-            self.settings or self.phototypes or self.combinations or self.topicals or self.findings
+            self.settings
+            or self.phototypes
+            or self.combinations
+            or self.topicals
+            or self.findings
+            or self.products
         )
 
 
@@ -264,6 +283,7 @@ class PreCare(Cited):
     code: Code
     text: str
     when: When = When()
+    mentions: list[Code] = []
 
 
 class Aftercare(Row):
@@ -273,6 +293,7 @@ class Aftercare(Row):
     do: list[str]
     avoid: list[str]
     when: When = When()
+    mentions: list[Code] = []
     timing: Sourced
 
     @model_validator(mode="after")
@@ -328,6 +349,14 @@ class HomeLimits(Sourced):
     claim_from_mm: DepthMm
     claim: Code
     frequency: list[HomeFrequency]
+    combinations: list[Code]
+    topicals: list[Code]
+
+
+class DeviceLabel(Sourced):
+    """The authorised device's label: depths above this were not evaluated (revision 2b)."""
+
+    evaluated_up_to_mm: DepthMm
 
 
 class Rules(Row):
@@ -337,6 +366,7 @@ class Rules(Row):
     ramp: Ramp
     home: HomeLimits
     course_for_drug_delivery: CountValue
+    device_label: DeviceLabel
 
 
 class KnowledgeMeta(Row):

@@ -268,6 +268,7 @@ def _create_course(
             "device": {"type": demo.device},
             "concerns": demo.concerns,
             "start_date": start.isoformat(),
+            "as_of": start.isoformat(),
         },
     )
     if plan.status == "ok":

@@ -30,6 +30,7 @@ class PlanIn(Input):
     topicals: list[str] = Field(default_factory=list)
     claims: list[str] = Field(default_factory=list)
     start_date: dt.date | None = None
+    as_of: dt.date | None = None  # the screening day, today when missing; a start never precedes it
 
 
 class PlanOut(ClinicalOut):
@@ -59,9 +60,9 @@ def _build(
     if newer is not None:
         raise Conflict(f"intake {intake.id} was amended by intake {newer.id}; plan from that one")
     request = {
-        **data.model_dump(mode="json", exclude={"intake_id"}),
+        **data.model_dump(mode="json", exclude={"intake_id", "as_of"}),
         "client": intake.answers,
-        "as_of": dt.date.today().isoformat(),
+        "as_of": (data.as_of or dt.date.today()).isoformat(),
     }
     result = make_plan(request)
     return PlanRecord(
