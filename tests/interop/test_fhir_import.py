@@ -94,6 +94,7 @@ def test_a_round_trip_keeps_the_patient_and_the_conditions(world: World) -> None
         "Organization": 1,
         "Practitioner": 1,
         "Procedure": 2,
+        "Provenance": 2,
     }
 
 
@@ -104,7 +105,7 @@ def test_it_refuses_our_own_full_bundle_without_skip_unmapped_and_imports_nothin
     with pytest.raises(InputError) as raised:
         import_fhir(world.records, world.clinician, bundle)
     kinds = {re.sub(r".*\((\w+)\)$", r"\1", p.field) for p in raised.value.problems}
-    assert kinds == {"CarePlan", "Procedure", "Observation", "Consent", "Media"}
+    assert kinds == {"CarePlan", "Procedure", "Observation", "Consent", "Media", "Provenance"}
     assert search_clients(world.records, world.clinician).total == 1
 
 

@@ -6,16 +6,18 @@ The services read and write the records; interop/ turns them into FHIR and back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import uuid
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import InputError
-from microneedling.interop.client_record import ClientRecord
-from microneedling.records.models import Clinic, TreatmentSession, User
+from microneedling.interop.client_record import ClientRecord, Installation
+from microneedling.records.models import Clinic, PlanRecord, TreatmentSession, User
+from microneedling.records.models import Installation as InstallationRow
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client, register_client
 from microneedling.services.clinical_records import RecordKind
@@ -28,6 +30,14 @@ from microneedling.services.scores import SCORE
 from microneedling.services.treatment_sessions import SESSION
 
 MAX_NOTES = 4000
+RECORD_KINDS: dict[str, RecordKind[Any]] = {
+    "intakes": INTAKE,
+    "plans": PLAN,
+    "consents": CONSENT,
+    "sessions": SESSION,
+    "scores": SCORE,
+    "photos": PHOTO,
+}
 
 
 def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
@@ -40,6 +50,68 @@ def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dic
         .order_by(model.id)
     )
     return [kind.output(row).model_dump(mode="json") for row in rows]
+
+
+def installation(records: Records) -> Installation:
+    """This installation's identity, made at first start: a random UUID kept in the database,
+    the identifier system configured (or a `urn:uuid:` of that id) and the public URL."""
+    settings = records.settings
+    installation_id = _installation_id(records)
+    return Installation(
+        id=installation_id,
+        identifier_system=settings.fhir_identifier_system or f"urn:uuid:{installation_id}",
+        public_url=settings.public_url.rstrip("/"),
+    )
+
+
+def _installation_id(records: Records) -> uuid.UUID:
+    with records.transaction() as db:
+        row = db.get(InstallationRow, 1)
+        if row is not None:
+            return uuid.UUID(row.uuid)
+    try:
+        with records.transaction() as db:
+            db.add(InstallationRow(singleton=1, uuid=str(uuid.uuid4())))
+    except IntegrityError:
+        pass  # another process made it first: read theirs
+    with records.transaction() as db:
+        return uuid.UUID(db.get_one(InstallationRow, 1).uuid)
+
+
+def versions(db: Session, model: Any, client_id: int) -> dict[int, tuple[int, int]]:
+    """Every row id of the client's records of one table mapped to the id of its first version
+    and its version number (1, then one more per amendment)."""
+    rows = db.execute(
+        select(model.id, model.supersedes_id).where(model.client_id == client_id).order_by(model.id)
+    )
+    found: dict[int, tuple[int, int]] = {}
+    for row_id, older in rows.tuples():  # an amendment is always newer than what it corrects
+        root, version = found[older] if older is not None else (row_id, 0)
+        found[row_id] = (root, version + 1)
+    return found
+
+
+def _amendments(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+    """Each amendment of the client's records of one kind: what it amended and why."""
+    model: Any = kind.model
+    lineage = versions(db, model, client_id)
+    rows = db.scalars(
+        select(model)
+        .where(model.client_id == client_id, model.supersedes_id.is_not(None))
+        .order_by(model.id)
+    )
+    return [
+        {
+            "kind": kind.entity,
+            "id": row.id,
+            "resource_id": lineage[row.id][0],
+            "version": lineage[row.id][1],
+            "reason": row.amendment_reason,
+            "at": row.created_at.isoformat(),
+            "by": row.created_by,
+        }
+        for row in rows
+    ]
 
 
 def latest_ids(db: Session, model: Any, client_id: int) -> dict[int, int]:
@@ -68,21 +140,21 @@ def read_client_record(
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
         clinic = db.get_one(Clinic, actor.clinic_id)
-        rows = {
-            name: current_rows(db, kind, client_id)
-            for name, kind in (
-                ("intakes", INTAKE),
-                ("plans", PLAN),
-                ("consents", CONSENT),
-                ("sessions", SESSION),
-                ("scores", SCORE),
-                ("photos", PHOTO),
-            )
-        }
-        session_ids = latest_ids(db, TreatmentSession, client_id)
+        rows = {name: current_rows(db, kind, client_id) for name, kind in RECORD_KINDS.items()}
+        for name, kind in RECORD_KINDS.items():
+            lineage = versions(db, kind.model, client_id)
+            for row in rows[name]:
+                row["resource_id"], row["version"] = lineage[row["id"]]
+        # References name the resource (the first version's id), which keeps its id.
+        sessions = versions(db, TreatmentSession, client_id)
         for row in (*rows["scores"], *rows["photos"]):
             if row["session_id"] is not None:
-                row["session_id"] = session_ids[row["session_id"]]
+                row["session_id"] = sessions[row["session_id"]][0]
+        plans = versions(db, PlanRecord, client_id)
+        for row in rows["sessions"]:
+            if row["plan_id"] is not None:
+                row["plan_id"] = plans[row["plan_id"]][0]
+        amendments = [a for kind in RECORD_KINDS.values() for a in _amendments(db, kind, client_id)]
         practitioners = {
             user.id: user.full_name
             for user in db.scalars(select(User).where(User.clinic_id == actor.clinic_id))
@@ -97,24 +169,20 @@ def read_client_record(
             client=ClientOut.model_validate(client).model_dump(mode="json"),
             practitioners=practitioners,
             photo_content=content,
+            amendments=amendments,
             **rows,
         )
 
 
 def export_fhir(
-    records: Records,
-    actor: Actor,
-    client_id: int,
-    *,
-    inline_photos: bool = False,
-    photo_url: Callable[[int], str] | None = None,
+    records: Records, actor: Actor, client_id: int, *, inline_photos: bool = False
 ) -> dict[str, Any]:
     """The client's record as a FHIR R4 collection bundle (interop/fhir_export.py)."""
-    from microneedling.interop.fhir_export import build_bundle, default_photo_url
+    from microneedling.interop.fhir_export import build_bundle
 
     record = read_client_record(records, actor, client_id, inline_photos=inline_photos)
     return build_bundle(
-        record, timestamp=dt.datetime.now(dt.UTC), photo_url=photo_url or default_photo_url
+        record, installation=installation(records), timestamp=dt.datetime.now(dt.UTC)
     )
 
 
