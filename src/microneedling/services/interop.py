@@ -16,12 +16,26 @@ from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord, Installation
-from microneedling.records.models import Clinic, PlanRecord, TreatmentSession, User
+from microneedling.records.models import (
+    Client,
+    ClientIdentifier,
+    Clinic,
+    PlanRecord,
+    TreatmentSession,
+    User,
+)
 from microneedling.records.models import Installation as InstallationRow
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.clients import ClientOut, live_client, register_client
+from microneedling.services.clients import (
+    ClientIn,
+    ClientOut,
+    add_client,
+    change_client,
+    live_client,
+    name_key,
+)
 from microneedling.services.clinical_records import RecordKind
-from microneedling.services.common import Records
+from microneedling.services.common import Records, parse
 from microneedling.services.consents import CONSENT
 from microneedling.services.intakes import INTAKE
 from microneedling.services.photos import PHOTO
@@ -187,37 +201,137 @@ def export_fhir(
 
 
 class ImportReport(BaseModel):
-    """The client an import created, the conditions it kept and what it left out."""
+    """The client an import created or merged into, the conditions and identifiers it kept
+    and what it left out."""
 
     client: ClientOut
+    merged: bool
     conditions: list[str]
+    identifiers: list[str]
     skipped: dict[str, int]
 
 
 def import_fhir(
-    records: Records, actor: Actor, bundle: object, *, skip_unmapped: bool = False
+    records: Records,
+    actor: Actor,
+    bundle: object,
+    *,
+    skip_unmapped: bool = False,
+    merge: bool = False,
 ) -> ImportReport:
     """Create a client from a bundle's Patient and Conditions, or refuse the whole bundle.
 
-    Conditions are kept as a list in the client's notes: an imported diagnosis informs the
-    clinician but is no screening answer, so no intake is made up from it.
+    A bundle about a client the clinic already has (the same identifier, or the same name and
+    birth date) is refused unless `merge`, which adds its conditions and identifiers to that
+    client and fills the fields it lacks. Conditions are kept as a list in the client's notes:
+    an imported diagnosis informs the clinician but is no screening answer, so no intake is
+    made up from it. The patient's identifiers are kept to recognise the next import.
     """
     from microneedling.interop.fhir_import import read_bundle
 
     require(actor, Permission.WRITE_CLIENTS)
     imported = read_bundle(bundle, skip_unmapped=skip_unmapped)
     lines = [condition.line() for condition in imported.conditions]
-    data = dict(imported.client)
-    if lines:
-        notes = "Conditions from a FHIR import:\n" + "\n".join(f"- {line}" for line in lines)
-        if len(notes) > MAX_NOTES:
+    client_in = parse(ClientIn, imported.client, "Patient")
+    own_system = installation(records).identifier_system
+    foreign = [(system, value) for system, value in imported.identifiers if system != own_system]
+    with records.transaction() as db:
+        matches = _existing(db, actor, client_in, imported.identifiers, own_system)
+        if len(matches) > 1:
+            found = ", ".join(f"client {c.id} ({how})" for c, how in matches.values())
+            raise InputError.one("Patient", f"matches more than one client: {found}")
+        if matches and not merge:
+            ((client, how),) = matches.values()
             raise InputError.one(
-                "entry",
-                f"the conditions need {len(notes)} characters of notes; at most {MAX_NOTES}",
+                "Patient",
+                f"already client {client.id} ({how}); pass --merge to add the bundle to it",
             )
-        data["notes"] = notes
-    try:
-        client = register_client(records, actor, data)
-    except InputError as error:
-        raise error.within("Patient") from None
-    return ImportReport(client=client, conditions=lines, skipped=imported.skipped)
+        if matches:
+            ((client, _),) = matches.values()
+            known = set((client.notes or "").splitlines())
+            lines = [line for line in lines if f"- {line}" not in known]
+            filled = {
+                name: value
+                for name, value in client_in.model_dump(exclude_unset=True).items()
+                if getattr(client, name) in (None, "")
+            }
+            notes = _condition_notes(client.notes, lines)
+            if notes != client.notes:
+                filled["notes"] = notes
+            change_client(db, actor, client, filled)
+        else:
+            data = client_in.model_dump(exclude_unset=True)
+            data["notes"] = _condition_notes(None, lines)
+            client = add_client(db, actor, parse(ClientIn, data, "Patient"))
+        stored = set(
+            db.execute(
+                select(ClientIdentifier.system, ClientIdentifier.value).where(
+                    ClientIdentifier.client_id == client.id
+                )
+            ).tuples()
+        )
+        for system, value in foreign:
+            if (system, value) not in stored:
+                db.add(
+                    ClientIdentifier(
+                        clinic_id=actor.clinic_id, client_id=client.id, system=system, value=value
+                    )
+                )
+        db.flush()
+        return ImportReport(
+            client=ClientOut.model_validate(client),
+            merged=bool(matches),
+            conditions=lines,
+            identifiers=[f"{system}|{value}" for system, value in foreign],
+            skipped=imported.skipped,
+        )
+
+
+def _condition_notes(notes: str | None, lines: list[str]) -> str | None:
+    """The client's notes with the imported conditions appended, within the notes' limit."""
+    if not lines:
+        return notes
+    added = "Conditions from a FHIR import:\n" + "\n".join(f"- {line}" for line in lines)
+    combined = f"{notes}\n\n{added}" if notes else added
+    if len(combined) > MAX_NOTES:
+        raise InputError.one(
+            "entry", f"the conditions need {len(combined)} characters of notes; at most {MAX_NOTES}"
+        )
+    return combined
+
+
+def _existing(
+    db: Session,
+    actor: Actor,
+    client_in: ClientIn,
+    identifiers: tuple[tuple[str, str], ...],
+    own_system: str,
+) -> dict[int, tuple[Client, str]]:
+    """The clinic's live clients the patient already is, each with how it was recognised: an
+    identifier kept from an earlier import, this installation's own client number, or the
+    same name and birth date."""
+    found: dict[int, tuple[Client, str]] = {}
+    live = (Client.clinic_id == actor.clinic_id, Client.erased_at.is_(None))
+    for system, value in identifiers:
+        if system == own_system:
+            if not (value.isdigit() and len(value) < 10):  # client numbers fit an INTEGER
+                continue
+            query = select(Client).where(Client.id == int(value))
+        else:
+            query = (
+                select(Client)
+                .join(ClientIdentifier, ClientIdentifier.client_id == Client.id)
+                .where(ClientIdentifier.system == system, ClientIdentifier.value == value)
+            )
+        for client in db.scalars(query.where(*live)):
+            found.setdefault(client.id, (client, f"identifier {system}|{value}"))
+    if client_in.birth_date is not None:
+        same_person = select(Client).where(
+            *live,
+            Client.given_key == name_key(client_in.given_name),
+            Client.family_key == name_key(client_in.family_name),
+            Client.birth_date == client_in.birth_date,
+        )
+        for client in db.scalars(same_person):
+            found.setdefault(client.id, (client, "same name and birth date"))
+    return found
