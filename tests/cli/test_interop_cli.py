@@ -120,6 +120,8 @@ def test_research_export_writes_csv_and_json(world: World, tmp_path: Path) -> No
         )
         assert result.exit_code == 0, result.output
         assert {path.name for path in out.iterdir()} == files
+        assert "smallest group on (age band, sex, phototype): 1 subject(s)" in result.output
+        assert "Warning: a group of 1 subject(s)" in result.output
     bad = runner.invoke(app, ["research-export", "--format", "xml", "--out", str(tmp_path)])
     assert bad.exit_code == 2
     assert "--format" in bad.output

@@ -132,7 +132,10 @@ def research_export_command(
     ] = "csv",
     clinic: ClinicOption = None,
 ) -> None:
-    """Export pseudonymised sessions and scores for research, with a data dictionary."""
+    """Export pseudonymised sessions and scores for research, with a data dictionary.
+
+    Prints the smallest group of subjects sharing an age band, sex and phototype, and warns
+    on standard error when it is below k = 5."""
     from microneedling.cli.common import fail
     from microneedling.services.research_export import research_export
 
@@ -140,8 +143,11 @@ def research_export_command(
         fail(f"--format: unknown format '{export_format}' (allowed: csv, json)")
     records, actor = _open(clinic)
     with _refusals_exit():
-        files = research_export(records, actor, "json" if export_format == "json" else "csv")
+        export = research_export(records, actor, "json" if export_format == "json" else "csv")
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
+    for name, text in export.files.items():
         (out / name).write_text(text, encoding="utf-8")
         typer.echo(str(out / name))
+    typer.echo(f"smallest group on (age band, sex, phototype): {export.smallest_group} subject(s)")
+    if export.warning:
+        typer.echo(f"Warning: {export.warning}", err=True)
