@@ -19,9 +19,12 @@ from microneedling.interop import codes
 from microneedling.interop.fhir_export import full_url
 from microneedling.records.models import ScoreRecord
 from microneedling.services.access import Actor
+from microneedling.services.clients import register_client
+from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.errors import Forbidden, NotFound
 from microneedling.services.interop import export_fhir, installation
+from microneedling.services.treatment_sessions import SESSION
 
 
 def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -253,3 +256,78 @@ def test_it_refuses_a_role_without_export_and_another_clinics_client(world: Worl
         export_fhir(world.records, Actor(world.owner.clinic_id, "assistant"), world.client_id)
     with pytest.raises(NotFound):
         export_fhir(world.records, Actor(world.owner.clinic_id + 1, "owner"), world.client_id)
+
+
+def test_the_patient_meets_us_core_5_and_says_unknown_when_sex_is_not_recorded(
+    world: World,
+) -> None:
+    client = register_client(
+        world.records, world.clinician, {"given_name": "Sam", "family_name": "Quinn"}
+    )
+    (patient,) = _resources(export_fhir(world.records, world.owner, client.id), "Patient")
+    assert patient["gender"] == "unknown"
+    assert patient["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|5.0.1"
+    ]
+    # US Core 5 Patient: identifier (system and value), name with a family or given part, gender
+    assert all(i["system"] and i["value"] for i in patient["identifier"])
+    assert all(n.get("family") or n.get("given") for n in patient["name"])
+
+
+def test_every_consent_has_the_loinc_patient_consent_category(bundle: dict[str, Any]) -> None:
+    (consent,) = _resources(bundle, "Consent")
+    codings = [c for category in consent["category"] for c in category["coding"]]
+    assert {"system": "http://loinc.org", "code": "59284-0"} in codings
+
+
+def test_the_care_plan_follows_the_course_and_links_the_procedures(
+    bundle: dict[str, Any], world: World
+) -> None:
+    (care_plan,) = _resources(bundle, "CarePlan")
+    assert care_plan["status"] == "active"
+    procedures = {_url(world, "procedure", world.ids["session_original"])} | {
+        _url(world, "procedure", world.ids["sessions"][1])
+    }
+    for activity in care_plan["activity"]:
+        linked = {ref["reference"] for ref in activity.get("outcomeReference", [])}
+        if activity["detail"]["description"].startswith("Forehead"):
+            assert activity["detail"]["status"] == "scheduled"
+            assert linked == set()
+        else:
+            scheduled = len(activity["detail"]["scheduledTiming"]["event"])
+            expected = "completed" if scheduled <= 2 else "in-progress"
+            assert activity["detail"]["status"] == expected, "two cheek sessions done"
+            assert linked == procedures
+
+
+def test_a_finished_course_completes_its_care_plan(bundle: dict[str, Any], world: World) -> None:
+    (care_plan,) = _resources(bundle, "CarePlan")
+    schedule: dict[str, set[str]] = {}
+    for activity in care_plan["activity"]:
+        zone = activity["detail"]["description"].split(" for ")[0]
+        for day in activity["detail"]["scheduledTiming"]["event"]:
+            schedule.setdefault(day, set()).add(zone)
+    zone_codes = {"Cheeks": "cheeks", "Forehead": "forehead"}
+    for day, zones in sorted(schedule.items()):
+        record(
+            world.records,
+            world.clinician,
+            SESSION,
+            world.client_id,
+            {
+                "plan_id": world.ids["plan"],
+                "performed_on": day,
+                "device": "pen",
+                "single_use": True,
+                "zones": [{"zone": zone_codes[z], "needle_mm": 0.5} for z in sorted(zones)],
+            },
+        )
+    finished = export_fhir(world.records, world.owner, world.client_id)
+    (care_plan,) = _resources(finished, "CarePlan")
+    assert care_plan["status"] == "completed"
+    assert {a["detail"]["status"] for a in care_plan["activity"]} == {"completed"}
+    procedures = {
+        e["fullUrl"] for e in finished["entry"] if e["resource"]["resourceType"] == "Procedure"
+    }
+    for activity in care_plan["activity"]:
+        assert {ref["reference"] for ref in activity["outcomeReference"]} <= procedures

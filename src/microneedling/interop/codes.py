@@ -10,7 +10,9 @@
   consentscope, media-type, v3-DataOperation).
 - Everything else — the procedure, zones, indications, screening conditions, instruments — uses
   the project's own code systems under `PROJECT_CODE_SYSTEM`, with the display text. No SNOMED CT
-  or LOINC code is used: none could be verified offline, and a guessed code is worse than none.
+  code is used: none could be verified offline, and a guessed code is worse than none.
+- LOINC (`http://loinc.org`): only 59284-0, the consent category FHIR R4's consent-category
+  value set lists and receivers expect on every Consent.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation
 CONSENT_SCOPE: Final = "http://terminology.hl7.org/CodeSystem/consentscope"
 MEDIA_TYPE: Final = "http://terminology.hl7.org/CodeSystem/media-type"
 DATA_OPERATION: Final = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+LOINC: Final = "http://loinc.org"
+# The consent category that FHIR R4's consent-category value set and US Core ask of a patient's
+# consent; sent without a display, so no display text can disagree with LOINC's.
+PATIENT_CONSENT: Final = "59284-0"
 
 
 def project_system(name: str) -> str:

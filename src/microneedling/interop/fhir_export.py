@@ -25,6 +25,7 @@ Resource = dict[str, Any]
 FHIR_VERSION = "4.0.1"
 _CAREPLAN_STATUS = {"ok": "active", "deferred": "on-hold", "refused": "revoked"}
 _ACTIVITY_STATUS = {"planned": "scheduled", "deferred": "on-hold", "excluded": "cancelled"}
+US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|5.0.1"
 _CONDITION_STATUS = {"active": "active", "history": "inactive"}
 
 
@@ -127,6 +128,7 @@ def _patient(b: _Builder) -> None:
     ]
     patient: Resource = {
         "resourceType": "Patient",
+        "meta": {"versionId": str(client["version"]), "profile": [US_CORE_PATIENT]},
         "identifier": [
             {
                 "system": b.installation.identifier_system,
@@ -135,7 +137,7 @@ def _patient(b: _Builder) -> None:
         ],
         "name": [name],
         "telecom": telecom,
-        "gender": client.get("sex"),
+        "gender": client.get("sex") or "unknown",
         "birthDate": _date(client.get("birth_date")),
         "managingOrganization": b.ref("organization", b.clinic_id, b.record.clinic["name"]),
     }
@@ -217,17 +219,35 @@ def _screening_conditions(b: _Builder) -> None:
         )
 
 
+def _activity_status(treatment: Row, scheduled: int, done: int) -> str:
+    """A planned zone is scheduled until its first session, in progress until it has had
+    every scheduled session, then completed; deferred and excluded zones keep their status."""
+    if treatment["status"] != "planned":
+        return _ACTIVITY_STATUS.get(treatment["status"], "unknown")
+    if done == 0:
+        return "scheduled"
+    return "completed" if done >= scheduled else "in-progress"
+
+
+def _care_plan_status(plan: Row, activities: list[Resource]) -> str:
+    """A cleared plan is completed once every activity it schedules is."""
+    status = _CAREPLAN_STATUS.get(plan["status"], "unknown")
+    planned = [a["detail"]["status"] for a in activities if a["detail"]["status"] != "cancelled"]
+    if status == "active" and planned and all(s == "completed" for s in planned):
+        return "completed"
+    return status
+
+
 def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
     for plan in b.record.plans:
         body = plan["plan"]
+        followed = [s for s in b.record.sessions if s.get("plan_id") == plan["resource_id"]]
         activities = []
         for treatment in body.get("treatments", []):
             zone = treatment["zone"]
-            dates = [
-                f"{session['date']}"
-                for session in body.get("schedule", [])
-                if zone in session["zones"] and session.get("date")
-            ]
+            scheduled = [s for s in body.get("schedule", []) if zone in s["zones"]]
+            dates = [f"{session['date']}" for session in scheduled if session.get("date")]
+            done = [s for s in followed if zone in {z["zone"] for z in s["zones"]}]
             depths = [
                 f"session {s['session']}: {s['depth_mm'][zone]} mm"
                 for s in body.get("schedule", [])
@@ -237,7 +257,7 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
             detail: Resource = {
                 "code": concept(codes.PROCEDURE_SYSTEM, *codes.MICRONEEDLING),
                 "reasonReference": [{"reference": conditions[treatment["indication"]]}],
-                "status": _ACTIVITY_STATUS.get(treatment["status"], "unknown"),
+                "status": _activity_status(treatment, len(scheduled), len(done)),
                 "scheduledTiming": {"event": dates} if dates else None,
                 "description": (
                     f"{b.zones.get(zone, zone)} for {indication}: " + "; ".join(depths)
@@ -245,10 +265,13 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
                     else f"{b.zones.get(zone, zone)} for {indication}: {treatment['status']}"
                 ),
             }
-            activities.append({"detail": _compact(detail)})
+            procedures = [b.ref("procedure", s["resource_id"]) for s in done]
+            activities.append(
+                _compact({"outcomeReference": procedures, "detail": _compact(detail)})
+            )
         care_plan: Resource = {
             "resourceType": "CarePlan",
-            "status": _CAREPLAN_STATUS.get(plan["status"], "unknown"),
+            "status": _care_plan_status(plan, activities),
             "intent": "plan",
             "title": "Microneedling plan",
             "description": f"Planner status '{plan['status']}', knowledge base "
@@ -265,7 +288,7 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
             ],
             "activity": activities,
         }
-        b.add("careplan", plan["id"], _compact(care_plan))
+        b.add("careplan", plan["resource_id"], _compact(care_plan), plan["version"])
 
 
 def _session_notes(session: Row) -> list[str]:
@@ -355,7 +378,8 @@ def _consents(b: _Builder) -> None:
             "status": "active",
             "scope": concept(codes.CONSENT_SCOPE, scope_code, scope_display),
             "category": [
-                concept(codes.CONSENT_SYSTEM, consent["scope"], f"Consent to {consent['scope']}")
+                {"coding": [coding(codes.LOINC, codes.PATIENT_CONSENT)], "text": "Patient consent"},
+                concept(codes.CONSENT_SYSTEM, consent["scope"], f"Consent to {consent['scope']}"),
             ],
             "patient": b.patient,
             "dateTime": str(consent["signed_at"]),
