@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.interop_world import World, build_world
@@ -55,3 +61,32 @@ def second_installation(settings: Settings, tmp_path: Path) -> Installation:
         clinic_name="Elsewhere Clinic",
     )
     return Installation(records, Actor(owner.clinic_id, "owner", owner.id))
+
+
+TOOL = Path(__file__).parents[2] / "tools" / "fhir-validator"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def node_tool(script: str, package: str) -> list[str]:
+    """The command that runs one of tools/fhir-validator's scripts; the test skips locally (and
+    fails in CI) without Node.js or the tool's packages (`make test` installs them)."""
+    node = shutil.which("node")
+    reason = None
+    if node is None:
+        reason = "Node.js is not installed"
+    elif not (TOOL / "node_modules" / package).is_dir():
+        reason = f"{package} is not installed (make test runs npm ci in tools/fhir-validator)"
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"the independent FHIR validator is required in CI: {reason}")
+        pytest.skip(reason)
+    return [str(node), str(TOOL / script)]
+
+
+def run_node_tool(command: list[str], paths: Sequence[Path]) -> tuple[int, list[dict[str, Any]]]:
+    """Run a tool on files in one process: its exit status and its report per file."""
+    done = subprocess.run(
+        [*command, *map(str, paths)], capture_output=True, text=True, timeout=120, check=False
+    )
+    reports: list[dict[str, Any]] = json.loads(done.stdout)
+    return done.returncode, reports
