@@ -91,11 +91,10 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     from microneedling.cli.common import print_json
+    from microneedling.interop.fhir_import import load_json
     from microneedling.services.interop import import_fhir
 
     with _refusals_exit():
-        from microneedling.interop.fhir_import import load_json
-
         bundle = load_json(_read_bytes(fhir))
         records, actor = _open(clinic)
         report = import_fhir(records, actor, bundle, skip_unmapped=skip_unmapped, merge=merge)
