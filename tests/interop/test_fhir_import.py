@@ -120,12 +120,15 @@ def test_a_round_trip_keeps_the_patient_and_the_conditions(
         k: source[k] for k in ("name", "birthDate", "gender", "telecom")
     }
     assert patient["identifier"][0]["system"] != source["identifier"][0]["system"]
+    assert patient["identifier"][1:] == source["identifier"], "the source identifier goes on"
     kinds = Counter(e["resource"]["resourceType"] for e in again["entry"])
     assert kinds == {"Organization": 1, "Patient": 1, "Observation": 1}, (
         "the conditions are notes there, not records; the phototype is kept"
     )
     with pytest.raises(InputError, match="already client"):
         import_fhir(there.records, there.owner, bundle, skip_unmapped=True)
+    with pytest.raises(InputError, match=f"already client {world.client_id} \\(identifier"):
+        import_fhir(world.records, world.owner, again, skip_unmapped=True)
 
 
 def test_reimporting_a_clinics_own_export_is_refused_unless_merged(world: World) -> None:

@@ -30,7 +30,8 @@ class ClientRecord:
     their `resource_id`s; `amendments` lists each amendment (kind, resource_id, version, reason,
     at, by) so that the bundle can say what it replaced and why.
     `practitioners` names every user a row refers to; `photo_content` holds photo bytes by
-    photo id only when photos are to be sent inline.
+    photo id only when photos are to be sent inline; `identifiers` are the (system, value) pairs
+    other systems gave the client, kept from imports.
     """
 
     clinic: Row
@@ -44,3 +45,4 @@ class ClientRecord:
     photos: Sequence[Row] = ()
     amendments: Sequence[Row] = ()
     photo_content: Mapping[int, bytes] = field(default_factory=dict)
+    identifiers: Sequence[tuple[str, str]] = ()

@@ -130,10 +130,8 @@ def _patient(b: _Builder) -> None:
         "resourceType": "Patient",
         "meta": {"versionId": str(client["version"]), "profile": [US_CORE_PATIENT]},
         "identifier": [
-            {
-                "system": b.installation.identifier_system,
-                "value": str(client["id"]),
-            }
+            {"system": b.installation.identifier_system, "value": str(client["id"])},
+            *({"system": system, "value": value} for system, value in b.record.identifiers),
         ],
         "name": [name],
         "telecom": telecom,

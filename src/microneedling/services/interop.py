@@ -178,8 +178,14 @@ def read_client_record(
             if inline_photos
             else {}
         )
+        identifiers = db.execute(
+            select(ClientIdentifier.system, ClientIdentifier.value)
+            .where(ClientIdentifier.client_id == client_id)
+            .order_by(ClientIdentifier.id)
+        ).tuples()
         return ClientRecord(
             clinic={"id": clinic.id, "name": clinic.name},
+            identifiers=list(identifiers),
             client=ClientOut.model_validate(client).model_dump(mode="json"),
             practitioners=practitioners,
             photo_content=content,
