@@ -341,11 +341,16 @@ def test_a_transaction_may_only_post_or_put_a_patient_and_conditions() -> None:
     ]
 
 
-def test_the_patient_identifiers_need_a_system_and_a_value() -> None:
+def test_the_patient_identifiers_need_a_system_and_a_value_that_fit() -> None:
     bundle = _foreign_bundle()
-    bundle["entry"][0]["resource"]["identifier"] = [{"value": "A-77"}]
+    bundle["entry"][0]["resource"]["identifier"] = [
+        {"value": "A-77"},
+        {"system": "https://other-clinic.example/mrn", "value": "7" * 201},
+    ]
     assert _problems(bundle) == [
-        "entry[0].resource(Patient).identifier[0]: needs a system and a value"
+        "entry[0].resource(Patient).identifier[0]: needs a system and a value",
+        "entry[0].resource(Patient).identifier[1]: at most 500 characters of system and 200 "
+        "of value can be kept",
     ]
 
 

@@ -53,6 +53,9 @@ REQUEST_TYPES = ("Patient", "Condition")
 # import reads comes near, and deeper input is refused before anything recurses into it.
 MAX_DEPTH = 64
 TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
+# The lengths the records keep (table client_identifiers).
+MAX_IDENTIFIER_SYSTEM = 500
+MAX_IDENTIFIER_VALUE = 200
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,12 @@ def _identifiers(
         system, value = identifier.get("system"), identifier.get("value")
         if not system or not value:
             problems.add(f"{where}.identifier[{i}]", "needs a system and a value")
+        elif len(system) > MAX_IDENTIFIER_SYSTEM or len(value) > MAX_IDENTIFIER_VALUE:
+            problems.add(
+                f"{where}.identifier[{i}]",
+                f"at most {MAX_IDENTIFIER_SYSTEM} characters of system and "
+                f"{MAX_IDENTIFIER_VALUE} of value can be kept",
+            )
         elif (system, value) not in found:
             found.append((system, value))
     return tuple(found)
