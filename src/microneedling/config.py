@@ -52,12 +52,30 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     page_size_max: int = Field(default=200, ge=1)
+    # FHIR: the clinic's own identifier system for Patient.identifier (default: a urn:uuid of
+    # the installation id), and the public base URL that photo links in bundles start with.
+    fhir_identifier_system: str = ""
+    public_url: str = ""
 
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("fhir_identifier_system")
+    @classmethod
+    def _absolute_uri(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://", "urn:")):
+            raise ValueError("must be an absolute URI (https://…, http://… or urn:…)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute URL (https://… or http://…)")
         return value
 
     @model_validator(mode="after")

@@ -52,7 +52,8 @@ def test_an_upgrade_keeps_the_rows_of_the_previous_revision(tmp_path: Path) -> N
 def test_postgresql_upgrade_from_the_previous_revision(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE login_attempts"))
+        for table in ("client_identifiers", "installation", "login_attempts"):
+            connection.execute(text(f"DROP TABLE {table}"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         connection.execute(text("INSERT INTO clinics (name, created_at) VALUES ('Old', now())"))
     upgrade(engine)

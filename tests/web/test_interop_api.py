@@ -32,6 +32,24 @@ def test_a_clinician_gets_the_clients_bundle(api: tuple[TestClient, World]) -> N
     bundle = response.json()
     assert bundle["type"] == "collection"
     media = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Media")
-    assert media["content"]["url"] == f"http://testserver/api/v1/photos/{world.ids['photo']}/file"
+    assert "url" not in media["content"], "no public URL is configured"
     missing = client.get("/api/v1/clients/9999/fhir", headers=headers)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_photo_urls_start_with_the_public_url_never_the_host_header(settings: Settings) -> None:
+    public = settings.model_copy(update={"public_url": "https://clinic.example/"})
+    client = TestClient(create_app(public))
+    world = build_world(client.app.state.records)
+    headers = _token(client, "clinician@clinic.example", "a-long-clinician-password")
+    response = client.get(
+        f"/api/v1/clients/{world.client_id}/fhir",
+        headers={**headers, "Host": "attacker.example"},
+    )
+    assert response.status_code == 200
+    bundle = response.json()
+    media = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Media")
+    assert (
+        media["content"]["url"] == f"https://clinic.example/api/v1/photos/{world.ids['photo']}/file"
+    )

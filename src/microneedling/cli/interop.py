@@ -7,6 +7,7 @@ inside the commands so that `microneedling --help` stays fast.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,8 @@ IMPORT_HELP = (
     "ICD-10-CM, kept in the client's notes) and its Fitzpatrick phototype.\n\n"
     "Anything that cannot be mapped is listed and nothing is imported (exit status 2). With "
     "--skip-unmapped, resources of other types (plans, sessions, scores, photos) are left out "
-    "and counted instead."
+    "and counted instead. A bundle about a client the clinic already has (same identifier, or "
+    "same name and birth date) is refused unless --merge adds it to that client."
 )
 
 
@@ -82,24 +84,44 @@ def import_command(
         bool,
         typer.Option("--skip-unmapped", help="Leave out resources other than Patient/Condition."),
     ] = False,
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Add the bundle to the client it matches, if any."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    from microneedling.cli.common import print_json, read_json
+    from microneedling.cli.common import print_json
+    from microneedling.interop.fhir_import import load_json
     from microneedling.services.interop import import_fhir
 
-    bundle = read_json(fhir, "--fhir")
-    records, actor = _open(clinic)
     with _refusals_exit():
-        report = import_fhir(records, actor, bundle, skip_unmapped=skip_unmapped)
+        bundle = load_json(_read_bytes(fhir))
+        records, actor = _open(clinic)
+        report = import_fhir(records, actor, bundle, skip_unmapped=skip_unmapped, merge=merge)
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
     client = report.client
-    typer.echo(f"Imported client {client.id}: {client.given_name} {client.family_name}")
+    done = "Merged into" if report.merged else "Imported"
+    typer.echo(f"{done} client {client.id}: {client.given_name} {client.family_name}")
     for line in report.conditions:
         typer.echo(f"  condition: {line}")
+    for identifier in report.identifiers:
+        typer.echo(f"  identifier: {identifier}")
     for kind, count in report.skipped.items():
         typer.echo(f"  left out: {count} {kind}")
+
+
+def _read_bytes(source: str) -> bytes:
+    """The bytes of a file, or of standard input when the path is `-`."""
+    from microneedling.cli.common import fail
+
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as error:
+        fail(f"--fhir: cannot read '{source}': {error.strerror}")
 
 
 def research_export_command(
@@ -109,7 +131,10 @@ def research_export_command(
     ] = "csv",
     clinic: ClinicOption = None,
 ) -> None:
-    """Export pseudonymised sessions and scores for research, with a data dictionary."""
+    """Export pseudonymised sessions and scores for research, with a data dictionary.
+
+    Prints the smallest group of subjects sharing an age band, sex and phototype, and warns
+    on standard error when it is below k = 5."""
     from microneedling.cli.common import fail
     from microneedling.services.research_export import research_export
 
@@ -117,8 +142,11 @@ def research_export_command(
         fail(f"--format: unknown format '{export_format}' (allowed: csv, json)")
     records, actor = _open(clinic)
     with _refusals_exit():
-        files = research_export(records, actor, "json" if export_format == "json" else "csv")
+        export = research_export(records, actor, "json" if export_format == "json" else "csv")
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
+    for name, text in export.files.items():
         (out / name).write_text(text, encoding="utf-8")
         typer.echo(str(out / name))
+    typer.echo(f"smallest group on (age band, sex, phototype): {export.smallest_group} subject(s)")
+    if export.warning:
+        typer.echo(f"Warning: {export.warning}", err=True)

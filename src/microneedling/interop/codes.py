@@ -7,10 +7,12 @@
   independent validator with `@lhncbc/ucum-lhc`.
 - HL7 terminology (`http://terminology.hl7.org/CodeSystem/...`): only status and category codes
   the FHIR R4 specification itself defines (condition-clinical, observation-category,
-  consentscope, media-type).
+  consentscope, media-type, v3-DataOperation).
 - Everything else — the procedure, zones, indications, screening conditions, instruments — uses
   the project's own code systems under `PROJECT_CODE_SYSTEM`, with the display text. No SNOMED CT
-  or LOINC code is used: none could be verified offline, and a guessed code is worse than none.
+  code is used: none could be verified offline, and a guessed code is worse than none.
+- LOINC (`http://loinc.org`): only 59284-0, the consent category FHIR R4's consent-category
+  value set lists and receivers expect on every Consent.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-cli
 OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONSENT_SCOPE: Final = "http://terminology.hl7.org/CodeSystem/consentscope"
 MEDIA_TYPE: Final = "http://terminology.hl7.org/CodeSystem/media-type"
+DATA_OPERATION: Final = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+LOINC: Final = "http://loinc.org"
+# The consent category that FHIR R4's consent-category value set and US Core ask of a patient's
+# consent; sent without a display, so no display text can disagree with LOINC's.
+PATIENT_CONSENT: Final = "59284-0"
 
 
 def project_system(name: str) -> str:
@@ -46,7 +53,6 @@ INSTRUMENT_SYSTEM: Final = project_system("instrument")
 OBSERVATION_SYSTEM: Final = project_system("observation")
 CONSENT_SYSTEM: Final = project_system("consent")
 PHOTO_VIEW_SYSTEM: Final = project_system("photo-view")
-CLIENT_ID_SYSTEM: Final = f"{PROJECT_IDENTIFIER}/client"
 PHOTO_SHA256_SYSTEM: Final = f"{PROJECT_IDENTIFIER}/photo-sha256"
 
 MICRONEEDLING: Final = ("microneedling", "Microneedling (collagen induction therapy)")

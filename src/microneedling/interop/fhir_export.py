@@ -1,7 +1,10 @@
 """A client's record as a FHIR R4 `Bundle` of type `collection`.
 
-Every resource gets a stable `urn:uuid:` full URL derived from the clinic, the kind of record and
-its id, and every reference points at a resource inside the bundle. Codes come from
+Every resource gets a stable `urn:uuid:` full URL: a UUID v5 in the installation's own namespace
+(its random installation id) of the clinic, the kind of record and the id of the record's first
+version. Exports of one installation therefore repeat the same ids, an amended record keeps its
+id and carries `meta.versionId`, and two installations never give two people the same id. Every
+reference points at a resource inside the bundle. Codes come from
 interop/codes.py; resources are validated with the R4B models of `fhir.resources` (R4B keeps
 `Media`), and only elements that FHIR R4 (4.0.1) also has are used.
 """
@@ -11,24 +14,24 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from microneedling.interop import codes
-from microneedling.interop.client_record import ClientRecord, Row
+from microneedling.interop.client_record import ClientRecord, Installation, Row
 from microneedling.knowledge import load_knowledge
 
 Resource = dict[str, Any]
 FHIR_VERSION = "4.0.1"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, codes.PROJECT_URI)
 _CAREPLAN_STATUS = {"ok": "active", "deferred": "on-hold", "refused": "revoked"}
 _ACTIVITY_STATUS = {"planned": "scheduled", "deferred": "on-hold", "excluded": "cancelled"}
+US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|5.0.1"
 _CONDITION_STATUS = {"active": "active", "history": "inactive"}
 
 
-def full_url(clinic_id: int, kind: str, record_id: int | str) -> str:
-    """The stable full URL of one record's resource."""
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{clinic_id}/{kind}/{record_id}')}"
+def full_url(namespace: uuid.UUID, clinic_id: int, kind: str, record_id: int | str) -> str:
+    """The stable full URL of one record's resource in an installation's namespace."""
+    return f"urn:uuid:{uuid.uuid5(namespace, f'{clinic_id}/{kind}/{record_id}')}"
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
@@ -62,16 +65,16 @@ def _instrument_name(code: str) -> str:
 class _Builder:
     """Collects resources for one bundle; `ref` gives the reference to a record's resource."""
 
-    def __init__(self, record: ClientRecord, photo_url: Callable[[int], str]) -> None:
+    def __init__(self, record: ClientRecord, installation: Installation) -> None:
         self.record = record
         self.clinic_id = int(record.clinic["id"])
-        self.photo_url = photo_url
+        self.installation = installation
         self.entries: list[dict[str, Any]] = []
         self.indications, self.zones, self.conditions = _names()
         self.practitioners_used: set[int] = set()
 
     def ref(self, kind: str, record_id: int | str, display: str | None = None) -> dict[str, str]:
-        found = {"reference": full_url(self.clinic_id, kind, record_id)}
+        found = {"reference": self.url(kind, record_id)}
         if display:
             found["display"] = display
         return found
@@ -82,10 +85,17 @@ class _Builder:
         self.practitioners_used.add(user_id)
         return self.ref("practitioner", user_id, self.record.practitioners[user_id])
 
-    def add(self, kind: str, record_id: int | str, resource: Resource) -> None:
-        url = full_url(self.clinic_id, kind, record_id)
-        resource = {"resourceType": resource.pop("resourceType"), "id": url[9:], **resource}
-        self.entries.append({"fullUrl": url, "resource": resource})
+    def url(self, kind: str, record_id: int | str) -> str:
+        return full_url(self.installation.id, self.clinic_id, kind, record_id)
+
+    def add(
+        self, kind: str, record_id: int | str, resource: Resource, version: int | None = None
+    ) -> None:
+        url = self.url(kind, record_id)
+        head: Resource = {"resourceType": resource.pop("resourceType"), "id": url[9:]}
+        if version is not None:
+            head["meta"] = {"versionId": str(version)}
+        self.entries.append({"fullUrl": url, "resource": {**head, **resource}})
 
     def zone_sites(self, zones: Iterable[str]) -> list[dict[str, Any]]:
         return [concept(codes.ZONE_SYSTEM, z, self.zones.get(z, z)) for z in zones]
@@ -118,15 +128,14 @@ def _patient(b: _Builder) -> None:
     ]
     patient: Resource = {
         "resourceType": "Patient",
+        "meta": {"versionId": str(client["version"]), "profile": [US_CORE_PATIENT]},
         "identifier": [
-            {
-                "system": f"{codes.CLIENT_ID_SYSTEM}/{b.clinic_id}",
-                "value": str(client["id"]),
-            }
+            {"system": b.installation.identifier_system, "value": str(client["id"])},
+            *({"system": system, "value": value} for system, value in b.record.identifiers),
         ],
         "name": [name],
         "telecom": telecom,
-        "gender": client.get("sex"),
+        "gender": client.get("sex") or "unknown",
         "birthDate": _date(client.get("birth_date")),
         "managingOrganization": b.ref("organization", b.clinic_id, b.record.clinic["name"]),
     }
@@ -179,7 +188,7 @@ def _indication_conditions(b: _Builder) -> dict[str, str]:
             "note": [{"text": "; ".join(details[indication])}] if details[indication] else None,
         }
         b.add("indication", indication, _compact(condition))
-        urls[indication] = full_url(b.clinic_id, "indication", indication)
+        urls[indication] = b.url("indication", indication)
     return urls
 
 
@@ -200,20 +209,43 @@ def _screening_conditions(b: _Builder) -> None:
             "recordedDate": str(intake["created_at"]),
             "note": [{"text": f"variant: {entry['variant']}"}] if entry.get("variant") else None,
         }
-        b.add("condition", f"{intake['id']}-{entry['code']}", _compact(condition))
+        b.add(
+            "condition",
+            f"{intake['resource_id']}-{entry['code']}",
+            _compact(condition),
+            intake["version"],
+        )
+
+
+def _activity_status(treatment: Row, scheduled: int, done: int) -> str:
+    """A planned zone is scheduled until its first session, in progress until it has had
+    every scheduled session, then completed; deferred and excluded zones keep their status."""
+    if treatment["status"] != "planned":
+        return _ACTIVITY_STATUS.get(treatment["status"], "unknown")
+    if done == 0:
+        return "scheduled"
+    return "completed" if done >= scheduled else "in-progress"
+
+
+def _care_plan_status(plan: Row, activities: list[Resource]) -> str:
+    """A cleared plan is completed once every activity it schedules is."""
+    status = _CAREPLAN_STATUS.get(plan["status"], "unknown")
+    planned = [a["detail"]["status"] for a in activities if a["detail"]["status"] != "cancelled"]
+    if status == "active" and planned and all(s == "completed" for s in planned):
+        return "completed"
+    return status
 
 
 def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
     for plan in b.record.plans:
         body = plan["plan"]
+        followed = [s for s in b.record.sessions if s.get("plan_id") == plan["resource_id"]]
         activities = []
         for treatment in body.get("treatments", []):
             zone = treatment["zone"]
-            dates = [
-                f"{session['date']}"
-                for session in body.get("schedule", [])
-                if zone in session["zones"] and session.get("date")
-            ]
+            scheduled = [s for s in body.get("schedule", []) if zone in s["zones"]]
+            dates = [f"{session['date']}" for session in scheduled if session.get("date")]
+            done = [s for s in followed if zone in {z["zone"] for z in s["zones"]}]
             depths = [
                 f"session {s['session']}: {s['depth_mm'][zone]} mm"
                 for s in body.get("schedule", [])
@@ -223,7 +255,7 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
             detail: Resource = {
                 "code": concept(codes.PROCEDURE_SYSTEM, *codes.MICRONEEDLING),
                 "reasonReference": [{"reference": conditions[treatment["indication"]]}],
-                "status": _ACTIVITY_STATUS.get(treatment["status"], "unknown"),
+                "status": _activity_status(treatment, len(scheduled), len(done)),
                 "scheduledTiming": {"event": dates} if dates else None,
                 "description": (
                     f"{b.zones.get(zone, zone)} for {indication}: " + "; ".join(depths)
@@ -231,10 +263,13 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
                     else f"{b.zones.get(zone, zone)} for {indication}: {treatment['status']}"
                 ),
             }
-            activities.append({"detail": _compact(detail)})
+            procedures = [b.ref("procedure", s["resource_id"]) for s in done]
+            activities.append(
+                _compact({"outcomeReference": procedures, "detail": _compact(detail)})
+            )
         care_plan: Resource = {
             "resourceType": "CarePlan",
-            "status": _CAREPLAN_STATUS.get(plan["status"], "unknown"),
+            "status": _care_plan_status(plan, activities),
             "intent": "plan",
             "title": "Microneedling plan",
             "description": f"Planner status '{plan['status']}', knowledge base "
@@ -251,7 +286,7 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
             ],
             "activity": activities,
         }
-        b.add("careplan", plan["id"], _compact(care_plan))
+        b.add("careplan", plan["resource_id"], _compact(care_plan), plan["version"])
 
 
 def _session_notes(session: Row) -> list[str]:
@@ -295,7 +330,7 @@ def _procedures(b: _Builder) -> None:
             "note": [{"text": text} for text in _session_notes(session)],
             "usedCode": [concept(codes.DEVICE_SYSTEM, device, f"Microneedling {device}")],
         }
-        b.add("procedure", session["id"], _compact(procedure))
+        b.add("procedure", session["resource_id"], _compact(procedure), session["version"])
 
 
 def _observations(b: _Builder) -> None:
@@ -326,7 +361,7 @@ def _observations(b: _Builder) -> None:
             },
             "interpretation": [{"text": score["band"]}] if score.get("band") else None,
         }
-        b.add("score", score["id"], _compact(observation))
+        b.add("score", score["resource_id"], _compact(observation), score["version"])
 
 
 def _consents(b: _Builder) -> None:
@@ -341,7 +376,8 @@ def _consents(b: _Builder) -> None:
             "status": "active",
             "scope": concept(codes.CONSENT_SCOPE, scope_code, scope_display),
             "category": [
-                concept(codes.CONSENT_SYSTEM, consent["scope"], f"Consent to {consent['scope']}")
+                {"coding": [coding(codes.LOINC, codes.PATIENT_CONSENT)], "text": "Patient consent"},
+                concept(codes.CONSENT_SYSTEM, consent["scope"], f"Consent to {consent['scope']}"),
             ],
             "patient": b.patient,
             "dateTime": str(consent["signed_at"]),
@@ -356,7 +392,7 @@ def _consents(b: _Builder) -> None:
             ],
             "provision": {"type": "permit"},
         }
-        b.add("consent", consent["id"], resource)
+        b.add("consent", consent["resource_id"], resource, consent["version"])
 
 
 def _media(b: _Builder) -> None:
@@ -369,8 +405,8 @@ def _media(b: _Builder) -> None:
         content = b.record.photo_content.get(photo["id"])
         if content is not None:
             attachment["data"] = base64.b64encode(content).decode()
-        else:
-            attachment["url"] = b.photo_url(photo["id"])
+        elif b.installation.public_url:
+            attachment["url"] = f"{b.installation.public_url}/api/v1/photos/{photo['id']}/file"
         view = photo["view"]
         media: Resource = {
             "resourceType": "Media",
@@ -393,7 +429,48 @@ def _media(b: _Builder) -> None:
             ],
             "content": attachment,
         }
-        b.add("photo", photo["id"], _compact(media))
+        b.add("photo", photo["resource_id"], _compact(media), photo["version"])
+
+
+# The resource an amended record of each kind became (intakes become several Conditions).
+_AMENDED_RESOURCE = {
+    "session": ("procedure", "Procedure"),
+    "score": ("score", "Observation"),
+    "consent": ("consent", "Consent"),
+    "photo": ("photo", "Media"),
+}
+
+
+def _provenances(b: _Builder) -> None:
+    """One Provenance per amendment of a resource in the bundle: which version it replaced,
+    why, when and by whom."""
+    present = {entry["fullUrl"] for entry in b.entries}
+    for amendment in b.record.amendments:
+        if amendment["kind"] not in _AMENDED_RESOURCE:
+            continue
+        kind, resource_type = _AMENDED_RESOURCE[amendment["kind"]]
+        target = b.url(kind, amendment["resource_id"])
+        if target not in present:
+            continue
+        replaced = amendment["version"] - 1
+        who = b.practitioner(amendment.get("by")) or b.ref(
+            "organization", b.clinic_id, b.record.clinic["name"]
+        )
+        provenance: Resource = {
+            "resourceType": "Provenance",
+            "target": [{"reference": target, "display": f"version {amendment['version']}"}],
+            "recorded": str(amendment["at"]),
+            "reason": [{"text": amendment["reason"]}],
+            "activity": concept(codes.DATA_OPERATION, "UPDATE", "revise"),
+            "agent": [{"who": who}],
+            "entity": [
+                {
+                    "role": "revision",
+                    "what": {"display": f"{resource_type} version {replaced}, now replaced"},
+                }
+            ],
+        }
+        b.add("provenance", f"{amendment['kind']}/{amendment['id']}", provenance)
 
 
 def _practitioners(b: _Builder) -> None:
@@ -410,18 +487,11 @@ def _compact(resource: Resource) -> Resource:
     return {key: value for key, value in resource.items() if value not in (None, [], {})}
 
 
-def default_photo_url(photo_id: int) -> str:
-    return f"/api/v1/photos/{photo_id}/file"
-
-
 def build_bundle(
-    record: ClientRecord,
-    *,
-    timestamp: dt.datetime,
-    photo_url: Callable[[int], str] = default_photo_url,
+    record: ClientRecord, *, installation: Installation, timestamp: dt.datetime
 ) -> dict[str, Any]:
     """The client's record as a FHIR R4 collection bundle (JSON-ready), validated."""
-    b = _Builder(record, photo_url)
+    b = _Builder(record, installation)
     _organization(b)
     _patient(b)
     conditions = _indication_conditions(b)
@@ -431,10 +501,11 @@ def build_bundle(
     _observations(b)
     _consents(b)
     _media(b)
+    _provenances(b)
     _practitioners(b)
     bundle = {
         "resourceType": "Bundle",
-        "id": full_url(b.clinic_id, "bundle", record.client["id"])[9:],
+        "id": b.url("bundle", record.client["id"])[9:],
         "meta": {"lastUpdated": timestamp.isoformat()},
         "type": "collection",
         "timestamp": timestamp.isoformat(),

@@ -179,6 +179,7 @@ def load_from(directory: Traversable | Path) -> Knowledge:
         warnings=_terms(documents, "warnings"),
         client_findings=_terms(documents, "client_findings"),
         session_warnings=_terms(documents, "session_warnings"),
+        adverse_events=_terms(documents, "adverse_events"),
     )
     _cross_check(knowledge)
     return knowledge

@@ -398,6 +398,7 @@ class Knowledge(Row):
     warnings: dict[str, Term]
     client_findings: dict[str, Term]
     session_warnings: dict[str, Term]
+    adverse_events: dict[str, Term]
 
     @property
     def version(self) -> str:

@@ -281,6 +281,35 @@ class LoginAttempt(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
+class Installation(Base):
+    """This installation's identity: a random UUID made once at first start and kept, so that
+    the FHIR ids it derives stay stable here and never collide with another installation's."""
+
+    __tablename__ = "installation"
+
+    singleton: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    uuid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class ClientIdentifier(Base):
+    """An identifier another system gave a client (FHIR `Patient.identifier`), kept from an
+    import so that importing the same person again finds the client instead of a duplicate."""
+
+    __tablename__ = "client_identifiers"
+    __table_args__ = (
+        Index(
+            "ix_client_identifiers_clinic_system_value", "clinic_id", "system", "value", unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    system: Mapped[str] = mapped_column(String(500))
+    value: Mapped[str] = mapped_column(String(200))
+
+
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (
     Intake,
     PlanRecord,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from microneedling.records.audit import audit
 from microneedling.records.models import (
     Client,
+    ClientIdentifier,
     Consent,
     Intake,
     Photo,
@@ -113,20 +114,25 @@ def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
     require(actor, Permission.WRITE_CLIENTS)
     client_in = parse(ClientIn, data)
     with records.transaction() as db:
-        client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
-        _set_names(client)
-        db.add(client)
-        db.flush()
-        audit(
-            db,
-            clinic_id=actor.clinic_id,
-            actor_id=actor.user_id,
-            action="client.create",
-            entity="client",
-            entity_id=client.id,
-            fields=client_in.model_fields_set,
-        )
-        return ClientOut.model_validate(client)
+        return ClientOut.model_validate(add_client(db, actor, client_in))
+
+
+def add_client(db: Session, actor: Actor, client_in: ClientIn) -> Client:
+    """Create a client inside the caller's transaction (registering, importing), audited."""
+    client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
+    _set_names(client)
+    db.add(client)
+    db.flush()
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action="client.create",
+        entity="client",
+        entity_id=client.id,
+        fields=client_in.model_fields_set,
+    )
+    return client
 
 
 def live_client(db: Session, actor: Actor, client_id: int) -> Client:
@@ -154,20 +160,25 @@ def update_client(records: Records, actor: Actor, client_id: int, data: object) 
                 f"{client.version}, you sent {change.version}); reload it and try again"
             )
         fields = change.model_fields_set - {"version"}
-        for name in fields:
-            setattr(client, name, getattr(change, name))
-        _set_names(client)
-        db.flush()
-        audit(
-            db,
-            clinic_id=actor.clinic_id,
-            actor_id=actor.user_id,
-            action="client.update",
-            entity="client",
-            entity_id=client.id,
-            fields=fields,
-        )
+        change_client(db, actor, client, {name: getattr(change, name) for name in fields})
         return ClientOut.model_validate(client)
+
+
+def change_client(db: Session, actor: Actor, client: Client, values: dict[str, Any]) -> None:
+    """Set validated fields of a client inside the caller's transaction, audited."""
+    for name, value in values.items():
+        setattr(client, name, value)
+    _set_names(client)
+    db.flush()
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action="client.update",
+        entity="client",
+        entity_id=client.id,
+        fields=set(values),
+    )
 
 
 def _prefix(column: SQLColumnExpression[str | None], prefix: str) -> ColumnElement[bool]:
@@ -243,8 +254,8 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,
-# plans at intakes.
-_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake)
+# plans at intakes. Identifiers other systems gave the client go too.
+_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake, ClientIdentifier)
 
 
 def erase_client(records: Records, actor: Actor, client_id: int) -> None:

@@ -84,7 +84,7 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
         }
 
 
-def _cell(value: Any) -> Any:
+def formula_safe(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is quoted (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -120,5 +120,5 @@ def export_sessions_csv(records: Records, actor: Actor) -> str:
                     "needle_mm": zone["needle_mm"],
                     "passes": zone.get("passes"),
                 }
-                writer.writerow({name: _cell(value) for name, value in cells.items()})
+                writer.writerow({name: formula_safe(value) for name, value in cells.items()})
     return out.getvalue()

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -19,23 +19,16 @@ FHIR_JSON = "application/fhir+json"
     responses={200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4 collection Bundle"}},
 )
 async def client_fhir(
-    request: Request,
     records: RecordsDep,
     actor: ActorDep,
     client_id: int,
     inline_photos: Annotated[bool, Query(description="Send photos inline (base64).")] = False,
 ) -> Any:
-    """The client's record as a FHIR R4 Bundle; photos by URL unless asked inline."""
+    """The client's record as a FHIR R4 Bundle; photos by URL unless asked inline.
 
-    def photo_url(photo_id: int) -> str:
-        return str(request.url_for("photo_file", record_id=photo_id))
-
+    Photo URLs start with the configured public URL (`MICRONEEDLING_PUBLIC_URL`), never with
+    the request's Host header, which the client chooses."""
     bundle = await run_in_threadpool(
-        interop.export_fhir,
-        records,
-        actor,
-        client_id,
-        inline_photos=inline_photos,
-        photo_url=photo_url,
+        interop.export_fhir, records, actor, client_id, inline_photos=inline_photos
     )
     return JSONResponse(bundle, media_type=FHIR_JSON)
