@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from microneedling.knowledge.compiled import load_compiled
 from microneedling.knowledge.models import (
     Aftercare,
     Claim,
@@ -287,5 +288,8 @@ def _check_when(kb: Knowledge, when: Any, where: str) -> None:
 
 @cache
 def load_knowledge() -> Knowledge:
-    """The packaged knowledge base, loaded and checked once per process."""
-    return load_from(files("microneedling.knowledge") / "data")
+    """The packaged knowledge base, checked once per process; once per change, where compiled."""
+    directory = files("microneedling.knowledge") / "data"
+    if isinstance(directory, Path):
+        return load_compiled(directory, load_from)
+    return load_from(directory)

@@ -40,7 +40,8 @@ EvidenceList = Annotated[list[Evidence], Field(min_length=1)]
 class Row(BaseModel):
     """Base of every knowledge-base row: immutable and strict about unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use: a start from the compiled copy validates nothing.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Sourced(Row):
