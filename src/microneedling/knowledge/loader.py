@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from microneedling.knowledge.compiled import load_compiled
+from microneedling.knowledge.hazards import CONTROL_KINDS, control_rows
 from microneedling.knowledge.models import (
     Aftercare,
     Claim,
     Combination,
     Contraindication,
     Device,
+    Hazard,
     Indication,
     Knowledge,
     KnowledgeMeta,
@@ -125,6 +127,7 @@ def _read_documents(directory: Traversable) -> dict[str, dict[str, Any]]:
         "care.toml",
         "rules.toml",
         "vocabulary.toml",
+        "hazards.toml",
     ]
     missing = [name for name in required if name not in documents]
     if missing:
@@ -175,6 +178,7 @@ def load_from(directory: Traversable | Path) -> Knowledge:
         warnings=_terms(documents, "warnings"),
         client_findings=_terms(documents, "client_findings"),
         session_warnings=_terms(documents, "session_warnings"),
+        hazards=_keyed(_rows(Hazard, documents, "hazards.toml", "hazard"), "code", "hazards.toml"),
     )
     _cross_check(knowledge)
     return knowledge
@@ -242,6 +246,13 @@ def _cross_check(kb: Knowledge) -> None:
         _check_when(kb, item.when, where)
     for after in kb.aftercare:
         _check_when(kb, after.when, f"care.toml, aftercare '{after.code}'")
+    for code, hazard in kb.hazards.items():
+        for control in hazard.controls:
+            _require(
+                bool(control_rows(kb, control)),
+                f"hazards.toml, hazard '{code}': no row '{control}' "
+                f"(kinds: {', '.join(CONTROL_KINDS)})",
+            )
 
 
 def _check_contraindication(kb: Knowledge, rule: Contraindication, where: str) -> None:

@@ -331,6 +331,24 @@ class Rules(Row):
     course_for_drug_delivery: CountValue
 
 
+ControlId = Annotated[str, Field(pattern=r"^[a-z_]+:[a-z0-9_]+$")]
+
+
+class Hazard(Row):
+    """One line of the hazard log (ISO 14971 risk control): what can go wrong and what stops it.
+
+    `controls` name the rows that control it as `kind:code` (`contraindication:pregnancy`,
+    `warning:pih_risk`, `rule:home`); the loader checks that each one exists.
+    """
+
+    code: Code
+    name: str
+    situation: str
+    harm: str
+    references: RefIds
+    controls: Annotated[list[ControlId], Field(min_length=1)]
+
+
 class KnowledgeMeta(Row):
     version: str
     reviewed: date
@@ -360,6 +378,7 @@ class Knowledge(Row):
     warnings: dict[str, Term]
     client_findings: dict[str, Term]
     session_warnings: dict[str, Term]
+    hazards: dict[str, Hazard]
 
     @property
     def version(self) -> str:
