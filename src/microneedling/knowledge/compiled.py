@@ -16,7 +16,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +61,8 @@ def read_compiled(directory: Path, key: bytes) -> Knowledge | None:
 
 def write_compiled(directory: Path, key: bytes, knowledge: Knowledge) -> bool:
     """Write the compiled copy atomically; False where the install cannot be written."""
+    import tempfile  # only a run that writes the copy needs it
+
     payload = pickle.dumps(knowledge, protocol=pickle.HIGHEST_PROTOCOL)
     target = cache_path(directory)
     try:

@@ -7,7 +7,6 @@ cross-checked (every reference id and code must exist, every number must carry a
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
@@ -106,6 +105,8 @@ def _expand_zones(raw: dict[str, Any], zones: dict[str, Zone], where: str) -> di
 
 
 def _read_documents(directory: Traversable) -> dict[str, dict[str, Any]]:
+    import tomllib  # here, not at the top: a start from the compiled copy parses no TOML
+
     documents: dict[str, dict[str, Any]] = {}
     for entry in sorted(directory.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".toml"):
