@@ -2,7 +2,8 @@
 
 Run on one core: `taskset -c 1 .venv/bin/python benchmarks/plan.py [--runs N]`. Targets:
 >= 5,000 plans/s; `microneedling plan REQUEST.json --json` cold start <= 1.5x the `--help` of a
-minimal Typer app, each the median of N process runs interleaved in the same run. On a shared
+minimal Typer app, each the median of N process runs interleaved in the same run (wall time,
+which the target is about, and CPU time, which moves less with other work). On a shared
 machine the figures move with the background load: compare ratios, and use many runs.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,21 +78,28 @@ def plans_per_second(seconds: float = 3.0) -> tuple[float, float]:
     return results[0], results[1]
 
 
-def cold_starts(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
-    """Wall times of fresh processes in milliseconds, the commands interleaved round by round.
+def cold_starts(commands: dict[str, list[str]], runs: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) milliseconds of fresh processes, the commands interleaved round by round.
 
     Interleaving spreads the machine's background load evenly over the commands, so their
-    ratio stays comparable on a shared machine. Two unmeasured rounds first write bytecode and
-    the compiled knowledge base, as the first run of an installed package does.
+    ratio stays comparable on a shared machine; CPU time (user + system) leaves out the time a
+    process waits for a core, so it moves less with the load than wall time. Two unmeasured
+    rounds first write bytecode and the compiled knowledge base, as an installed package has.
     """
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for round_number in range(runs + 2):
         for name, command in commands.items():
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(command, capture_output=True, check=True, env=environment)
+            wall = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+                cpu_after.ru_stime - cpu_before.ru_stime
+            )
             if round_number >= 2:
-                times[name].append((time.perf_counter() - start) * 1000)
+                times[name].append((wall * 1000, cpu * 1000))
     return times
 
 
@@ -114,18 +123,23 @@ def main() -> None:
         options.runs,
     )
     os.unlink(script.name)
-    baseline = statistics.median(times["minimal Typer app --help"])
-    print(f"cold start, median of {options.runs} runs (25th-75th percentile), ratio to Typer:")
-    for name, runs in times.items():
-        low, _, high = statistics.quantiles(runs, n=4)
-        median = statistics.median(runs)
-        ratio = median / baseline
-        print(f"  {name:26} {median:6.0f} ms ({low:4.0f}-{high:4.0f}) {ratio:5.2f}x")
-    plan_ratio = statistics.median(times["microneedling plan --json"]) / baseline
+    ratios = {}
+    for measure, index in (("wall", 0), ("CPU", 1)):
+        baseline = statistics.median(t[index] for t in times["minimal Typer app --help"])
+        print(f"cold start, {measure} time, median of {options.runs} runs (25th-75th percentile):")
+        for name, runs in times.items():
+            values = [t[index] for t in runs]
+            low, _, high = statistics.quantiles(values, n=4)
+            median = statistics.median(values)
+            ratios[measure, name] = median / baseline
+            print(
+                f"  {name:26} {median:6.0f} ms ({low:4.0f}-{high:4.0f}) {median / baseline:5.2f}x"
+            )
+    plan_ratio = ratios["wall", "microneedling plan --json"]
     verdict = "met" if plan_ratio <= TARGET_RATIO and validated >= TARGET_PLANS_PER_S else "NOT met"
     print(
-        f"targets (plan --json <= {TARGET_RATIO}x Typer, >= {TARGET_PLANS_PER_S:,} plans/s): "
-        f"{verdict}"
+        f"targets (plan --json wall <= {TARGET_RATIO}x Typer, >= {TARGET_PLANS_PER_S:,} "
+        f"validated plans/s): {verdict}"
     )
 
 

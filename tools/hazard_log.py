@@ -20,6 +20,7 @@ from typing import Any
 
 RULE_TEST_PATHS = ("tests/clinical", "tests/knowledge")
 GENERATOR = "python tools/hazard_log.py --write docs/hazards.md"
+PROVENANCE = {"evidence", "references"}
 
 
 class _RuleMarks:
@@ -65,8 +66,8 @@ def describe(control: str, kb: Any) -> str:
     kind = control.partition(":")[0]
     rows = control_rows(kb, control)
     if kind == "contraindication":
-        return "; ".join(
-            f"{row.action} ({', '.join(row.settings)}"
+        return "<br>".join(
+            f"**{row.action}** ({', '.join(row.settings)}"
             + (f"; {', '.join(row.zones)}" if row.zones else "")
             + f"): {row.reason}"
             for row in rows
@@ -76,8 +77,7 @@ def describe(control: str, kb: Any) -> str:
         home = f"home {row.home_cap.mm} mm" if row.home_cap else "never at home"
         return f"{row.name}: clinic {row.clinic_cap.mm} mm, {home}"
     if kind == "rule":
-        values = row.model_dump(exclude={"evidence", "references"})
-        return ", ".join(f"{name} {_value(value)}" for name, value in values.items())
+        return _value(row.model_dump())[1:-1]
     if kind == "topical":
         return f"{row.name}: {row.reason}"
     if kind == "claim":
@@ -94,10 +94,12 @@ def describe(control: str, kb: Any) -> str:
 
 
 def _value(value: Any) -> str:
+    """A rule's numbers as `name value` pairs, without their provenance (listed elsewhere)."""
     if isinstance(value, list):
         return "[" + ", ".join(_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "(" + ", ".join(f"{k} {_value(v)}" for k, v in value.items()) + ")"
+        pairs = (f"{k} {_value(v)}" for k, v in value.items() if k not in PROVENANCE)
+        return "(" + ", ".join(pairs) + ")"
     return str(value)
 
 

@@ -3,9 +3,11 @@
 Every clinical number sits in a `Sourced` row that carries its evidence grade and at least one
 reference id; the loader checks that each id exists. Depths are capped at 3.0 mm here, so a
 typo such as `25` for `2.5` fails when the package loads, not when a client is treated.
-"""
 
-from __future__ import annotations
+Annotations here are real types, not postponed strings (no `from __future__ import
+annotations`): pydantic then has no strings to evaluate when the classes are created, which is
+part of every CLI start. Define a type before a row uses it.
+"""
 
 from datetime import date
 from typing import Annotated, Literal, Self
