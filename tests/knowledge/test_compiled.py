@@ -36,6 +36,7 @@ def test_the_second_load_reads_the_compiled_copy_without_validating(data: Path) 
     first = load_compiled(data, validations)
     second = load_compiled(data, validations)
     assert validations.count == 1
+    assert cache_path(data).stat().st_mode & 0o777 == Path(compiled.__file__).stat().st_mode & 0o666
     assert second is not first
     assert second.model_dump() == first.model_dump()
 
@@ -63,6 +64,7 @@ def test_a_damaged_copy_is_ignored_and_rewritten(data: Path) -> None:
 
 def test_a_read_only_install_validates_every_time(data: Path) -> None:
     (data / compiled.CACHE_DIRECTORY).write_text("not a directory", encoding="utf-8")
+    assert not compiled.write_compiled(data, compiled.source_key(data), load_from(data))
     validations = Validations()
     assert load_compiled(data, validations).version == load_from(data).version
     load_compiled(data, validations)

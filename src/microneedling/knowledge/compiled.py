@@ -69,8 +69,8 @@ def write_compiled(directory: Path, key: bytes, knowledge: Knowledge) -> bool:
         target.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{CACHE_NAME}.")
         try:
-            os.chmod(temporary, Path(__file__).stat().st_mode & 0o666)
             with os.fdopen(handle, "wb") as file:
+                os.fchmod(file.fileno(), Path(__file__).stat().st_mode & 0o666)  # as a .pyc
                 file.write(key + hashlib.sha256(payload).digest() + payload)
             os.replace(temporary, target)
         except BaseException:
