@@ -58,9 +58,13 @@ def triggering_request(rule: Contraindication) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "rule",
-    KB.contraindications,
-    ids=[
-        f"{rule.code}-{rule.action}-{rule.settings[0]}-{'-'.join(rule.references) or 'derived'}"
+    [
+        pytest.param(
+            rule,
+            id=f"{rule.code}-{rule.action}-{rule.settings[0]}-"
+            f"{'-'.join(rule.references) or 'derived'}",
+            marks=pytest.mark.rule(f"contraindication:{rule.code}"),
+        )
         for rule in KB.contraindications
     ],
 )

@@ -58,12 +58,14 @@ def test_a_zone_the_plan_does_not_treat_is_flagged() -> None:
     assert _codes(_log(zone="forehead")) == ["zone_not_in_plan"]
 
 
+@pytest.mark.rule("session_warning:needles_not_single_use")
 def test_needles_not_confirmed_single_use_are_flagged_with_the_transmission_reference() -> None:
     found = session_warnings(_log(single_use=False), PLAN, None, load_knowledge())
     assert [w.code for w in found] == ["needles_not_single_use"]
     assert "stadelman2024" in found[0].references
 
 
+@pytest.mark.rule("session_warning:topical_not_for_channels")
 @pytest.mark.parametrize(
     ("topical", "flagged"),
     [(code, not row.safe_on_channels) for code, row in load_knowledge().topicals.items()],

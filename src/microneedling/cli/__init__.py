@@ -3,6 +3,8 @@ scores. Heavy modules are imported inside commands so `--help` starts fast."""
 
 from __future__ import annotations
 
+import copy
+import sys
 from typing import Annotated
 
 import typer
@@ -46,6 +48,21 @@ interop.register(app)
 imaging.register(app)
 
 
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command the arguments name, so a run builds one command, not all.
+
+    Help, a bare option or an unknown name gets the whole app (and its list of commands).
+    """
+    name = args[0] if args else None
+    commands = [info for info in app.registered_commands if info.name == name]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if not commands and not groups:
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands, lean.registered_groups = commands, groups
+    return lean
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app_for(sys.argv[1:])()

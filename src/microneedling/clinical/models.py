@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from microneedling.knowledge import Knowledge, load_knowledge
 from microneedling.knowledge.models import Action, DeviceType, Evidence, Setting
-from microneedling.scores.fitzpatrick_questionnaire import FitzpatrickAnswers
+from microneedling.scores.fitzpatrick_answers import FitzpatrickAnswers
 
 MIN_NEEDLE_MM = 0.1
 MAX_NEEDLE_MM = 3.0

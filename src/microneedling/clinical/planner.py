@@ -48,7 +48,6 @@ from microneedling.clinical.screening import Fired, TreatmentKey, screen
 from microneedling.errors import from_validation_error
 from microneedling.knowledge import Knowledge, load_knowledge
 from microneedling.knowledge.models import Combination, Indication, Topical
-from microneedling.scores.fitzpatrick_questionnaire import phototype_from_answers
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,8 @@ def phototype_of(request: PlanRequest) -> int:
     if client.fitzpatrick is not None:
         return client.fitzpatrick
     assert client.fitzpatrick_answers is not None
+    from microneedling.scores.fitzpatrick_questionnaire import phototype_from_answers
+
     return phototype_from_answers(client.fitzpatrick_answers)
 
 

@@ -8,7 +8,6 @@ a grade other than `derived` must come from a source that reports the number).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
@@ -18,6 +17,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from microneedling.knowledge.compiled import load_compiled
+from microneedling.knowledge.hazards import CONTROL_KINDS, control_rows
 from microneedling.knowledge.models import (
     Aftercare,
     Cited,
@@ -25,6 +26,7 @@ from microneedling.knowledge.models import (
     Combination,
     Contraindication,
     Device,
+    Hazard,
     Indication,
     Knowledge,
     KnowledgeMeta,
@@ -108,6 +110,8 @@ def _expand_zones(raw: dict[str, Any], zones: dict[str, Zone], where: str) -> di
 
 
 def _read_documents(directory: Traversable) -> dict[str, dict[str, Any]]:
+    import tomllib  # here, not at the top: a start from the compiled copy parses no TOML
+
     documents: dict[str, dict[str, Any]] = {}
     for entry in sorted(directory.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".toml"):
@@ -129,6 +133,7 @@ def _read_documents(directory: Traversable) -> dict[str, dict[str, Any]]:
         "care.toml",
         "rules.toml",
         "vocabulary.toml",
+        "hazards.toml",
     ]
     missing = [name for name in required if name not in documents]
     if missing:
@@ -180,6 +185,7 @@ def load_from(directory: Traversable | Path) -> Knowledge:
         client_findings=_terms(documents, "client_findings"),
         session_warnings=_terms(documents, "session_warnings"),
         adverse_events=_terms(documents, "adverse_events"),
+        hazards=_keyed(_rows(Hazard, documents, "hazards.toml", "hazard"), "code", "hazards.toml"),
     )
     _cross_check(knowledge)
     return knowledge
@@ -313,6 +319,13 @@ def _cross_check(kb: Knowledge) -> None:
         where = f"care.toml, aftercare '{after.code}'"
         _check_when(kb, after.when, where)
         _require_known(after.mentions, _products(kb), "product", where)
+    for code, hazard in kb.hazards.items():
+        for control in hazard.controls:
+            _require(
+                bool(control_rows(kb, control)),
+                f"hazards.toml, hazard '{code}': no row '{control}' "
+                f"(kinds: {', '.join(CONTROL_KINDS)})",
+            )
 
 
 def _products(kb: Knowledge) -> dict[str, object]:
@@ -372,5 +385,8 @@ def _check_when(kb: Knowledge, when: Any, where: str) -> None:
 
 @cache
 def load_knowledge() -> Knowledge:
-    """The packaged knowledge base, loaded and checked once per process."""
-    return load_from(files("microneedling.knowledge") / "data")
+    """The packaged knowledge base, checked once per process; once per change, where compiled."""
+    directory = files("microneedling.knowledge") / "data"
+    if isinstance(directory, Path):
+        return load_compiled(directory, load_from)
+    return load_from(directory)

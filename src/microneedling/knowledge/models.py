@@ -6,9 +6,11 @@ report the number or rule (with a `quote` of what they report), `background` is 
 that does not; a number no reference reports is graded `derived` and cites `expert_default`.
 Depths are capped at 3.0 mm here, so a typo such as `25` for `2.5` fails when the package
 loads, not when a client is treated.
-"""
 
-from __future__ import annotations
+Annotations here are real types, not postponed strings (no `from __future__ import
+annotations`): pydantic then has no strings to evaluate when the classes are created, which is
+part of every CLI start. Define a type before a row uses it.
+"""
 
 from datetime import date
 from typing import Annotated, Literal, Self
@@ -43,7 +45,8 @@ EvidenceList = Annotated[list[Evidence], Field(min_length=1)]
 class Row(BaseModel):
     """Base of every knowledge-base row: immutable and strict about unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use: a start from the compiled copy validates nothing.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Cited(Row):
@@ -369,6 +372,24 @@ class Rules(Row):
     device_label: DeviceLabel
 
 
+ControlId = Annotated[str, Field(pattern=r"^[a-z_]+:[a-z0-9_]+$")]
+
+
+class Hazard(Row):
+    """One line of the hazard log (ISO 14971 risk control): what can go wrong and what stops it.
+
+    `controls` name the rows that control it as `kind:code` (`contraindication:pregnancy`,
+    `warning:pih_risk`, `rule:home`); the loader checks that each one exists.
+    """
+
+    code: Code
+    name: str
+    situation: str
+    harm: str
+    references: RefIds
+    controls: Annotated[list[ControlId], Field(min_length=1)]
+
+
 class KnowledgeMeta(Row):
     version: str
     reviewed: date
@@ -399,6 +420,7 @@ class Knowledge(Row):
     client_findings: dict[str, Term]
     session_warnings: dict[str, Term]
     adverse_events: dict[str, Term]
+    hazards: dict[str, Hazard]
 
     @property
     def version(self) -> str:

@@ -8,21 +8,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from microneedling.errors import InputError
 from microneedling.scores.result import Number, ScoreChange, ScoreResult
 from microneedling.scores.schema import Schema, input_error
-
-
-class ScoreInput(BaseModel):
-    """Base of every instrument's input: immutable, no unknown keys, no coercion.
-
-    Strict mode keeps `true` from passing as 1 and `2.0` from passing as an integer item;
-    nothing out of range is ever clamped.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+from microneedling.scores.score_input import ScoreInput
 
 
 @dataclass(frozen=True)
@@ -119,3 +110,6 @@ def compare(instrument: Instrument, before: ScoreResult, after: ScoreResult) -> 
         range=before.range,
         references=(*instrument.references, *(rule.references if rule else ())),
     )
+
+
+__all__ = ["ChangeRule", "Instrument", "ScoreInput", "compare"]  # ScoreInput: for instruments
