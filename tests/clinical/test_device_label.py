@@ -70,6 +70,7 @@ def test_breastfeeding_defers_until_weaned_den160029() -> None:
     assert result.status == "deferred"
 
 
+@pytest.mark.rule("contraindication:bleeding_disorder")
 @pytest.mark.parametrize("setting", ["clinic", "home"])
 def test_bleeding_disorder_refuses_den160029(setting: str) -> None:
     result = plan(
@@ -98,6 +99,7 @@ def test_metal_allergy_reason_names_the_labels_stainless_steel_contraindication(
     assert "stainless steel" in clinician.reason and set(clinician.references) >= LABEL
 
 
+@pytest.mark.rule("warning:off_label_depth", "rule:device_label")
 @pytest.mark.parametrize(
     ("indication", "zone", "length", "expected"),
     [
@@ -125,6 +127,7 @@ def test_off_label_depth_on_every_planned_depth_above_1_5mm(
         assert zone in found[0].message and set(found[0].references) >= LABEL
 
 
+@pytest.mark.rule("warning:off_label_delivery")
 @pytest.mark.parametrize(
     ("concern", "topicals", "named"),
     [

@@ -302,6 +302,7 @@ def test_zone_depth_capped_whenever_the_zone_cap_cuts_the_indication_range() -> 
     assert "zone_depth_capped" not in codes(uncut.warnings)
 
 
+@pytest.mark.rule("warning:depth_below_evidence")
 def test_depth_below_evidence_when_isotretinoin_limit_is_under_the_studied_minimum() -> None:
     result = plan(
         make_request(
@@ -324,6 +325,7 @@ def test_depth_below_evidence_when_isotretinoin_limit_is_under_the_studied_minim
     assert below and set(cap.references) <= set(below[0].references)
 
 
+@pytest.mark.rule("warning:depth_below_evidence")
 def test_home_below_evidence_says_the_indication_needs_a_clinic_never_a_longer_needle() -> None:
     result = plan(
         make_request(setting="home", concerns=[{"indication": "striae", "zones": ["abdomen"]}])
