@@ -16,16 +16,16 @@ from microneedling.services import amendments, exports, plans
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
 from microneedling.services.consents import CONSENT, consent_texts, current_version
-from microneedling.services.errors import Conflict, Forbidden, NotFound
+from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
 from microneedling.services.intakes import INTAKE, age_on
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
 from microneedling.services.timeline import timeline
-from microneedling.services.treatment_sessions import SESSION
+from microneedling.services.treatment_sessions import SESSION, check_session
 
 
-def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
-    data = {
+def _session_data(plan: Any, **changes: Any) -> dict[str, Any]:
+    return {
         "plan_id": plan.id,
         "performed_on": TODAY.isoformat(),
         "device": "pen",
@@ -34,7 +34,12 @@ def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
         "zones": [{"zone": "cheeks", "needle_mm": 1.0, "passes": 3}],
         **changes,
     }
-    return record(world.records, world.clinician, SESSION, client_id, data)
+
+
+def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
+    return record(
+        world.records, world.clinician, SESSION, client_id, _session_data(plan, **changes)
+    )
 
 
 def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> None:
@@ -169,19 +174,78 @@ def test_a_session_within_its_plan_has_no_warnings(world: World) -> None:
     assert session.operator_id == world.clinician.user_id
 
 
-def test_a_session_deeper_and_sooner_than_planned_is_saved_with_warnings(world: World) -> None:
+def test_a_session_deeper_and_sooner_than_planned_is_refused_until_confirmed_with_a_reason(
+    world: World,
+) -> None:
     client, _intake, plan = planned_course(world)
     _session(world, client.id, plan)
     cheeks = next(t for t in plan.plan["treatments"] if t["zone"] == "cheeks")
     too_deep = cheeks["depth_mm"]["max"] + 0.5
+    departing = {
+        "performed_on": (TODAY + dt.timedelta(days=3)).isoformat(),
+        "zones": [{"zone": "cheeks", "needle_mm": too_deep}],
+    }
+    for confirmation in ({}, {"confirm_departures": True, "departure_reason": "  "}):
+        with pytest.raises(DeparturesFound) as refused:
+            _session(world, client.id, plan, **departing, **confirmation)
+        assert [(d["code"], d["zone"]) for d in refused.value.listed()] == [
+            ("depth_above_plan", "cheeks"),
+            ("interval_too_short", None),
+        ]
+    assert len(timeline(world.records, world.reader, client.id)) == 3
     second = _session(
         world,
         client.id,
         plan,
-        performed_on=(TODAY + dt.timedelta(days=3)).isoformat(),
-        zones=[{"zone": "cheeks", "needle_mm": too_deep}],
+        **departing,
+        confirm_departures=True,
+        departure_reason="scar edges needed the longer needle",
     )
     assert [w["code"] for w in second.warnings] == ["depth_above_plan", "interval_too_short"]
+    assert second.warnings[0]["zone"] == "cheeks"
+    assert (second.confirm_departures, second.departure_reason) == (
+        True,
+        "scar edges needed the longer needle",
+    )
+
+
+def test_a_second_session_on_the_same_day_is_too_soon(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    _session(world, client.id, plan)
+    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    assert [d.code for d in departures] == ["interval_too_short"]
+
+
+def test_a_session_is_checked_against_the_latest_intake_as_well_as_the_plan(
+    world: World,
+) -> None:
+    client, _intake, plan = planned_course(world)
+    record(
+        world.records,
+        world.clinician,
+        INTAKE,
+        client.id,
+        {"answers": {"fitzpatrick": 2, "pregnant": True}},
+    )
+    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", None)]
+    assert "pregnancy" in departures[0].message
+    with pytest.raises(DeparturesFound):
+        _session(world, client.id, plan)
+
+
+def test_checking_a_session_saves_nothing_and_answers_as_saving_would(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    data = _session_data(plan, single_use=False, zones=[{"zone": "chin", "needle_mm": 1.0}])
+    checked = check_session(world.records, world.clinician, client.id, data)
+    assert len(timeline(world.records, world.reader, client.id)) == 2
+    with pytest.raises(DeparturesFound) as refused:
+        record(world.records, world.clinician, SESSION, client.id, data)
+    assert refused.value.departures == checked
+    assert [(d.code, d.zone) for d in checked] == [
+        ("needles_not_single_use", None),
+        ("zone_not_in_plan", "chin"),
+    ]
 
 
 def test_a_session_needs_an_operator_of_the_same_clinic(world: World) -> None:

@@ -127,6 +127,49 @@ def test_a_whole_course_of_treatment_through_the_api(client: TestClient, world: 
     assert "LOT-8" in csv_text
 
 
+def test_a_session_that_departs_answers_409_until_confirmed_with_a_reason(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    second = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}, {"zone": "chin", "needle_mm": 1.0}],
+    }
+    url = f"{API}/clients/{ids['client']}/sessions"
+    refused = client.post(url, json=second, headers=headers)
+    assert refused.status_code == 409, refused.text
+    departures = refused.json()["departures"]
+    assert [(d["code"], d["zone"]) for d in departures] == [
+        ("zone_not_in_plan", "chin"),
+        ("interval_too_short", None),
+    ]
+    assert all(set(d) == {"code", "zone", "message"} for d in departures)
+    assert "chin" in refused.json()["departures"][0]["message"]
+    unexplained = client.post(
+        url, json={**second, "confirm_departures": True, "departure_reason": ""}, headers=headers
+    )
+    assert unexplained.status_code == 409
+    timeline = client.get(f"{API}/clients/{ids['client']}/timeline", headers=headers).json()
+    assert [e["kind"] for e in timeline].count("session") == 1
+    reason = "chin scars added at the client's request"
+    saved = client.post(
+        url,
+        json={**second, "confirm_departures": True, "departure_reason": reason},
+        headers=headers,
+    )
+    assert saved.status_code == 201, saved.text
+    body = saved.json()
+    assert (body["confirm_departures"], body["departure_reason"]) == (True, reason)
+    assert [(w["code"], w["zone"]) for w in body["warnings"]] == [
+        ("zone_not_in_plan", "chin"),
+        ("interval_too_short", None),
+    ]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {

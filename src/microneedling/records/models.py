@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -201,7 +202,8 @@ class Consent(Clinical, Base):
 
 
 class TreatmentSession(Clinical, Base):
-    """One session as delivered: device, cartridge lot, depth and passes per zone, reactions."""
+    """One session as delivered: device, cartridge lot, depth and passes per zone, reactions,
+    its departures from plan and screening, and the confirmation and reason it was saved with."""
 
     __tablename__ = "sessions"
 
@@ -221,6 +223,8 @@ class TreatmentSession(Clinical, Base):
     adverse_events: Mapped[list[Any]] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column()
+    confirm_departures: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    departure_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Photo(Clinical, Base):

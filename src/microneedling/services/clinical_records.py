@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinical
@@ -87,6 +87,18 @@ def save(db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: 
         fields=data.model_fields_set,
     )
     return row
+
+
+def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
+    """A client's rows of one kind that no amendment has replaced, oldest first."""
+    table: Any = model
+    newer = aliased(table)
+    query = (
+        select(table)
+        .where(table.client_id == client_id, ~exists().where(newer.supersedes_id == table.id))
+        .order_by(table.created_at, table.id)
+    )
+    return list(db.scalars(query))
 
 
 def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinical | None:

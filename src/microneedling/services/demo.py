@@ -162,7 +162,11 @@ DEMO_CLIENTS = (
         {"fitzpatrick": 3},
         [{"indication": "enlarged_pores", "zones": ["cheeks", "nose"]}],
         sessions=1,
-        session_extras={"single_use": False},
+        session_extras={
+            "single_use": False,
+            "confirm_departures": True,
+            "departure_reason": "demo record of a departure: the sealed pack was not checked",
+        },
     ),
     DemoClient(
         "Kemi",

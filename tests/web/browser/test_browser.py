@@ -97,22 +97,31 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
 
 
 def log_session(page: Any, shot: Shots, client_url: str) -> None:
-    """Prefilled from the plan; a deeper needle warns as soon as it is typed."""
+    """Prefilled from the plan; a deeper needle shows as a departure as soon as it is typed,
+    is refused on save, marked at its field, and saved once confirmed with a reason."""
     page.goto(client_url)
     page.get_by_role("link", name="Log session").click()
     needle = page.locator("#z0-needle_mm")
     assert needle.input_value() != ""
     page.get_by_label("Cartridge lot number").fill("LOT-4471")
     page.get_by_label("I confirm the cartridge is sterile").check()
-    needle.fill("2.5")
-    needle.press("Tab")
-    page.locator("#session-warnings").get_by_text("depth_above_plan").wait_for()
     needle.fill("1")
     needle.press("Tab")
     page.locator("#session-warnings").get_by_text("follows the plan").wait_for()
+    needle.fill("2.5")
+    needle.press("Tab")
+    page.locator('#session-warnings [data-code="depth_above_plan"]').wait_for()
     shot(page, "session-form")
     page.get_by_role("button", name="Save session").click()
+    page.locator('#z0-needle_mm[aria-invalid="true"]').wait_for()
+    assert "2.5 mm logged" in page.locator("#z0-needle_mm-error").inner_text()
+    assert page.locator('#departure_reason[aria-invalid="true"]').count() == 1
+    shot(page, "session-refused")
+    page.get_by_label("I confirm the session departs").check()
+    page.get_by_label("Reason for the departure").fill("deep rolling scars at the edges")
+    page.get_by_role("button", name="Save session").click()
     page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    assert "deep rolling scars at the edges" in page.inner_text("main")
     shot(page, "session-record")
 
 

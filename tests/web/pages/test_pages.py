@@ -294,7 +294,9 @@ def test_the_session_form_is_prefilled_from_the_plan(clinician: Browser, clinic:
     assert re.search(r'name="z0.needle_mm"[^>]*value="1"', page.text)
 
 
-def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWorld) -> None:
+def test_a_session_deeper_than_planned_is_saved_only_with_a_confirmed_reason(
+    clinician: Browser, clinic: PageWorld
+) -> None:
     with_plan(clinic)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
@@ -309,10 +311,45 @@ def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWor
     live = clinician.post(
         f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
     )
-    assert "depth_above_plan" in live.text and count(clinic, TreatmentSession) == 0
-    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert 'data-code="depth_above_plan"' in live.text and count(clinic, TreatmentSession) == 0
+    refused = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert refused.status_code == 409 and count(clinic, TreatmentSession) == 0
+    assert "2 mm logged" in error_beside(refused.text, "z0-needle_mm")
+    assert re.search(r'id="z0-needle_mm"[^>]*aria-invalid="true"', refused.text)
+    summary = refused.text.index('id="session-warnings"')
+    assert summary < refused.text.index('id="performed_on"')
+    assert '<a href="#z0-needle_mm">' in refused.text[summary:]
+    assert error_beside(refused.text, "confirm_departures")
+    assert error_beside(refused.text, "departure_reason")
+    confirmed = {**data, "confirm_departures": "true"}
+    unexplained = clinician.post(f"/clients/{clinic.client_id}/sessions", confirmed)
+    assert unexplained.status_code == 409 and count(clinic, TreatmentSession) == 0
+    reason = "deep boxcar scars; discussed with the client"
+    saved = clinician.post(
+        f"/clients/{clinic.client_id}/sessions", {**confirmed, "departure_reason": reason}
+    )
     assert saved.url.path.startswith("/records/session/")
-    assert "depth_above_plan" in saved.text
+    assert "depth_above_plan" in saved.text and reason in saved.text
+
+
+def test_a_session_in_a_zone_the_latest_intake_defers_departs(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    with_intake(clinic, pregnant=True)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": START,
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    assert 'data-code="zone_held_by_finding"' in live.text and "pregnancy" in live.text
+    assert "follows the plan" not in live.text
 
 
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
