@@ -11,13 +11,14 @@ from sqlalchemy import select
 from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
 from microneedling.records.models import AuditEntry, TreatmentSession
 from microneedling.services import amendments, exports, plans
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
 from microneedling.services.consents import CONSENT, consent_texts, current_version
 from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
-from microneedling.services.intakes import INTAKE, age_on
+from microneedling.services.intakes import INTAKE, age_on, check_intake
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
 from microneedling.services.timeline import timeline
@@ -56,6 +57,48 @@ def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> 
     assert [f["code"] for f in intake.findings] == ["pregnancy"]
     assert intake.findings[0]["reason"]
     assert intake.knowledge_version
+
+
+COLD_SORES_ACTIVE = {
+    "fitzpatrick": 2,
+    "conditions": [{"code": "herpes_labialis", "status": "active"}],
+}
+
+
+def test_an_intake_finding_scoped_to_zones_names_every_zone_it_holds_back(world: World) -> None:
+    client = new_client(world)
+    intake: Any = record(
+        world.records, world.clinician, INTAKE, client.id, {"answers": COLD_SORES_ACTIVE}
+    )
+    facial = [code for code, zone in load_knowledge().zones.items() if zone.facial]
+    [finding] = intake.findings
+    assert (finding["code"], finding["action"], finding["zones"]) == (
+        "herpes_labialis",
+        "defer",
+        facial,
+    )
+    assert finding["until"]["date"] > TODAY.isoformat()
+
+
+def test_checking_an_intake_saves_nothing_and_completes_the_answers_from_the_record(
+    world: World,
+) -> None:
+    client = new_client(world, phototype=4)
+    checked = check_intake(world.records, world.clinician, client.id, {"answers": {}})
+    assert checked.answers["fitzpatrick"] == 4
+    assert checked.answers["age_years"] == age_on(dt.date(1990, 4, 2), TODAY)
+    assert checked.findings == []
+    assert timeline(world.records, world.reader, client.id) == []
+    saved: Any = record(world.records, world.clinician, INTAKE, client.id, {"answers": {}})
+    assert saved.answers == checked.answers
+
+
+def test_a_session_in_a_zone_the_latest_intake_defers_departs_at_that_zone(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    record(world.records, world.clinician, INTAKE, client.id, {"answers": COLD_SORES_ACTIVE})
+    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", "cheeks")]
+    assert "herpes_labialis" in departures[0].message
 
 
 def test_intake_answers_are_checked_against_the_plan_contract(world: World) -> None:

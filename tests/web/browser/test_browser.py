@@ -125,6 +125,32 @@ def log_session(page: Any, shot: Shots, client_url: str) -> None:
     shot(page, "session-record")
 
 
+def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: str) -> None:
+    """Active cold sores at a new intake: a badge on every facial zone, and the next session on
+    the cheeks is refused until the departure is confirmed with a reason."""
+    page.goto(client_url)
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.locator("#cond-herpes_labialis-status").select_option("active")
+    page.locator("#findings").get_by_text("every facial zone").wait_for()
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    badge = page.locator(".badge-defer").inner_text()
+    assert "herpes_labialis" in badge and "every facial zone" in badge
+    shot(page, "client-cold-sores")
+    page.get_by_role("link", name="Log session").click()
+    page.get_by_label("I confirm the cartridge is sterile").check()
+    page.get_by_role("button", name="Save session").click()
+    page.locator('#session-warnings [data-code="zone_held_by_finding"]').first.wait_for()
+    assert page.locator('select[aria-invalid="true"]').count() >= 1
+    shot(page, "session-held-by-cold-sores")
+    page.get_by_label("I confirm the session departs").check()
+    page.get_by_label("Reason for the departure").fill("lesion crusted; client insisted")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    assert "zone_held_by_finding" in page.inner_text("main")
+
+
 GAGS = (
     ("forehead", "1"),
     ("right_cheek", "2"),
@@ -182,6 +208,7 @@ def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path:
     intake_with_a_deferral(page, shot, client_url)
     plan_url = plan_on_the_map(page, shot)
     log_session(page, shot, client_url)
+    cold_sores_hold_back_the_next_session(page, shot, client_url)
     record_score(page, shot, client_url)
     upload_and_compare(page, shot, client_url, tmp_path)
     handout_and_calendar(page, shot, plan_url)

@@ -21,6 +21,7 @@ from microneedling.records.models import (
     ScoreRecord,
     TreatmentSession,
 )
+from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import record
 from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
@@ -228,13 +229,41 @@ def test_a_bad_intake_answer_is_shown_beside_it_and_nothing_is_saved(
     assert count(clinic, Intake) == 0
 
 
-def test_an_intake_needs_a_phototype_or_the_questionnaire(
+def test_an_intake_takes_the_phototype_on_record_or_needs_one(
     clinician: Browser, clinic: PageWorld
 ) -> None:
     clinician.get(f"/clients/{clinic.client_id}/intake")
-    response = clinician.post(f"/clients/{clinic.client_id}/intake", {})
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/intake/check", {}, headers={"HX-Request": "true"}
+    )
+    assert "No findings" in live.text
+    saved = clinician.post(f"/clients/{clinic.client_id}/intake", {})
+    assert saved.url.path == f"/clients/{clinic.client_id}" and count(clinic, Intake) == 1
+    other = register_client(
+        clinic.records, clinic.actors["clinician"], {"given_name": "Bo", "family_name": "Ng"}
+    )
+    clinician.get(f"/clients/{other.id}/intake")
+    response = clinician.post(f"/clients/{other.id}/intake", {"age_years": "40"})
     assert response.status_code == 422
     assert "exactly one of fitzpatrick" in error_beside(response.text, "fitzpatrick")
+    assert count(clinic, Intake) == 1
+
+
+def test_active_cold_sores_hold_back_every_facial_zone_live_and_as_a_badge(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    answers = {"fitzpatrick": "3", "cond.herpes_labialis.status": "active"}
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/intake/check", answers, headers={"HX-Request": "true"}
+    )
+    assert "No findings" not in live.text
+    assert "herpes_labialis" in live.text and "every facial zone" in live.text
+    page = clinician.post(f"/clients/{clinic.client_id}/intake", answers)
+    badge = re.search(r'<li class="badge badge-defer">(.*?)</li>', page.text, re.S)
+    assert badge and "herpes_labialis" in badge.group(1)
+    assert "every facial zone" in badge.group(1)
+    assert "screening: no findings" not in page.text
 
 
 # --- plan ---------------------------------------------------------------------------------

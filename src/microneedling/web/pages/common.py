@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
 from microneedling.services.errors import ServiceError, Unauthenticated
@@ -41,6 +42,19 @@ class LoginRequired(ServiceError):
 
 class CsrfRefused(ServiceError):
     """A form came back without the token this browser was given."""
+
+
+def zones_text(zones: list[str]) -> str:
+    """Zones a finding holds back, in words: "every facial zone", "every zone" or their names."""
+    kb = load_knowledge()
+    if zones == [code for code, zone in kb.zones.items() if zone.facial]:
+        return "every facial zone"
+    if zones == list(kb.zones):
+        return "every zone"
+    return ", ".join(kb.zones[code].name if code in kb.zones else code for code in zones)
+
+
+templates.env.filters["zones_text"] = zones_text
 
 
 def records_of(request: Request) -> Records:

@@ -13,6 +13,7 @@ from microneedling.services.common import Records
 from microneedling.services.intakes import INTAKE, IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.timeline import TimelineEntry, timeline
+from microneedling.web.pages.common import zones_text
 
 OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
 
@@ -73,7 +74,7 @@ def open_badges(findings: list[dict[str, Any]], today: dt.date) -> list[Badge]:
             label = "refused"
         zones = finding.get("zones")
         if zones:
-            label += f" ({', '.join(zones)})"
+            label += f": {zones_text(zones)}"
         badges.append(
             Badge(finding["code"], action, label, finding["reason"], finding["references"])
         )

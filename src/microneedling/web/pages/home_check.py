@@ -47,7 +47,7 @@ def home_choices() -> dict[str, Any]:
 
 
 def home_request(form: Any, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
-    answers = answers_from(form, None, today)
+    answers = answers_from(form)
     fields = {f"client{path[len('answers') :]}": name for path, name in answers.fields.items()}
     fields.update(
         {
