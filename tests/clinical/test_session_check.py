@@ -129,3 +129,10 @@ def test_departures_name_the_zone_they_concern() -> None:
         ("needles_not_single_use", None),
         ("depth_above_plan", "cheeks"),
     ]
+
+
+def test_a_back_dated_session_close_to_a_later_one_is_too_soon() -> None:
+    later = DAY + dt.timedelta(days=INTERVAL - 1)
+    found = session_warnings(_log(), PLAN, later, load_knowledge())
+    assert [w.code for w in found] == ["interval_too_short"]
+    assert f"{INTERVAL - 1} days from the nearest other session" in found[0].message

@@ -96,7 +96,9 @@ def test_checking_an_intake_saves_nothing_and_completes_the_answers_from_the_rec
 def test_a_session_in_a_zone_the_latest_intake_defers_departs_at_that_zone(world: World) -> None:
     client, _intake, plan = planned_course(world)
     record(world.records, world.clinician, INTAKE, client.id, {"answers": COLD_SORES_ACTIVE})
-    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
     assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", "cheeks")]
     assert "herpes_labialis" in departures[0].message
 
@@ -255,7 +257,9 @@ def test_a_session_deeper_and_sooner_than_planned_is_refused_until_confirmed_wit
 def test_a_second_session_on_the_same_day_is_too_soon(world: World) -> None:
     client, _intake, plan = planned_course(world)
     _session(world, client.id, plan)
-    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
     assert [d.code for d in departures] == ["interval_too_short"]
 
 
@@ -270,7 +274,9 @@ def test_a_session_is_checked_against_the_latest_intake_as_well_as_the_plan(
         client.id,
         {"answers": {"fitzpatrick": 2, "pregnant": True}},
     )
-    departures = check_session(world.records, world.clinician, client.id, _session_data(plan))
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
     assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", None)]
     assert "pregnancy" in departures[0].message
     with pytest.raises(DeparturesFound):
@@ -280,7 +286,7 @@ def test_a_session_is_checked_against_the_latest_intake_as_well_as_the_plan(
 def test_checking_a_session_saves_nothing_and_answers_as_saving_would(world: World) -> None:
     client, _intake, plan = planned_course(world)
     data = _session_data(plan, single_use=False, zones=[{"zone": "chin", "needle_mm": 1.0}])
-    checked = check_session(world.records, world.clinician, client.id, data)
+    checked = check_session(world.records, world.clinician, client.id, data).departures
     assert len(timeline(world.records, world.reader, client.id)) == 2
     with pytest.raises(DeparturesFound) as refused:
         record(world.records, world.clinician, SESSION, client.id, data)

@@ -170,6 +170,39 @@ def test_a_session_that_departs_answers_409_until_confirmed_with_a_reason(
     ]
 
 
+def test_intakes_and_sessions_are_checked_without_saving_as_saving_would(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    answers = {"answers": {"conditions": [{"code": "herpes_labialis", "status": "active"}]}}
+    url = f"{API}/clients/{ids['client']}"
+    checked = client.post(f"{url}/intakes/check", json=answers, headers=headers)
+    assert checked.status_code == 200, checked.text
+    [finding] = checked.json()["findings"]
+    assert finding["code"] == "herpes_labialis" and "cheeks" in finding["zones"]
+    saved = client.post(f"{url}/intakes", json=answers, headers=headers).json()
+    assert saved["findings"] == checked.json()["findings"]
+    session = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    departures = client.post(f"{url}/sessions/check", json=session, headers=headers).json()
+    refused = client.post(f"{url}/sessions", json=session, headers=headers)
+    assert [(d["code"], d["zone"]) for d in departures["departures"]] == [
+        (d["code"], d["zone"]) for d in refused.json()["departures"]
+    ]
+    assert [d["code"] for d in refused.json()["departures"]] == [
+        "interval_too_short",
+        "zone_held_by_finding",
+    ]
+    timeline = client.get(f"{url}/timeline", headers=headers).json()
+    assert [e["kind"] for e in timeline].count("session") == 1
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {
@@ -322,6 +355,21 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("POST", "/clients/{client_id}/sessions"): (
         "/clients/{client}/sessions",
+        {
+            "json": {
+                "performed_on": "2026-01-01",
+                "device": "pen",
+                "single_use": True,
+                "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+            }
+        },
+    ),
+    ("POST", "/clients/{client_id}/intakes/check"): (
+        "/clients/{client}/intakes/check",
+        {"json": {"answers": {"fitzpatrick": 1}}},
+    ),
+    ("POST", "/clients/{client_id}/sessions/check"): (
+        "/clients/{client}/sessions/check",
         {
             "json": {
                 "performed_on": "2026-01-01",

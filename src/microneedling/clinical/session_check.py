@@ -1,7 +1,8 @@
 """Compare a session as delivered with its plan and the client's latest screening: deeper than
 planned, a zone the plan does not treat, sooner than the plan's interval (the same day included),
 needles not single-use, a topical unsafe on open channels, a zone an intake finding still defers
-or refuses. Pure: the plan, the previous session's date, the findings and the log come in,
+or refuses. Pure: the plan, the nearest other session's date (before or after: a back-dated
+session is as close to the next one), the findings and the log come in,
 departures (warnings that name their zone) go out.
 """
 
@@ -41,7 +42,7 @@ _Found = tuple[str, str | None, str, list[str]]  # code, zone, detail, reference
 def session_warnings(
     logged: LoggedSession,
     plan: Plan | None,
-    previous_on: dt.date | None,
+    nearest_on: dt.date | None,
     kb: Knowledge,
     findings: Sequence[Finding] = (),
 ) -> list[Departure]:
@@ -57,7 +58,7 @@ def session_warnings(
     if plan is None:
         found.append(("no_plan", None, "no plan was given", []))
     else:
-        found += _against_plan(logged, plan, previous_on)
+        found += _against_plan(logged, plan, nearest_on)
     found += _against_findings(logged, findings)
     return [_warning(code, zone, detail, refs, kb) for code, zone, detail, refs in found]
 
@@ -100,7 +101,7 @@ def _until_text(finding: Finding) -> str:
     return until.condition or "cleared"
 
 
-def _against_plan(logged: LoggedSession, plan: Plan, previous_on: dt.date | None) -> list[_Found]:
+def _against_plan(logged: LoggedSession, plan: Plan, nearest_on: dt.date | None) -> list[_Found]:
     found: list[_Found] = []
     if plan.status != "ok":
         found.append(("plan_not_go", None, f"the plan's status is {plan.status}", []))
@@ -125,15 +126,15 @@ def _against_plan(logged: LoggedSession, plan: Plan, previous_on: dt.date | None
             )
         if treatment.sessions is not None and treatment.sessions.interval_days:
             intervals.append(treatment.sessions.interval_days)
-    if previous_on is not None and intervals:
-        gap = (logged.performed_on - previous_on).days
+    if nearest_on is not None and intervals:
+        gap = abs((logged.performed_on - nearest_on).days)
         interval = max(intervals)
         if gap < interval:
             found.append(
                 (
                     "interval_too_short",
                     None,
-                    f"{gap} days after the previous session; the plan's interval is "
+                    f"{gap} days from the nearest other session; the plan's interval is "
                     f"{interval} days",
                     [],
                 )

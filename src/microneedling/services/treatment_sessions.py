@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from microneedling.clinical.models import (
@@ -36,7 +36,7 @@ from microneedling.records.models import Clinical, Intake, PlanRecord, Treatment
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, current_rows
-from microneedling.services.common import Input, Records, dump, owned, parse
+from microneedling.services.common import Input, Output, Records, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound, NotFound
 
 ShortText = Annotated[str, Field(max_length=120)]
@@ -97,19 +97,18 @@ class SessionOut(ClinicalOut):
     departure_reason: str | None
 
 
-def _previous_session_on(
-    db: Session, plan_id: int, before: dt.date, original: Clinical | None
+def _nearest_session_on(
+    db: Session, plan_id: int, day: dt.date, original: Clinical | None
 ) -> dt.date | None:
-    """The latest current (not amended) session of the plan on or before this one's day."""
+    """The day of the plan's current (not amended) session nearest this one, before or after."""
     newer = aliased(TreatmentSession)
-    query = select(func.max(TreatmentSession.performed_on)).where(
+    query = select(TreatmentSession.performed_on).where(
         TreatmentSession.plan_id == plan_id,
-        TreatmentSession.performed_on <= before,
         ~exists().where(newer.supersedes_id == TreatmentSession.id),
     )
     if original is not None:
         query = query.where(TreatmentSession.id != original.id)
-    return db.scalar(query)
+    return min(db.scalars(query), key=lambda other: abs((other - day).days), default=None)
 
 
 def _latest_findings(db: Session, client_id: int) -> list[Finding]:
@@ -123,13 +122,13 @@ def _departures(
 ) -> list[Departure]:
     """How the session departs from its plan, its latest screening and safe practice."""
     plan: Plan | None = None
-    previous_on = None
+    nearest_on = None
     if data.plan_id is not None:
         record = owned(db, actor, PlanRecord, data.plan_id, "plan")
         if record.client_id != client_id:
             raise Conflict(f"plan {data.plan_id} belongs to another client")
         plan = Plan.model_validate(record.plan)
-        previous_on = _previous_session_on(db, record.id, data.performed_on, original)
+        nearest_on = _nearest_session_on(db, record.id, data.performed_on, original)
     logged = LoggedSession(
         performed_on=data.performed_on,
         zones=[LoggedZone(z.zone, z.needle_mm) for z in data.zones],
@@ -137,16 +136,22 @@ def _departures(
         topicals=data.topicals,
     )
     findings = _latest_findings(db, client_id)
-    return session_warnings(logged, plan, previous_on, load_knowledge(), findings)
+    return session_warnings(logged, plan, nearest_on, load_knowledge(), findings)
 
 
-def check_session(records: Records, actor: Actor, client_id: int, data: object) -> list[Departure]:
-    """The departures this session would carry, saving nothing (the pages' live check)."""
+class SessionCheck(Output):
+    """The departures a session would carry; saving it needs them confirmed with a reason."""
+
+    departures: list[Departure]
+
+
+def check_session(records: Records, actor: Actor, client_id: int, data: object) -> SessionCheck:
+    """The departures this session would carry, saving nothing (the live checks)."""
     require(actor, Permission.LOG_SESSION)
     parsed = parse(SessionIn, data)
     with records.transaction() as db:
         live_client(db, actor, client_id)
-        return _departures(db, actor, client_id, parsed, None)
+        return SessionCheck(departures=_departures(db, actor, client_id, parsed, None))
 
 
 def _gate(departures: list[Departure], data: SessionIn) -> None:

@@ -381,6 +381,37 @@ def test_a_session_in_a_zone_the_latest_intake_defers_departs(
     assert "follows the plan" not in live.text
 
 
+def test_a_back_dated_session_is_too_soon_live_and_on_save_alike(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    today = dt.date.today()
+    logged = {
+        "plan_id": plan_id,
+        "performed_on": today.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    record(clinic.records, clinic.actors["clinician"], SESSION, clinic.client_id, logged)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": (today - dt.timedelta(days=3)).isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    codes = re.compile(r'data-code="([a-z_]+)"')
+    assert codes.findall(live.text) == codes.findall(saved.text) == ["interval_too_short"]
+    assert saved.status_code == 409
+    assert "3 days from the nearest other session" in error_beside(saved.text, "performed_on")
+
+
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     clinician: Browser, clinic: PageWorld
 ) -> None:

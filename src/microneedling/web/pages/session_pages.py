@@ -221,7 +221,7 @@ def session_check(
     course = course_of(records, actor, client_id)
     data, fields = session_input(form, course.plan.id)
     try:
-        departures = check_session(records, actor, client_id, data)
+        departures = check_session(records, actor, client_id, data).departures
     except InputError as error:
         context = _context(client, course, form, form_errors(error, fields), [], True)
     else:
