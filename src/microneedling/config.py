@@ -12,6 +12,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,12 +45,23 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     page_size_max: int = Field(default=200, ge=1)
+    time_zone: str = "UTC"
 
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/London") from None
         return value
 
     @model_validator(mode="after")

@@ -4,7 +4,9 @@ original; roles are enforced in the services themselves."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from microneedling.records.models import AuditEntry, TreatmentSession
 from microneedling.services import amendments, exports, plans
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
+from microneedling.services.clock import Clock
 from microneedling.services.consents import CONSENT, consent_texts, current_version
 from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
 from microneedling.services.intakes import INTAKE, age_on, check_intake
@@ -180,7 +183,7 @@ def test_preview_plans_without_saving(world: World) -> None:
         "client": {"age_years": 30, "fitzpatrick": 2},
         "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
     }
-    result = plans.preview_plan(world.reader, request)
+    result = plans.preview_plan(world.reader, request, TODAY)
     assert all(t.depth_mm is None or t.depth_mm.max <= 0.5 for t in result.treatments)
 
 
@@ -227,7 +230,7 @@ def test_a_session_deeper_and_sooner_than_planned_is_refused_until_confirmed_wit
     cheeks = next(t for t in plan.plan["treatments"] if t["zone"] == "cheeks")
     too_deep = cheeks["depth_mm"]["max"] + 0.5
     departing = {
-        "performed_on": (TODAY + dt.timedelta(days=3)).isoformat(),
+        "performed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
         "zones": [{"zone": "cheeks", "needle_mm": too_deep}],
     }
     for confirmation in ({}, {"confirm_departures": True, "departure_reason": "  "}):
@@ -295,6 +298,55 @@ def test_checking_a_session_saves_nothing_and_answers_as_saving_would(world: Wor
         ("needles_not_single_use", None),
         ("zone_not_in_plan", "chin"),
     ]
+
+
+def test_a_session_or_consent_dated_after_today_is_refused_naming_the_field(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    tomorrow = world.records.clock.today() + dt.timedelta(days=1)
+    with pytest.raises(InputError) as session_error:
+        _session(world, client.id, plan, performed_on=tomorrow.isoformat())
+    assert [p.field for p in session_error.value.problems] == ["performed_on"]
+    late_signature = dt.datetime.combine(tomorrow, dt.time(9), tzinfo=dt.UTC).isoformat()
+    with pytest.raises(InputError) as consent_error:
+        record(
+            world.records,
+            world.clinician,
+            CONSENT,
+            client.id,
+            {
+                "scope": "treatment",
+                "signer_name": "Ann Lee",
+                "method": "written_signature",
+                "signed_at": late_signature,
+            },
+        )
+    assert [p.field for p in consent_error.value.problems] == ["signed_at"]
+    assert [e.kind for e in timeline(world.records, world.reader, client.id)] == ["intake", "plan"]
+    session = _session(world, client.id, plan)
+    with pytest.raises(InputError) as amend_error:
+        amendments.amend_record(
+            world.records,
+            world.clinician,
+            "session",
+            session.id,
+            {"changes": {"performed_on": tomorrow.isoformat()}, "reason": "typed the wrong day"},
+        )
+    assert [p.field for p in amend_error.value.problems] == ["changes.performed_on"]
+
+
+def test_today_is_the_clinics_day_from_the_one_injected_clock(world: World) -> None:
+    """At 20:00 UTC a clinic at UTC+14 is already in the next day: a session then is today."""
+    client, _intake, plan = planned_course(world)
+    evening = dt.datetime.combine(TODAY, dt.time(20), tzinfo=dt.UTC)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    for zone, accepted in (("UTC", False), ("Pacific/Kiritimati", True)):
+        records = replace(world.records, clock=Clock(ZoneInfo(zone), evening))
+        data = _session_data(plan, performed_on=tomorrow)
+        if accepted:
+            assert check_session(records, world.clinician, client.id, data).departures == []
+        else:
+            with pytest.raises(InputError, match="after today"):
+                check_session(records, world.clinician, client.id, data)
 
 
 def test_a_session_needs_an_operator_of_the_same_clinic(world: World) -> None:

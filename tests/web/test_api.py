@@ -203,6 +203,36 @@ def test_intakes_and_sessions_are_checked_without_saving_as_saving_would(
     assert [e["kind"] for e in timeline].count("session") == 1
 
 
+def test_a_session_or_photo_dated_after_today_answers_422_naming_the_field(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    url = f"{API}/clients/{ids['client']}"
+    session = client.post(
+        f"{url}/sessions",
+        json={
+            "plan_id": ids["plan"],
+            "performed_on": tomorrow,
+            "device": "pen",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+        },
+        headers=headers,
+    )
+    assert session.status_code == 422
+    assert [item["field"] for item in session.json()["detail"]] == ["performed_on"]
+    photo = client.post(
+        f"{url}/photos",
+        files={"file": ("cheek.png", PNG, "image/png")},
+        data={"view": "front", "taken_on": tomorrow},
+        headers=headers,
+    )
+    assert photo.status_code == 422
+    assert [item["field"] for item in photo.json()["detail"]] == ["taken_on"]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {

@@ -16,9 +16,10 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
-from microneedling.records.models import Clinical, Consent, PlanRecord, utc_now
+from microneedling.records.models import Clinical, Consent, PlanRecord
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, owned
 from microneedling.services.errors import Conflict
 
@@ -59,7 +60,12 @@ class ConsentOut(ClinicalOut):
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: ConsentIn, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: ConsentIn,
+    _original: Clinical | None,
+    clock: Clock,
 ) -> Consent:
     version = data.text_version or current_version(data.scope)
     text = consent_texts().get((data.scope, version))
@@ -79,7 +85,7 @@ def _build(
         text_version=version,
         text=text,
         signer_name=data.signer_name,
-        signed_at=data.signed_at or utc_now(),
+        signed_at=data.signed_at or clock.now(),
         method=data.method,
     )
 
@@ -91,4 +97,5 @@ CONSENT = RecordKind(
     permission=Permission.RECORD_CONSENT,
     build=_build,
     output=ConsentOut.model_validate,
+    not_after_today=("signed_at",),
 )

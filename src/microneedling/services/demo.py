@@ -224,7 +224,7 @@ def _tiny_png(seed: int) -> bytes:
 
 def create_demo(records: Records, today: dt.date | None = None) -> DemoResult:
     """Create the demo clinic once; later calls report it and change nothing."""
-    today = today or dt.date.today()
+    today = today or records.clock.today()
     logins = tuple((role, email, password) for role, email, _, password in DEMO_USERS)
     with records.transaction() as db:
         existing = db.scalar(select(Clinic.id).where(Clinic.name == DEMO_CLINIC))

@@ -17,6 +17,7 @@ from microneedling.records.models import Client, Clinical, Intake
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, parse
 
 
@@ -64,14 +65,19 @@ def check_intake(records: Records, actor: Actor, client_id: int, data: object) -
     parsed = parse(IntakeIn, data)
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
-        return _screened(client, parsed, dt.date.today())
+        return _screened(client, parsed, records.clock.today())
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: IntakeIn, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: IntakeIn,
+    _original: Clinical | None,
+    clock: Clock,
 ) -> Intake:
     client = live_client(db, actor, client_id)
-    screened = _screened(client, data, dt.date.today())
+    screened = _screened(client, data, clock.today())
     return Intake(
         clinic_id=actor.clinic_id,
         client_id=client_id,

@@ -36,6 +36,7 @@ from microneedling.records.models import Clinical, Intake, PlanRecord, Treatment
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, current_rows
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound, NotFound
 
@@ -149,6 +150,7 @@ def check_session(records: Records, actor: Actor, client_id: int, data: object) 
     """The departures this session would carry, saving nothing (the live checks)."""
     require(actor, Permission.LOG_SESSION)
     parsed = parse(SessionIn, data)
+    SESSION.check_dates(parsed, records.clock)
     with records.transaction() as db:
         live_client(db, actor, client_id)
         return SessionCheck(departures=_departures(db, actor, client_id, parsed, None))
@@ -161,7 +163,12 @@ def _gate(departures: list[Departure], data: SessionIn) -> None:
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: SessionIn, original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: SessionIn,
+    original: Clinical | None,
+    _clock: Clock,
 ) -> TreatmentSession:
     warnings = _departures(db, actor, client_id, data, original)
     if original is None:
@@ -190,4 +197,5 @@ SESSION = RecordKind(
     permission=Permission.LOG_SESSION,
     build=_build,
     output=SessionOut.model_validate,
+    not_after_today=("performed_on",),
 )

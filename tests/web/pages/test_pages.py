@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.web.page_world import Browser, PageWorld
+from tests.world import TODAY
 
 from microneedling.records.models import (
     AuditEntry,
@@ -28,7 +29,7 @@ from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-START = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+START = (TODAY + dt.timedelta(days=7)).isoformat()
 PLAN_FORM = [
     ("device.type", "pen"),
     ("c0.indication", "acne_scars_atrophic"),
@@ -134,7 +135,7 @@ def test_the_client_list_searches_and_answers_htmx_with_rows_only(clinician: Bro
 
 
 def test_the_client_list_filters_by_registration_date(clinician: Browser) -> None:
-    today = dt.date.today()
+    today = TODAY
     shown = clinician.get(f"/clients?registered_from={today}&registered_to={today}")
     assert "Moreau, Ada" in shown.text
     later = today + dt.timedelta(days=1)
@@ -329,7 +330,7 @@ def test_a_session_deeper_than_planned_is_saved_only_with_a_confirmed_reason(
     with_plan(clinic)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
-        "performed_on": START,
+        "performed_on": TODAY.isoformat(),
         "device": "pen",
         "single_use": "true",
         "lot_number": "A1",
@@ -368,7 +369,7 @@ def test_a_session_in_a_zone_the_latest_intake_defers_departs(
     with_intake(clinic, pregnant=True)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
-        "performed_on": START,
+        "performed_on": TODAY.isoformat(),
         "device": "pen",
         "single_use": "true",
         "z0.zone": "cheeks",
@@ -385,7 +386,7 @@ def test_a_back_dated_session_is_too_soon_live_and_on_save_alike(
     clinician: Browser, clinic: PageWorld
 ) -> None:
     plan_id = with_plan(clinic)
-    today = dt.date.today()
+    today = TODAY
     logged = {
         "plan_id": plan_id,
         "performed_on": today.isoformat(),
@@ -412,6 +413,27 @@ def test_a_back_dated_session_is_too_soon_live_and_on_save_alike(
     assert "3 days from the nearest other session" in error_beside(saved.text, "performed_on")
 
 
+def test_a_session_dated_after_today_is_refused_beside_the_date(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": (TODAY + dt.timedelta(days=1)).isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    assert "after today" in live.text and "follows the plan" not in live.text
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert saved.status_code == 422 and count(clinic, TreatmentSession) == 0
+    assert "after today" in error_beside(saved.text, "performed_on")
+
+
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     clinician: Browser, clinic: PageWorld
 ) -> None:
@@ -419,7 +441,12 @@ def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     clinician.get(f"/clients/{clinic.client_id}/session")
     response = clinician.post(
         f"/clients/{clinic.client_id}/sessions",
-        {"performed_on": START, "device": "pen", "z0.zone": "cheeks", "z0.needle_mm": "9"},
+        {
+            "performed_on": TODAY.isoformat(),
+            "device": "pen",
+            "z0.zone": "cheeks",
+            "z0.needle_mm": "9",
+        },
     )
     assert response.status_code == 422
     assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
@@ -432,7 +459,7 @@ def test_an_adverse_event_is_logged_and_a_bad_severity_named(
     with_plan(clinic)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
-        "performed_on": START,
+        "performed_on": TODAY.isoformat(),
         "device": "pen",
         "single_use": "true",
         "z0.zone": "cheeks",
@@ -491,7 +518,8 @@ def test_a_score_is_recorded_with_its_band_and_charted(
 ) -> None:
     clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     page = clinician.post(
-        f"/clients/{clinic.client_id}/scores", {"instrument": "gags", "scored_on": START, **GAGS}
+        f"/clients/{clinic.client_id}/scores",
+        {"instrument": "gags", "scored_on": TODAY.isoformat(), **GAGS},
     )
     assert "<strong>11</strong>, band <strong>mild</strong>" in page.text
     assert '<polyline class="series"' in page.text
@@ -503,7 +531,7 @@ def test_a_bad_score_item_is_shown_beside_it_and_nothing_is_saved(
     clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     response = clinician.post(
         f"/clients/{clinic.client_id}/scores",
-        {"instrument": "gags", "scored_on": START, **GAGS, "a.nose": "7"},
+        {"instrument": "gags", "scored_on": TODAY.isoformat(), **GAGS, "a.nose": "7"},
     )
     assert response.status_code == 422
     assert error_beside(response.text, "a-nose")
@@ -567,7 +595,7 @@ def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: P
         clinic.client_id,
         {
             "plan_id": plan_id,
-            "performed_on": START,
+            "performed_on": TODAY.isoformat(),
             "device": "pen",
             "single_use": True,
             "lot_number": "B-2213",

@@ -72,13 +72,15 @@ def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
 
 @router.post("/plans/preview", response_model=Plan)
 async def preview(
+    records: RecordsDep,
     actor: ActorDep,
     request: Annotated[dict[str, Any], Body(description="A plan request (docs/plan-contract.md)")],
 ) -> Response:
-    """Plan without saving: the planner's answer for a full request; `as_of` defaults to today.
+    """Plan without saving: the planner's answer for a full request; `as_of` defaults to the
+    clinic's today.
 
     Pure and fast, so it runs on the event loop and answers the plan's own JSON directly."""
-    result = plans.preview_plan(actor, request)
+    result = plans.preview_plan(actor, request, records.clock.today())
     return Response(result.model_dump_json(), media_type="application/json")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -132,7 +131,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
     client = clients.get_client(records, actor, client_id)
     entries = timeline(records, actor, client_id)
     intake = latest_intake(records, actor, client_id)
-    badges = open_badges(intake.findings, dt.date.today()) if intake else []
+    badges = open_badges(intake.findings, records.clock.today()) if intake else []
     context = {
         "client": client,
         "entries": list(reversed(entries)),

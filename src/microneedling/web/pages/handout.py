@@ -45,7 +45,7 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
         "saved": saved,
         "client": client,
         "plan": plan,
-        "sessions": upcoming(plan.get("schedule", []), dt.date.today()),
+        "sessions": upcoming(plan.get("schedule", []), records.clock.today()),
         "aftercare": [
             {**item, "when": day_span(item["from_day"], item["to_day"])}
             for item in plan.get("aftercare", [])
@@ -99,7 +99,7 @@ def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -
 @router.get("/plans/{plan_id}/schedule.ics")
 def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    body = calendar(plan_id, saved.plan.get("schedule", []), dt.datetime.now(dt.UTC))
+    body = calendar(plan_id, saved.plan.get("schedule", []), records.clock.now())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

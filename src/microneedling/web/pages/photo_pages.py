@@ -3,7 +3,6 @@ that needs JavaScript to move)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, get_args
 
 from fastapi import APIRouter, Request
@@ -78,7 +77,7 @@ def _context(
         "errors": errors,
         "views": [(v, v.replace("_", " ")) for v in get_args(View)],
         "zones": [(code, zone.name) for code, zone in load_knowledge().zones.items()],
-        "today": dt.date.today().isoformat(),
+        "today": records.clock.today().isoformat(),
         "can_add": actor.can(Permission.ADD_PHOTO),
         "max_mib": records.settings.photo_max_bytes // (1024 * 1024),
     }

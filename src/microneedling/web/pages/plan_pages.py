@@ -163,7 +163,9 @@ def plan_preview(
     context = _form_context(client, intake, form, None)
     request_data = {k: v for k, v in data.items() if k != "intake_id" and v is not None}
     try:
-        preview = plans.preview_plan(actor, {**request_data, "client": intake.answers})
+        preview = plans.preview_plan(
+            actor, {**request_data, "client": intake.answers}, records.clock.today()
+        )
         context["preview"] = plan_view(preview.model_dump(mode="json", by_alias=True))
     except InputError as error:
         context["errors"] = form_errors(error, fields)

@@ -4,7 +4,6 @@ over the course."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,7 +171,7 @@ def _context(
         "scores": list(reversed(scores)),
         "charts": charts(scores),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "pad": CHART_PAD},
-        "today": dt.date.today().isoformat(),
+        "today": records.clock.today().isoformat(),
         "can_record": actor.can(Permission.RECORD_SCORE),
     }
 

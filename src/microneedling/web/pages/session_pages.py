@@ -209,7 +209,7 @@ def session_form(
 ) -> Response:
     client = clients.get_client(records, actor, client_id)
     course = course_of(records, actor, client_id)
-    form = Values(prefill(course, dt.date.today()))
+    form = Values(prefill(course, records.clock.today()))
     return render(request, "session_form.html", _context(client, course, form, None, [], False))
 
 
