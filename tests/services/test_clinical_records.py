@@ -187,6 +187,20 @@ def test_preview_plans_without_saving(world: World) -> None:
     assert all(t.depth_mm is None or t.depth_mm.max <= 0.5 for t in result.treatments)
 
 
+def test_a_deferred_plan_cannot_be_consented_to(world: World) -> None:
+    client, _intake, plan = planned_course(world, answers={"fitzpatrick": 2, "pregnant": True})
+    assert plan.status == "deferred"
+    consent = {"signer_name": "Ann Lee", "method": "written_signature", "plan_id": plan.id}
+    with pytest.raises(Conflict, match="deferred"):
+        record(
+            world.records, world.assistant, CONSENT, client.id, {"scope": "treatment", **consent}
+        )
+    photography: Any = record(
+        world.records, world.assistant, CONSENT, client.id, {"scope": "photography", **consent}
+    )
+    assert photography.scope == "photography"
+
+
 def test_a_consent_stores_the_exact_text_of_its_version(world: World) -> None:
     client, _intake, plan = planned_course(world)
     consent: Any = record(

@@ -233,6 +233,37 @@ def test_a_session_or_photo_dated_after_today_answers_422_naming_the_field(
     assert [item["field"] for item in photo.json()["detail"]] == ["taken_on"]
 
 
+def test_consent_to_a_deferred_plan_answers_409(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    person = client.post(
+        f"{API}/clients", json={"given_name": "Ann", "family_name": "Lee"}, headers=headers
+    ).json()
+    url = f"{API}/clients/{person['id']}"
+    answers = {"age_years": 30, "fitzpatrick": 2, "pregnant": True}
+    intake = client.post(f"{url}/intakes", json={"answers": answers}, headers=headers).json()
+    plan = client.post(
+        f"{url}/plans",
+        json={
+            "intake_id": intake["id"],
+            "device": {"type": "pen"},
+            "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+        },
+        headers=headers,
+    ).json()
+    assert plan["status"] == "deferred"
+    consent = client.post(
+        f"{url}/consents",
+        json={
+            "scope": "treatment",
+            "signer_name": "Ann Lee",
+            "method": "written_signature",
+            "plan_id": plan["id"],
+        },
+        headers=headers,
+    )
+    assert consent.status_code == 409 and "deferred" in consent.json()["detail"]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {

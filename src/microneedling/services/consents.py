@@ -1,7 +1,8 @@
 """Consent: what the client agreed to, in which version of the text, how, when and by whom.
 
 The exact text is stored with the record, so a later version of the text never changes what
-was signed.
+was signed. Consent to treatment under a plan needs a plan that treats: a deferred or refused
+plan cannot be accepted (409).
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def _build(
         plan = owned(db, actor, PlanRecord, data.plan_id, "plan")
         if plan.client_id != client_id:
             raise Conflict(f"plan {data.plan_id} belongs to another client")
+        if data.scope == "treatment" and plan.status != "ok":
+            raise Conflict(
+                f"plan {data.plan_id} is {plan.status}: there is no treatment to consent to; "
+                "plan again once its findings allow"
+            )
     return Consent(
         clinic_id=actor.clinic_id,
         client_id=client_id,

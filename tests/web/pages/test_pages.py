@@ -4,6 +4,7 @@ shows a message beside its field while nothing is saved."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ from microneedling.records.models import (
 )
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import record
+from microneedling.services.consents import consent_texts, current_version
 from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
@@ -59,8 +61,8 @@ def with_intake(clinic: PageWorld, **answers: Any) -> int:
     return saved.id  # type: ignore[attr-defined,no-any-return]
 
 
-def with_plan(clinic: PageWorld) -> int:
-    intake_id = with_intake(clinic)
+def with_plan(clinic: PageWorld, **answers: Any) -> int:
+    intake_id = with_intake(clinic, **answers)
     data = {
         "intake_id": intake_id,
         "device": {"type": "pen"},
@@ -312,6 +314,31 @@ def test_a_plan_is_saved_shown_and_accepted_with_consent(
         f"{page.url.path}/consent", {"signer_name": "Ada Moreau", "method": "written_signature"}
     )
     assert "Accepted by Ada Moreau" in accepted.text
+
+
+def test_the_consent_text_is_shown_before_the_plan_is_accepted(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    page = clinician.get(f"/plans/{plan_id}").text
+    text = consent_texts()[("treatment", current_version("treatment"))]
+    assert html.escape(text) in page
+    assert page.index(html.escape(text)) < page.index("Accept the plan with the client")
+
+
+def test_a_deferred_plan_cannot_be_accepted_and_its_handout_says_not_now_and_why(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic, pregnant=True)
+    page = clinician.get(f"/plans/{plan_id}")
+    assert "Accept the plan with the client" not in page.text and "is deferred" in page.text
+    refused = clinician.post(
+        f"/plans/{plan_id}/consent", {"signer_name": "Ada Moreau", "method": "written_signature"}
+    )
+    assert refused.status_code == 409 and count(clinic, Consent) == 0
+    handout = clinician.get(f"/plans/{plan_id}/handout").text
+    assert "Not now" in handout and "after delivery" in handout
+    assert "review your results" not in handout and "After each session" not in handout
 
 
 # --- session ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The aftercare handout (printable, plain language, with the next sessions' dates) and the
-schedule as an `.ics` calendar file."""
+schedule as an `.ics` calendar file. A plan that is deferred or refused gets "not now" (or "not
+recommended") and why, in place of sessions and aftercare."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from microneedling.web.pages.course import read_plan
 
 router = APIRouter()
 WARNING_SIGNS = "warning_signs"
+HOLDING_ACTIONS = ("defer", "refuse")
 
 
 def day_span(from_day: int, to_day: int) -> str:
@@ -58,6 +60,7 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
             for text in item["do"]
         ],
         "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+        "holding": [f for f in plan.get("findings", []) if f["action"] in HOLDING_ACTIONS],
     }
     return render(request, "handout.html", context)
 

@@ -16,7 +16,7 @@ from microneedling.services import clients, plans
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import read, record
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT, ConsentOut
+from microneedling.services.consents import CONSENT, ConsentOut, consent_texts, current_version
 from microneedling.services.errors import Conflict
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.timeline import timeline
@@ -195,7 +195,13 @@ def consents_for(records: Records, actor: Actor, plan: PlanOut) -> list[ConsentO
 
 
 def _plan_page(
-    request: Request, records: Records, actor: Actor, plan_id: int, form: Any, errors: Any
+    request: Request,
+    records: Records,
+    actor: Actor,
+    plan_id: int,
+    form: Any,
+    errors: Any,
+    status_code: int = 422,
 ) -> Response:
     saved = read_plan(records, actor, plan_id)
     client = clients.get_client(records, actor, saved.client_id)
@@ -207,9 +213,11 @@ def _plan_page(
         "form": form,
         "errors": errors,
         "can_consent": actor.can(Permission.RECORD_CONSENT),
+        "consent_version": current_version("treatment"),
+        "consent_text": consent_texts()[("treatment", current_version("treatment"))],
         **plan_view(saved.plan),
     }
-    return render(request, "plan.html", context, status_code=422 if errors else 200)
+    return render(request, "plan.html", context, status_code=status_code if errors else 200)
 
 
 @router.get("/plans/{plan_id}")
@@ -234,4 +242,7 @@ def accept_plan(
     except InputError as error:
         errors = form_errors(error, known=("signer_name", "method"))
         return _plan_page(request, records, actor, plan_id, form, errors)
+    except Conflict as conflict:
+        errors = FormErrors(general=[str(conflict)])
+        return _plan_page(request, records, actor, plan_id, form, errors, status_code=409)
     return redirect(request, f"/plans/{plan_id}")
