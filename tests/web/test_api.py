@@ -264,6 +264,56 @@ def test_consent_to_a_deferred_plan_answers_409(client: TestClient, world: World
     assert consent.status_code == 409 and "deferred" in consent.json()["detail"]
 
 
+def test_an_idempotency_key_answers_a_repeat_with_the_first_response(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    url = f"{API}/clients/{ids['client']}"
+    score = {"instrument": "gais", "answers": {"scale": "five_point", "rating": 2}}
+    body = {**score, "scored_on": TODAY.isoformat()}
+    keyed = {**headers, "Idempotency-Key": "score-1"}
+    first = client.post(f"{url}/scores", json=body, headers=keyed)
+    again = client.post(f"{url}/scores", json=body, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = client.post(
+        f"{url}/scores", json={**body, "answers": score["answers"] | {"rating": 3}}, headers=keyed
+    )
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["field"] == "Idempotency-Key"
+    photo = {
+        "files": {"file": ("c.png", PNG, "image/png")},
+        "data": {"view": "front", "taken_on": TODAY.isoformat()},
+    }
+    photo_key = {**headers, "Idempotency-Key": "photo-1"}
+    photos = [client.post(f"{url}/photos", **photo, headers=photo_key) for _ in range(2)]
+    assert photos[0].json()["id"] == photos[1].json()["id"]
+    kinds = [e["kind"] for e in client.get(f"{url}/timeline", headers=headers).json()]
+    assert (kinds.count("score"), kinds.count("photo")) == (2, 2)
+
+
+def test_a_refused_request_keeps_no_key_so_it_can_be_corrected(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    keyed = {**headers, "Idempotency-Key": "session-2"}
+    session = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    url = f"{API}/clients/{ids['client']}/sessions"
+    assert client.post(url, json=session, headers=keyed).status_code == 409
+    confirmed = {**session, "confirm_departures": True, "departure_reason": "top-up, same day"}
+    saved = client.post(url, json=confirmed, headers=keyed)
+    assert saved.status_code == 201, saved.text
+    assert client.post(url, json=confirmed, headers=keyed).json()["id"] == saved.json()["id"]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {

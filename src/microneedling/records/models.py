@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -283,6 +284,25 @@ class LoginAttempt(Base):
     email_digest: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class IdempotencyKey(Base):
+    """A request sent with a key its sender chose (an API `Idempotency-Key`, a page form's
+    one-time token) and the response it got, so a repeat answers the same and saves nothing.
+    A row without a status is a request still being handled."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_owner_key", "owner", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(2000))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
 
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (

@@ -98,7 +98,8 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
 
 def log_session(page: Any, shot: Shots, client_url: str) -> None:
     """Prefilled from the plan; a deeper needle shows as a departure as soon as it is typed,
-    is refused on save, marked at its field, and saved once confirmed with a reason."""
+    is refused on save, marked at its field, and saved once confirmed with a reason; a double
+    click on Save saves one session."""
     page.goto(client_url)
     page.get_by_role("link", name="Log session").click()
     needle = page.locator("#z0-needle_mm")
@@ -119,10 +120,18 @@ def log_session(page: Any, shot: Shots, client_url: str) -> None:
     shot(page, "session-refused")
     page.get_by_label("I confirm the session departs").check()
     page.get_by_label("Reason for the departure").fill("deep rolling scars at the edges")
-    page.get_by_role("button", name="Save session").click()
-    page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    form = page.locator('form[action$="/sessions"]')
+    sent = form.evaluate("f => Object.fromEntries(new FormData(f))")
+    action = form.evaluate("f => f.action")
+    page.get_by_role("button", name="Save session").dblclick()
+    page.wait_for_url(re.compile(r"/records/session/\d+"))
     assert "deep rolling scars at the edges" in page.inner_text("main")
     shot(page, "session-record")
+    again = page.request.post(action, form=sent)  # the same form sent once more
+    assert again.url.split("?")[0] == page.url.split("?")[0] and "saved=again" in again.url
+    assert "already saved" in again.text()
+    page.goto(client_url)
+    assert page.locator(".timeline .kind", has_text="session").count() == 1
 
 
 def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: str) -> None:

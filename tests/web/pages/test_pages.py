@@ -461,6 +461,32 @@ def test_a_session_dated_after_today_is_refused_beside_the_date(
     assert "after today" in error_beside(saved.text, "performed_on")
 
 
+def test_a_form_sent_twice_saves_once_and_shows_the_record_already_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    form = clinician.get(f"/clients/{clinic.client_id}/session").text
+    found = re.search(r'name="form_token" value="([^"]+)"', form)
+    assert found
+    data = {
+        "form_token": found.group(1),
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    refused = clinician.post(
+        f"/clients/{clinic.client_id}/sessions", {**data, "z0.needle_mm": "2.5"}
+    )
+    assert refused.status_code == 409
+    first = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    again = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert first.url.path == again.url.path and first.url.path.startswith("/records/session/")
+    assert "already saved" in again.text and "already saved" not in first.text
+    assert count(clinic, TreatmentSession) == 1
+
+
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     clinician: Browser, clinic: PageWorld
 ) -> None:

@@ -55,6 +55,7 @@ def zones_text(zones: list[str]) -> str:
 
 
 templates.env.filters["zones_text"] = zones_text
+templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)
 
 
 def records_of(request: Request) -> Records:
