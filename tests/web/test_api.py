@@ -314,6 +314,23 @@ def test_a_refused_request_keeps_no_key_so_it_can_be_corrected(
     assert client.post(url, json=confirmed, headers=keyed).json()["id"] == saved.json()["id"]
 
 
+def test_the_course_is_one_read_of_everything_current(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    course = client.get(f"{API}/clients/{ids['client']}/course", headers=headers)
+    assert course.status_code == 200, course.text
+    body = course.json()
+    assert (body["client"]["id"], body["intake"]["id"], body["plan"]["id"]) == (
+        ids["client"],
+        ids["intake"],
+        ids["plan"],
+    )
+    assert body["plan"]["plan"]["status"] == body["plan"]["status"] == "ok"
+    assert [s["id"] for s in body["sessions_done"]] == [ids["session"]]
+    assert body["upcoming"][0]["session"] == body["plan"]["plan"]["schedule"][1]["session"]
+    assert [len(body[kind]) for kind in ("scores", "photos", "consents")] == [1, 1, 1]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {
@@ -445,6 +462,7 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("PATCH", "/clients/{client_id}"): ("/clients/{client}", {"json": {"version": 1}}),
     ("DELETE", "/clients/{client_id}"): ("/clients/{client}", {}),
     ("GET", "/clients/{client_id}/timeline"): ("/clients/{client}/timeline", {}),
+    ("GET", "/clients/{client_id}/course"): ("/clients/{client}/course", {}),
     ("GET", "/clients/{client_id}/fhir"): ("/clients/{client}/fhir", {}),
     ("POST", "/clients/{client_id}/intakes"): (
         "/clients/{client}/intakes",

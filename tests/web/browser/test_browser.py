@@ -197,9 +197,14 @@ def upload_and_compare(page: Any, shot: Shots, client_url: str, folder: Path) ->
     shot(page, "photos")
 
 
-def handout_and_calendar(page: Any, shot: Shots, plan_url: str) -> None:
+def handout_and_calendar(page: Any, shot: Shots, plan_url: str, client_url: str) -> None:
+    """The next session is dated from the sessions done (today), not from the plan's start."""
+    page.goto(client_url)
+    next_due = page.locator("p.next strong").inner_text()
+    assert next_due != START.isoformat()
     page.goto(f"{plan_url}/handout")
-    assert START.isoformat() in page.inner_text("article")
+    article = page.inner_text("article")
+    assert next_due in article and START.isoformat() not in article
     shot(page, "handout")
     page.emulate_media(media="print")
     assert not page.locator("header.site").is_visible()
@@ -207,7 +212,7 @@ def handout_and_calendar(page: Any, shot: Shots, plan_url: str) -> None:
     page.emulate_media(media="screen")
     calendar = page.request.get(f"{plan_url}/schedule.ics")
     assert calendar.headers["content-type"].startswith("text/calendar")
-    assert f"DTSTART;VALUE=DATE:{START:%Y%m%d}" in calendar.text()
+    assert f"DTSTART;VALUE=DATE:{next_due.replace('-', '')}" in calendar.text()
 
 
 def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path: Path) -> None:
@@ -220,7 +225,7 @@ def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path:
     cold_sores_hold_back_the_next_session(page, shot, client_url)
     record_score(page, shot, client_url)
     upload_and_compare(page, shot, client_url, tmp_path)
-    handout_and_calendar(page, shot, plan_url)
+    handout_and_calendar(page, shot, plan_url, client_url)
     page.goto(client_url)
     shot(page, "client-timeline")
 

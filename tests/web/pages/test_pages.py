@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from tests.web.page_world import Browser, PageWorld
 from tests.world import TODAY
 
@@ -26,6 +26,7 @@ from microneedling.records.models import (
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import record
 from microneedling.services.consents import consent_texts, current_version
+from microneedling.services.course import client_course
 from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
@@ -189,6 +190,73 @@ def test_the_client_page_shows_the_timeline(clinician: Browser, clinic: PageWorl
     page = clinician.get(f"/clients/{clinic.client_id}")
     assert page.status_code == 200
     assert "screening: no findings" in page.text and "plan ok" in page.text
+
+
+def _transactions_for(clinician: Browser, clinic: PageWorld, url: str) -> int:
+    begun: list[object] = []
+    listener = lambda *args: begun.append(args)  # noqa: E731 - the listener's identity to remove
+    event.listen(clinic.records.sessions, "after_begin", listener)
+    try:
+        assert clinician.get(url).status_code == 200
+    finally:
+        event.remove(clinic.records.sessions, "after_begin", listener)
+    return len(begun)
+
+
+def test_course_pages_read_in_at_most_two_transactions_whatever_the_records(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    urls = [
+        f"/clients/{clinic.client_id}",
+        f"/clients/{clinic.client_id}/session",
+        f"/clients/{clinic.client_id}/photos",
+        f"/clients/{clinic.client_id}/scores",
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/handout",
+    ]
+    before = [_transactions_for(clinician, clinic, url) for url in urls]
+    for days in (60, 120, 180):
+        day = (TODAY - dt.timedelta(days=days)).isoformat()
+        session = {"plan_id": plan_id, "performed_on": day, "device": "pen", "single_use": True}
+        record(
+            clinic.records,
+            clinic.actors["clinician"],
+            SESSION,
+            clinic.client_id,
+            {**session, "zones": [{"zone": "cheeks", "needle_mm": 1.0}]},
+        )
+        with_intake(clinic)
+    after = [_transactions_for(clinician, clinic, url) for url in urls]
+    assert after == before and max(after) <= 2
+
+
+def test_the_handout_dates_the_next_session_from_the_one_done(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    done_on = TODAY - dt.timedelta(days=2)
+    record(
+        clinic.records,
+        clinic.actors["clinician"],
+        SESSION,
+        clinic.client_id,
+        {
+            "plan_id": plan_id,
+            "performed_on": done_on.isoformat(),
+            "device": "pen",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+        },
+    )
+    course = client_course(clinic.records, clinic.actors["read_only"], clinic.client_id)
+    assert course.next_due is not None and course.next_due.date is not None
+    handout = clinician.get(f"/plans/{plan_id}/handout").text
+    assert f"<strong>{course.next_due.date.isoformat()}</strong>" in handout
+    assert f"<strong>{START}</strong>" not in handout
+    ics = clinician.get(f"/plans/{plan_id}/schedule.ics").text
+    assert f"DTSTART;VALUE=DATE:{course.next_due.date:%Y%m%d}" in ics
+    assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" not in ics
 
 
 # --- intake -------------------------------------------------------------------------------

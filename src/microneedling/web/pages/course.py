@@ -1,12 +1,11 @@
-"""A client's course read for the pages: the current (not amended) records of each kind and
-the findings still open, built from the services' timeline and records."""
+"""What the pages take from a client's course: the open findings as badges, and the records
+a form starts from (the latest intake, a plan by id)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+from microneedling.clinical.models import Finding
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import read
 from microneedling.services.common import Records
@@ -14,8 +13,6 @@ from microneedling.services.intakes import INTAKE, IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.timeline import TimelineEntry, timeline
 from microneedling.web.pages.common import zones_text
-
-OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
 
 
 @dataclass(frozen=True)
@@ -54,28 +51,21 @@ def read_plan(records: Records, actor: Actor, plan_id: int) -> PlanOut:
     return plan
 
 
-def open_badges(findings: list[dict[str, Any]], today: dt.date) -> list[Badge]:
-    """Findings that still hold a treatment back: a deferral whose date has not come, one that
-    waits on a condition, a clinician-only or a refusal."""
+def open_badges(findings: list[Finding]) -> list[Badge]:
+    """The course's open findings as badges: what holds back which zones, until when."""
     badges = []
     for finding in findings:
-        action = finding["action"]
-        if action not in OPEN_ACTIONS:
-            continue
-        until = finding.get("until") or {}
-        day = until.get("date")
-        if action == "defer":
-            if day and dt.date.fromisoformat(day) <= today:
-                continue
-            label = f"deferred until {day}" if day else f"deferred until {until.get('condition')}"
-        elif action == "clinician_only":
+        until = finding.until
+        if finding.action == "defer":
+            day = until.date if until else None
+            label = f"deferred until {day or (until.condition if until else 'cleared')}"
+        elif finding.action == "clinician_only":
             label = "clinician only"
         else:
             label = "refused"
-        zones = finding.get("zones")
-        if zones:
-            label += f": {zones_text(zones)}"
+        if finding.zones:
+            label += f": {zones_text(finding.zones)}"
         badges.append(
-            Badge(finding["code"], action, label, finding["reason"], finding["references"])
+            Badge(finding.code, finding.action, label, finding.reason, list(finding.references))
         )
     return badges

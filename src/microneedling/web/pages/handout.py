@@ -1,6 +1,7 @@
 """The aftercare handout (printable, plain language, with the next sessions' dates) and the
-schedule as an `.ics` calendar file. A plan that is deferred or refused gets "not now" (or "not
-recommended") and why, in place of sessions and aftercare."""
+schedule as an `.ics` calendar file, both dated from the sessions actually done. A plan that
+is deferred or refused gets "not now" (or "not recommended") and why, in place of sessions and
+aftercare."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients
+from microneedling.services.access import Actor
+from microneedling.services.common import Records
+from microneedling.services.course import client_course
+from microneedling.services.plans import PlanOut
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
 from microneedling.web.pages.course import read_plan
 
@@ -36,10 +40,19 @@ def upcoming(schedule: list[dict[str, Any]], today: dt.date) -> list[dict[str, A
     return [s for s in dated if dt.date.fromisoformat(s["date"]) >= today]
 
 
+def to_come(records: Records, actor: Actor, saved: PlanOut) -> tuple[Any, list[dict[str, Any]]]:
+    """The client and the plan's sessions still to come: for the current plan, dated from the
+    sessions actually done (the course); for an older plan, its own dates from today on."""
+    course = client_course(records, actor, saved.client_id)
+    if course.plan is not None and course.plan.id == saved.id:
+        return course.client, [entry.model_dump(mode="json") for entry in course.upcoming]
+    return course.client, upcoming(saved.plan.get("schedule", []), records.clock.today())
+
+
 @router.get("/plans/{plan_id}/handout")
 def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    client = clients.get_client(records, actor, saved.client_id)
+    client, sessions = to_come(records, actor, saved)
     plan = saved.plan
     kb = load_knowledge()
     signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
@@ -47,7 +60,7 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
         "saved": saved,
         "client": client,
         "plan": plan,
-        "sessions": upcoming(plan.get("schedule", []), records.clock.today()),
+        "sessions": sessions,
         "aftercare": [
             {**item, "when": day_span(item["from_day"], item["to_day"])}
             for item in plan.get("aftercare", [])
@@ -102,7 +115,8 @@ def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -
 @router.get("/plans/{plan_id}/schedule.ics")
 def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    body = calendar(plan_id, saved.plan.get("schedule", []), records.clock.now())
+    _client, sessions = to_come(records, actor, saved)
+    body = calendar(plan_id, sessions, records.clock.now())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

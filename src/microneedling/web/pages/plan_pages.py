@@ -14,12 +14,12 @@ from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
 from microneedling.services import clients, plans
 from microneedling.services.access import Actor, Permission
-from microneedling.services.clinical_records import read, record
+from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT, ConsentOut, consent_texts, current_version
+from microneedling.services.consents import CONSENT, consent_texts, current_version
+from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.plans import PLAN, PlanOut
-from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -30,7 +30,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current, latest_intake, read_plan
+from microneedling.web.pages.course import latest_intake, read_plan
 from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
@@ -188,12 +188,6 @@ def save_plan(
     return redirect(request, f"/plans/{saved.id}")
 
 
-def consents_for(records: Records, actor: Actor, plan: PlanOut) -> list[ConsentOut]:
-    entries = current(timeline(records, actor, plan.client_id), "consent")
-    found = [read(records, actor, CONSENT, entry.id) for entry in entries]
-    return [c for c in found if isinstance(c, ConsentOut) and c.plan_id == plan.id]
-
-
 def _plan_page(
     request: Request,
     records: Records,
@@ -204,11 +198,12 @@ def _plan_page(
     status_code: int = 422,
 ) -> Response:
     saved = read_plan(records, actor, plan_id)
-    client = clients.get_client(records, actor, saved.client_id)
+    course = client_course(records, actor, saved.client_id)
     context = {
         "saved": saved,
-        "client": client,
-        "consents": consents_for(records, actor, saved),
+        "client": course.client,
+        "course": course,
+        "consents": [c for c in course.consents if c.plan_id == saved.id],
         "methods": [(m, m.replace("_", " ")) for m in CONSENT_METHODS],
         "form": form,
         "errors": errors,

@@ -14,12 +14,11 @@ from microneedling.errors import InputError
 from microneedling.scores import registry
 from microneedling.scores.form import Form, Question
 from microneedling.scores.schema import resolve
-from microneedling.services import clients
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import read, record
 from microneedling.services.common import Records
+from microneedling.services.course import client_course
 from microneedling.services.scores import SCORE, ScoreOut
-from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -30,7 +29,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current
 
 router = APIRouter()
 DESCRIBED = ("integer", "number", "a ")
@@ -136,12 +134,6 @@ def _has_choice(code: str | None) -> bool:
     return "discriminator" in resolve(schema, schema)
 
 
-def client_scores(records: Records, actor: Actor, client_id: int) -> list[ScoreOut]:
-    entries = current(timeline(records, actor, client_id), "score")
-    found = [read(records, actor, SCORE, e.id) for e in entries]
-    return [s for s in found if isinstance(s, ScoreOut)]
-
-
 def _context(
     records: Records,
     actor: Actor,
@@ -151,8 +143,8 @@ def _context(
     errors: FormErrors | None,
     saved: ScoreOut | None = None,
 ) -> dict[str, Any]:
-    client = clients.get_client(records, actor, client_id)
-    scores = client_scores(records, actor, client_id)
+    course = client_course(records, actor, client_id)
+    client, scores = course.client, course.scores
     items: list[Item] = []
     if code in registry.INSTRUMENTS:
         _answers, items = answers_from(code, form)

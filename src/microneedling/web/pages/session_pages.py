@@ -7,26 +7,23 @@ confirmed with a reason."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.clinical.models import ScheduledSession
 from microneedling.clinical.session_check import Departure
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients
 from microneedling.services.access import Actor
-from microneedling.services.clinical_records import read, record
+from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
+from microneedling.services.course import ClientCourse, CoursePlan, client_course
 from microneedling.services.errors import Conflict, DeparturesFound
-from microneedling.services.plans import PlanOut
-from microneedling.services.timeline import timeline
 from microneedling.services.treatment_sessions import (
     SESSION,
     AdverseEvent,
-    SessionOut,
     check_session,
 )
 from microneedling.web.pages.common import (
@@ -39,7 +36,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current, latest_id, read_plan
 
 router = APIRouter()
 SEVERITIES = AdverseEvent.model_json_schema()["properties"]["severity"]["enum"]
@@ -63,42 +59,26 @@ SESSION_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Course:
-    """The plan a session follows and the sessions already logged against it."""
-
-    plan: PlanOut
-    logged: list[SessionOut]
-
-    @property
-    def due(self) -> dict[str, Any] | None:
-        schedule = self.plan.plan.get("schedule", [])
-        return schedule[len(self.logged)] if len(self.logged) < len(schedule) else None
-
-
-def course_of(records: Records, actor: Actor, client_id: int) -> Course:
-    entries = timeline(records, actor, client_id)
-    plan_id = latest_id(entries, "plan")
-    if plan_id is None:
+def planned_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
+    """The client's course, which must have a plan for a session to follow."""
+    course = client_course(records, actor, client_id)
+    if course.plan is None:
         raise Conflict("make a plan before logging a session")
-    plan = read_plan(records, actor, plan_id)
-    sessions = [read(records, actor, SESSION, e.id) for e in current(entries, "session")]
-    logged = [s for s in sessions if isinstance(s, SessionOut) and s.plan_id == plan_id]
-    return Course(plan, logged)
+    return course
 
 
-def prefill(course: Course, today: dt.date) -> dict[str, Any]:
+def prefill(plan: CoursePlan, due: ScheduledSession | None, today: dt.date) -> dict[str, Any]:
     """The form's values for the session due: its zones and depths, the plan's passes."""
-    plan = course.plan.plan
     values: dict[str, Any] = {
         "performed_on": today.isoformat(),
-        "device": course.plan.request.get("device", {}).get("type", ""),
+        "device": plan.request.get("device", {}).get("type", ""),
     }
-    passes = {t["zone"]: t["passes"] for t in plan["treatments"] if t["status"] == "planned"}
-    due = course.due or {"zones": list(passes), "depth_mm": {}}
-    for row, zone in enumerate(due["zones"]):
+    passes = {t.zone: t.passes for t in plan.plan.treatments if t.status == "planned"}
+    zones = due.zones if due else list(passes)
+    depths = due.depth_mm if due else {}
+    for row, zone in enumerate(zones):
         values[f"z{row}.zone"] = zone
-        depth = due["depth_mm"].get(zone)
+        depth = depths.get(zone)
         values[f"z{row}.needle_mm"] = "" if depth is None else f"{depth:g}"
         values[f"z{row}.passes"] = passes.get(zone) or ""
     return values
@@ -176,8 +156,7 @@ class Values(dict[str, Any]):
 
 
 def _context(
-    client: Any,
-    course: Course,
+    course: ClientCourse,
     form: Any,
     errors: FormErrors | None,
     departures: list[Departure],
@@ -186,9 +165,9 @@ def _context(
     kb = load_knowledge()
     placed = departure_fields(departures, form)
     return {
-        "client": client,
+        "client": course.client,
         "course": course,
-        "due": course.due,
+        "due": course.next_due,
         "form": form,
         "errors": errors,
         "departures": placed,
@@ -207,25 +186,25 @@ def _context(
 def session_form(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
-    form = Values(prefill(course, records.clock.today()))
-    return render(request, "session_form.html", _context(client, course, form, None, [], False))
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
+    form = Values(prefill(course.plan, course.next_due, records.clock.today()))
+    return render(request, "session_form.html", _context(course, form, None, [], False))
 
 
 @router.post("/clients/{client_id}/session/check")
 def session_check(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
     try:
         departures = check_session(records, actor, client_id, data).departures
     except InputError as error:
-        context = _context(client, course, form, form_errors(error, fields), [], True)
+        context = _context(course, form, form_errors(error, fields), [], True)
     else:
-        context = _context(client, course, form, None, departures, True)
+        context = _context(course, form, None, departures, True)
     return render(request, "session_form.html", context, fragment="_session_warnings.html")
 
 
@@ -233,15 +212,15 @@ def session_check(
 def save_session(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
     try:
         saved = record(records, actor, SESSION, client_id, data)
     except InputError as error:
-        context = _context(client, course, form, form_errors(error, fields), [], True)
+        context = _context(course, form, form_errors(error, fields), [], True)
         return render(request, "session_form.html", context, status_code=422)
     except DeparturesFound as found:
-        context = _context(client, course, form, None, found.departures, True)
+        context = _context(course, form, None, found.departures, True)
         return render(request, "session_form.html", context, status_code=409)
     return redirect(request, f"/records/session/{saved.id}")  # type: ignore[attr-defined]
