@@ -108,13 +108,18 @@ def save(
     return row
 
 
+def is_current(model: Any) -> Any:
+    """The condition "no amendment has replaced this row": the one definition of current."""
+    newer = aliased(model)
+    return ~exists().where(newer.supersedes_id == model.id)
+
+
 def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
     """A client's rows of one kind that no amendment has replaced, oldest first."""
     table: Any = model
-    newer = aliased(table)
     query = (
         select(table)
-        .where(table.client_id == client_id, ~exists().where(newer.supersedes_id == table.id))
+        .where(table.client_id == client_id, is_current(table))
         .order_by(table.created_at, table.id)
     )
     return list(db.scalars(query))

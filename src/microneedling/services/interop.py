@@ -10,15 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord
 from microneedling.records.models import Clinic, TreatmentSession, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client, register_client
-from microneedling.services.clinical_records import RecordKind
+from microneedling.services.clinical_records import RecordKind, current_rows
 from microneedling.services.common import Records
 from microneedling.services.consents import CONSENT
 from microneedling.services.intakes import INTAKE
@@ -30,15 +30,9 @@ from microneedling.services.treatment_sessions import SESSION
 MAX_NOTES = 4000
 
 
-def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+def current_json(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
     """The client's rows of one kind that no amendment supersedes, oldest first, as JSON."""
-    model: Any = kind.model
-    newer = aliased(model)
-    rows = db.scalars(
-        select(model)
-        .where(model.client_id == client_id, ~exists().where(newer.supersedes_id == model.id))
-        .order_by(model.id)
-    )
+    rows = current_rows(db, kind.model, client_id)
     return [kind.output(row).model_dump(mode="json") for row in rows]
 
 
@@ -69,7 +63,7 @@ def read_client_record(
         client = live_client(db, actor, client_id)
         clinic = db.get_one(Clinic, actor.clinic_id)
         rows = {
-            name: current_rows(db, kind, client_id)
+            name: current_json(db, kind, client_id)
             for name, kind in (
                 ("intakes", INTAKE),
                 ("plans", PLAN),

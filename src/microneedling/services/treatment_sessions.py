@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import (
     MAX_NEEDLE_MM,
@@ -35,7 +35,12 @@ from microneedling.knowledge.models import DeviceType
 from microneedling.records.models import Clinical, Intake, PlanRecord, TreatmentSession, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
-from microneedling.services.clinical_records import ClinicalOut, RecordKind, current_rows
+from microneedling.services.clinical_records import (
+    ClinicalOut,
+    RecordKind,
+    current_rows,
+    is_current,
+)
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound, NotFound
@@ -102,10 +107,8 @@ def _nearest_session_on(
     db: Session, plan_id: int, day: dt.date, original: Clinical | None
 ) -> dt.date | None:
     """The day of the plan's current (not amended) session nearest this one, before or after."""
-    newer = aliased(TreatmentSession)
     query = select(TreatmentSession.performed_on).where(
-        TreatmentSession.plan_id == plan_id,
-        ~exists().where(newer.supersedes_id == TreatmentSession.id),
+        TreatmentSession.plan_id == plan_id, is_current(TreatmentSession)
     )
     if original is not None:
         query = query.where(TreatmentSession.id != original.id)

@@ -1,5 +1,5 @@
-"""What the pages take from a client's course: the open findings as badges, and the records
-a form starts from (the latest intake, a plan by id)."""
+"""What the pages take from a client's course (services/course.py): the open findings as
+badges, and a plan read by id."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from microneedling.clinical.models import Finding
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import read
 from microneedling.services.common import Records
-from microneedling.services.intakes import INTAKE, IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
-from microneedling.services.timeline import TimelineEntry, timeline
 from microneedling.web.pages.common import zones_text
 
 
@@ -24,25 +22,6 @@ class Badge:
     label: str
     reason: str
     references: list[str]
-
-
-def current(entries: list[TimelineEntry], kind: str) -> list[TimelineEntry]:
-    """The entries of a kind that no amendment has replaced, oldest first."""
-    return [e for e in entries if e.kind == kind and e.superseded_by is None]
-
-
-def latest_id(entries: list[TimelineEntry], kind: str) -> int | None:
-    rows = current(entries, kind)
-    return rows[-1].id if rows else None
-
-
-def latest_intake(records: Records, actor: Actor, client_id: int) -> IntakeOut | None:
-    intake_id = latest_id(timeline(records, actor, client_id), "intake")
-    if intake_id is None:
-        return None
-    intake = read(records, actor, INTAKE, intake_id)
-    assert isinstance(intake, IntakeOut)
-    return intake
 
 
 def read_plan(records: Records, actor: Actor, plan_id: int) -> PlanOut:

@@ -12,13 +12,14 @@ from fastapi.responses import Response
 from microneedling.clinical.models import Concern
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients, plans
+from microneedling.services import plans
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.consents import CONSENT, consent_texts, current_version
 from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
+from microneedling.services.intakes import IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.web.pages.common import (
     ActorDep,
@@ -30,7 +31,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import latest_intake, read_plan
+from microneedling.web.pages.course import read_plan
 from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
@@ -117,17 +118,17 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
     }
 
 
-def _need_intake(records: Records, actor: Actor, client_id: int) -> Any:
-    intake = latest_intake(records, actor, client_id)
-    if intake is None:
+def _need_intake(records: Records, actor: Actor, client_id: int) -> tuple[Any, IntakeOut]:
+    """The client and the latest intake a plan starts from (one read of the course)."""
+    course = client_course(records, actor, client_id)
+    if course.intake is None:
         raise Conflict("record an intake before planning")
-    return intake
+    return course.client, course.intake
 
 
 @router.get("/clients/{client_id}/plan")
 def plan_form(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     return render(request, "plan_form.html", _form_context(client, intake, _Empty(), None))
 
 
@@ -157,8 +158,7 @@ def plan_preview(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
     """The plan these choices would give, saving nothing."""
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     data, fields = plan_input(form, intake.id)
     context = _form_context(client, intake, form, None)
     request_data = {k: v for k, v in data.items() if k != "intake_id" and v is not None}
@@ -176,8 +176,7 @@ def plan_preview(
 def save_plan(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     data, fields = plan_input(form, intake.id)
     try:
         saved = record(records, actor, PLAN, client_id, data)
