@@ -242,6 +242,9 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
     page.get_by_role("button", name="Show my home plan").click()
     result = page.locator("#home-result")
     result.get_by_role("cell", name="at most 0.25 mm").wait_for()
+    headline = result.locator(".status").inner_text()
+    assert "Do not use your 1.5 mm derma roller on the cheeks" in headline
+    assert "at most 0.25 mm" in headline and "go ahead" not in headline
     assert "The claims, corrected" in result.inner_text()
     assert "Red flags" in result.inner_text()
     assert page.url.endswith("/home-check")

@@ -780,6 +780,8 @@ def test_the_home_check_gives_the_home_plan_and_stores_nothing(
     assert browser.get("/home-check").status_code == 200
     page = browser.post("/home-check", HOME)
     assert "at most 0.25 mm" in page.text
+    assert "Do not use your 1.5 mm derma roller on the cheeks" in page.text
+    assert "You can go ahead" not in page.text
     assert "not at home" in page.text
     assert "The claims, corrected" in page.text and "1.5 mm roller at home" in page.text
     assert "Red flags" in page.text

@@ -18,6 +18,7 @@ from microneedling.web.pages.common import (
     FormErrors,
     form_errors,
     optional_actor,
+    records_of,
     render,
     text,
 )
@@ -104,8 +105,23 @@ def corrected_claims(request: dict[str, Any], plan: dict[str, Any]) -> list[dict
     return rows
 
 
+def too_long(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Zones where the person's own needle is longer than the length allowed at home there:
+    that device must not be used on them, whatever else the plan allows."""
+    kb = load_knowledge()
+    length = request.get("device", {}).get("needle_length_mm")
+    if length is None:
+        return []
+    return [
+        {"zone": kb.zones[t["zone"]].name, "max_mm": t["depth_mm"]["max"]}
+        for t in plan["treatments"]
+        if t["status"] == "planned" and t["depth_mm"] and float(length) > t["depth_mm"]["max"]
+    ]
+
+
 def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
     kb = load_knowledge()
+    device = request.get("device", {})
     red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
     signs_row = next(row for row in kb.aftercare if row.code == RED_FLAG_CARE)
     care = [a for a in plan["aftercare"] if a["do"] != signs_row.do]
@@ -113,6 +129,9 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     claims = corrected_claims(request, plan)
     return {
         "plan": plan,
+        "too_long": too_long(request, plan),
+        "device_name": kb.devices[device["type"]].name.lower() if device.get("type") else "",
+        "needle_mm": device.get("needle_length_mm"),
         "red_flags": red_flags,
         "warning_signs": signs,
         "aftercare": care,
@@ -150,7 +169,7 @@ def home_form(request: Request) -> Response:
 @router.post("/home-check", dependencies=[Depends(_note_actor)])
 def home_check(request: Request, form: FormDep) -> Response:
     """The home plan for these answers; nothing is stored or logged."""
-    plan_request, fields = home_request(form, dt.date.today())
+    plan_request, fields = home_request(form, records_of(request).clock.today())
     try:
         plan = make_plan(plan_request).model_dump(mode="json", by_alias=True)
     except InputError as error:
