@@ -145,7 +145,7 @@ def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: st
     page.get_by_role("button", name="Save intake").click()
     page.wait_for_url(client_url)
     badge = page.locator(".badge-defer").inner_text()
-    assert "herpes_labialis" in badge and "every facial zone" in badge
+    assert "Herpes labialis (cold sores)" in badge and "every facial zone" in badge
     shot(page, "client-cold-sores")
     page.get_by_role("link", name="Log session").click()
     page.get_by_label("I confirm the cartridge is sterile").check()

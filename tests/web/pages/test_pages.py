@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from tests.web.page_world import Browser, PageWorld
 from tests.world import TODAY
 
+from microneedling.knowledge import load_knowledge
 from microneedling.records.models import (
     AuditEntry,
     Client,
@@ -23,6 +24,7 @@ from microneedling.records.models import (
     ScoreRecord,
     TreatmentSession,
 )
+from microneedling.services import clients as clients_service
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import record
 from microneedling.services.consents import consent_texts, current_version
@@ -259,6 +261,25 @@ def test_the_handout_dates_the_next_session_from_the_one_done(
     assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" not in ics
 
 
+def test_alerts_in_the_notes_show_on_the_client_plan_and_session_pages(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    notes = "Prefers mornings\nALERT: allergic to lidocaine"
+    clients_service.update_client(
+        clinic.records,
+        clinic.actors["clinician"],
+        clinic.client_id,
+        {"version": 1, "notes": notes, "phone": "+44 20 7946 0000"},
+    )
+    for url in ("", "/plan", "/session"):
+        page = clinician.get(f"/clients/{clinic.client_id}{url}").text
+        banner = re.search(r'<div class="alerts".*?</div>', page, re.S)
+        assert banner and "allergic to lidocaine" in banner.group(0), url
+        assert "Prefers mornings" not in banner.group(0)
+    assert "+44 20 7946 0000" in clinician.get(f"/clients/{clinic.client_id}").text
+
+
 # --- intake -------------------------------------------------------------------------------
 
 
@@ -329,10 +350,13 @@ def test_active_cold_sores_hold_back_every_facial_zone_live_and_as_a_badge(
         f"/clients/{clinic.client_id}/intake/check", answers, headers={"HX-Request": "true"}
     )
     assert "No findings" not in live.text
-    assert "herpes_labialis" in live.text and "every facial zone" in live.text
+    name = load_knowledge().conditions["herpes_labialis"].name
+    assert f"<strong>{name}</strong>" in live.text and "every facial zone" in live.text
     page = clinician.post(f"/clients/{clinic.client_id}/intake", answers)
-    badge = re.search(r'<li class="badge badge-defer">(.*?)</li>', page.text, re.S)
-    assert badge and "herpes_labialis" in badge.group(1)
+    badge = re.search(
+        r'<li class="badge badge-defer" data-code="herpes_labialis">(.*?)</li>', page.text, re.S
+    )
+    assert badge and f"<strong>{name}</strong>" in badge.group(1)
     assert "every facial zone" in badge.group(1)
     assert "screening: no findings" not in page.text
 

@@ -135,6 +135,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
     context = {
         "client": course.client,
         "course": course,
+        "alerts": course.alerts,
         "entries": list(reversed(entries)),
         "badges": open_badges(course.open_findings),
         "intake": course.intake,

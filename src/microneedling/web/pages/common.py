@@ -54,7 +54,19 @@ def zones_text(zones: list[str]) -> str:
     return ", ".join(kb.zones[code].name if code in kb.zones else code for code in zones)
 
 
+def term_name(code: str) -> str:
+    """A knowledge-base code in words: "herpes_labialis" → "Herpes labialis (cold sores)"."""
+    kb = load_knowledge()
+    for table in (kb.conditions, kb.medications, kb.procedures, kb.client_findings):
+        if code in table:
+            return table[code].name
+    if code in kb.indications:
+        return kb.indications[code].name
+    return code.replace("_", " ")
+
+
 templates.env.filters["zones_text"] = zones_text
+templates.env.filters["term"] = term_name
 templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)
 
 

@@ -17,7 +17,7 @@ from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.consents import CONSENT, consent_texts, current_version
-from microneedling.services.course import client_course
+from microneedling.services.course import alerts_in, client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
@@ -108,6 +108,7 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
         for b in range(CONCERN_BLOCKS)
     }
     return {
+        "alerts": alerts_in(client.notes),
         "client": client,
         "intake": intake,
         "form": form,

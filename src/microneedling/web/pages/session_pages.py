@@ -167,6 +167,7 @@ def _context(
     return {
         "client": course.client,
         "course": course,
+        "alerts": course.alerts,
         "due": course.next_due,
         "form": form,
         "errors": errors,
