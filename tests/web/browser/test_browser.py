@@ -249,3 +249,33 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
     assert "Red flags" in result.inner_text()
     assert page.url.endswith("/home-check")
     shot(page, "home-check")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
+    page: Any, served: Served, shot: Shots
+) -> None:
+    log_in(page, served, shot)
+    client_url = new_client(page, shot)
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    plan_url = plan_on_the_map(page, shot)
+    page.set_viewport_size(PHONE)
+    pages = {
+        "clients": f"{served.url}/clients",
+        "client": client_url,
+        "intake": f"{client_url}/intake",
+        "plan-form": f"{client_url}/plan",
+        "plan": plan_url,
+        "session": f"{client_url}/session",
+        "home-check": f"{served.url}/home-check",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        shot(page, f"phone-{name}")
+        assert width <= PHONE["width"], (name, width)
