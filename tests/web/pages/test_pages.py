@@ -812,6 +812,16 @@ def test_the_home_check_gives_the_home_plan_and_stores_nothing(
     assert count(clinic, AuditEntry) == before
 
 
+def test_the_home_check_asks_when_isotretinoin_was_stopped(browser: Browser) -> None:
+    form = browser.get("/home-check").text
+    assert re.search(r"Have you taken Isotretinoin in the last \d+ days", form)
+    answers = [*HOME, ("med.isotretinoin.status", "stopped"), ("med.isotretinoin.days", "30")]
+    stopped = browser.post("/home-check", answers)
+    assert "Do not needle at home" in stopped.text and "You can go ahead" not in stopped.text
+    long_ago = [*HOME, ("med.isotretinoin.status", "stopped"), ("med.isotretinoin.days", "400")]
+    assert "Do not needle at home" not in browser.post("/home-check", long_ago).text
+
+
 def test_a_signed_in_user_keeps_their_navigation_on_the_home_check(clinician: Browser) -> None:
     assert "Log out" in clinician.get("/home-check").text
 

@@ -32,10 +32,24 @@ RED_FLAG_ACTIONS = ("refuse", "defer", "clinician_only")
 RED_FLAG_CARE = "warning_signs"
 
 
+ASKED_WITH_WHEN = "isotretinoin"  # stopping it does not clear a person at once: ask when
+
+
+def stopped_wait_days(code: str) -> int | None:
+    """The home rule's wait after stopping a medicine (the knowledge base's number)."""
+    rows = load_knowledge().contraindications
+    waits = [r.wait.days for r in rows if r.code == code and "home" in r.settings and r.wait]
+    return max(waits, default=None)
+
+
 def home_choices() -> dict[str, Any]:
     kb = load_knowledge()
+    asked = questions()
     return {
-        **questions(),
+        **asked,
+        "medications": [(c, name) for c, name in asked["medications"] if c != ASKED_WITH_WHEN],
+        "asked_with_when": (ASKED_WITH_WHEN, kb.medications[ASKED_WITH_WHEN].name),
+        "wait_days": stopped_wait_days(ASKED_WITH_WHEN),
         "indications": [
             (code, row.name) for code, row in kb.indications.items() if row.answer is None
         ],
