@@ -320,6 +320,7 @@ def test_the_course_is_one_read_of_everything_current(client: TestClient, world:
     course = client.get(f"{API}/clients/{ids['client']}/course", headers=headers)
     assert course.status_code == 200, course.text
     body = course.json()
+    assert body["clinic"] == "Clinic A"
     assert (body["client"]["id"], body["intake"]["id"], body["plan"]["id"]) == (
         ids["client"],
         ids["intake"],

@@ -2,7 +2,8 @@
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
 still to come (dated from what was actually done), scores, photos and consents.
 
-One transaction and one "current rows" query per kind, whatever the number of records; the API
+The clinic's name comes with it (the handout names the clinic). One transaction and one
+"current rows" query per kind, whatever the number of records; the API
 (`GET /clients/{id}/course`) and every page that shows a course render this same value.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import Finding, Plan, ScheduledSession
 from microneedling.records.models import (
+    Clinic,
     Consent,
     Intake,
     Photo,
@@ -50,6 +52,7 @@ class CoursePlan(Output):
 
 
 class ClientCourse(Output):
+    clinic: str
     client: ClientOut
     alerts: list[str]
     intake: IntakeOut | None
@@ -72,10 +75,11 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     require(actor, Permission.READ)
     with records.transaction() as db:
         client = ClientOut.model_validate(live_client(db, actor, client_id))
-        return _course(db, client, records.clock.today())
+        clinic = db.get(Clinic, actor.clinic_id)
+        return _course(db, clinic.name if clinic else "", client, records.clock.today())
 
 
-def _course(db: Session, client: ClientOut, today: dt.date) -> ClientCourse:
+def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> ClientCourse:
     intakes = current_rows(db, Intake, client.id)
     plans = current_rows(db, PlanRecord, client.id)
     sessions = sorted(
@@ -86,6 +90,7 @@ def _course(db: Session, client: ClientOut, today: dt.date) -> ClientCourse:
     plan = _plan(plans[-1]) if plans else None
     done = [s for s in sessions if plan is not None and s.plan_id == plan.id]
     return ClientCourse(
+        clinic=clinic,
         client=client,
         alerts=alerts_in(client.notes),
         intake=intake,

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from microneedling.knowledge import load_knowledge
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
-from microneedling.services.course import client_course
+from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.plans import PlanOut
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
 from microneedling.web.pages.course import read_plan
@@ -40,25 +40,28 @@ def upcoming(schedule: list[dict[str, Any]], today: dt.date) -> list[dict[str, A
     return [s for s in dated if dt.date.fromisoformat(s["date"]) >= today]
 
 
-def to_come(records: Records, actor: Actor, saved: PlanOut) -> tuple[Any, list[dict[str, Any]]]:
-    """The client and the plan's sessions still to come: for the current plan, dated from the
-    sessions actually done (the course); for an older plan, its own dates from today on."""
+def to_come(
+    records: Records, actor: Actor, saved: PlanOut
+) -> tuple[ClientCourse, list[dict[str, Any]]]:
+    """The course and the plan's sessions still to come: for the current plan, dated from the
+    sessions actually done; for an older plan, its own dates from today on."""
     course = client_course(records, actor, saved.client_id)
     if course.plan is not None and course.plan.id == saved.id:
-        return course.client, [entry.model_dump(mode="json") for entry in course.upcoming]
-    return course.client, upcoming(saved.plan.get("schedule", []), records.clock.today())
+        return course, [entry.model_dump(mode="json") for entry in course.upcoming]
+    return course, upcoming(saved.plan.get("schedule", []), records.clock.today())
 
 
 @router.get("/plans/{plan_id}/handout")
 def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    client, sessions = to_come(records, actor, saved)
+    course, sessions = to_come(records, actor, saved)
     plan = saved.plan
     kb = load_knowledge()
     signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
     context = {
         "saved": saved,
-        "client": client,
+        "client": course.client,
+        "clinic": course.clinic,
         "plan": plan,
         "sessions": sessions,
         "aftercare": [
@@ -115,7 +118,7 @@ def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -
 @router.get("/plans/{plan_id}/schedule.ics")
 def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    _client, sessions = to_come(records, actor, saved)
+    _course, sessions = to_come(records, actor, saved)
     body = calendar(plan_id, sessions, records.clock.now())
     return Response(
         body,
