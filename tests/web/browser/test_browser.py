@@ -243,8 +243,9 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
     page.locator('form[action="/home-check"]').evaluate("f => f.requestSubmit()")
     result = page.locator("#home-result")
     result.get_by_role("cell", name="at most 0.25 mm").wait_for()
-    top = page.evaluate("() => document.querySelector('#home-result').getBoundingClientRect().top")
-    assert -2 <= top < 900  # the result was scrolled into view
+    in_view = "() => { const top = document.querySelector('#home-result')"
+    in_view += ".getBoundingClientRect().top; return top > -2 && top < innerHeight; }"
+    page.wait_for_function(in_view, timeout=3000)  # the result is scrolled into view
     headline = result.locator(".status").inner_text()
     assert "Do not use your 1.5 mm derma roller on the cheeks" in headline
     assert "at most 0.25 mm" in headline and "go ahead" not in headline
