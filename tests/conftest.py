@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres
-from tests.world import World, build_world
+from tests.world import CLOCK, World, build_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
@@ -142,7 +142,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def records(settings: Settings, engine: Engine) -> Records:
-    return Records(session_factory(engine), PhotoStore(settings.photo_dir), settings)
+    return Records(session_factory(engine), PhotoStore(settings.photo_dir), settings, CLOCK)
 
 
 @pytest.fixture

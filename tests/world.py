@@ -10,13 +10,16 @@ from typing import Any
 from microneedling.services.access import Actor
 from microneedling.services.clients import ClientOut, register_client
 from microneedling.services.clinical_records import record
+from microneedling.services.clock import Clock
 from microneedling.services.common import Records
 from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.users import create_user
 
 PASSWORD = "correct horse battery"
-TODAY = dt.date.today()
+NOW = dt.datetime.now(dt.UTC)
+TODAY = NOW.date()
+CLOCK = Clock(fixed=NOW)  # the services' clock in these tests: TODAY never drifts from it
 
 
 @dataclass(frozen=True)

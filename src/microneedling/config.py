@@ -15,6 +15,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     # the installation id), and the public base URL that photo links in bundles start with.
     fhir_identifier_system: str = ""
     public_url: str = ""
+    time_zone: str = "UTC"
 
     @field_validator("database_url")
     @classmethod
@@ -76,6 +78,16 @@ class Settings(BaseSettings):
     def _absolute_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be an absolute URL (https://… or http://…)")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/London") from None
         return value
 
     @model_validator(mode="after")

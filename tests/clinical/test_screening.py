@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from tests.conftest import make_request
 
 from microneedling import plan
+from microneedling.clinical.models import Client
+from microneedling.clinical.screening import screen_intake
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import Contraindication
 
@@ -141,3 +144,40 @@ def test_home_body_depth_caution_and_below_evidence() -> None:
     codes = {w.code for w in result.warnings}
     assert {"home_depth_caution", "depth_below_evidence", "home_depth_capped"} <= codes
     assert result.treatments[0].sessions.interval_days == 28
+
+
+# --- intake screening: before any plan --------------------------------------------------
+
+FACIAL = [code for code, zone in KB.zones.items() if zone.facial]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        pytest.param(
+            {"conditions": [{"code": "herpes_labialis", "status": "active"}]},
+            [("herpes_labialis", "defer", FACIAL)],
+            id="cold-sores-active-every-facial-zone",
+        ),
+        pytest.param(
+            {"conditions": [{"code": "eczema", "status": "active", "zones": ["cheeks"]}]},
+            [("eczema", "defer", ["cheeks"])],
+            id="condition-in-its-zones",
+        ),
+        pytest.param(
+            {"conditions": [{"code": "eczema", "status": "active"}]},
+            [("eczema", "defer", list(KB.zones))],
+            id="condition-without-zones-every-zone",
+        ),
+        pytest.param(
+            {"pregnant": True}, [("pregnancy", "defer", None)], id="client-wide-has-no-zones"
+        ),
+        pytest.param({"age_years": 16}, [], id="indication-rows-wait-for-the-plan"),
+    ],
+)
+def test_intake_screening_names_the_zones_each_finding_holds_back(
+    answers: dict[str, Any], expected: list[tuple[str, str, list[str] | None]]
+) -> None:
+    client = Client.model_validate({"age_years": 30, "fitzpatrick": 2, **answers})
+    findings = screen_intake(client, "clinic", dt.date(2026, 12, 1), KB)
+    assert [(f.code, f.action, f.zones) for f in findings] == expected

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from tests.conftest import make_request
 
+from microneedling.clinical.models import Finding, Until
 from microneedling.clinical.planner import plan
 from microneedling.clinical.session_check import LoggedSession, LoggedZone, session_warnings
 from microneedling.knowledge import load_knowledge
@@ -83,3 +84,57 @@ def test_a_session_after_a_deferred_plan_is_flagged() -> None:
 
 def test_a_session_without_a_plan_is_flagged() -> None:
     assert _codes(_log(), with_plan=False) == ["no_plan"]
+
+
+def test_a_second_session_on_the_same_day_is_too_soon() -> None:
+    assert _codes(_log(), previous=DAY) == ["interval_too_short"]
+
+
+def _finding(action: str, zones: list[str] | None, until: dt.date | None = None) -> Finding:
+    return Finding(
+        code="herpes_labialis",
+        action=action,
+        zones=zones,
+        until=Until(date=until) if until else Until(condition="healed"),
+        reason="active infection",
+        references=["fdaweb"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("finding", "zones"),
+    [
+        pytest.param(_finding("defer", ["cheeks", "forehead"]), ["cheeks"], id="zone-deferred"),
+        pytest.param(_finding("refuse", ["cheeks"]), ["cheeks"], id="zone-refused"),
+        pytest.param(_finding("defer", None), [None], id="global-deferral-holds-every-zone"),
+        pytest.param(_finding("defer", ["forehead"]), [], id="another-zone"),
+        pytest.param(_finding("clinician_only", ["cheeks"]), [], id="clinician-only-allows"),
+        pytest.param(_finding("defer", ["cheeks"], DAY), [], id="deferral-ended-that-day"),
+        pytest.param(
+            _finding("defer", ["cheeks"], DAY + dt.timedelta(days=1)), ["cheeks"], id="not-yet"
+        ),
+    ],
+)
+def test_a_zone_the_latest_screening_holds_back_is_a_departure(
+    finding: Finding, zones: list[str | None]
+) -> None:
+    found = session_warnings(_log(), PLAN, None, load_knowledge(), [finding])
+    held = [d for d in found if d.code == "zone_held_by_finding"]
+    assert [d.zone for d in held] == zones
+    for departure in held:
+        assert "herpes_labialis" in departure.message and "fdaweb" in departure.references
+
+
+def test_departures_name_the_zone_they_concern() -> None:
+    found = session_warnings(_log(MAX_MM + 0.5, single_use=False), PLAN, None, load_knowledge())
+    assert [(d.code, d.zone) for d in found] == [
+        ("needles_not_single_use", None),
+        ("depth_above_plan", "cheeks"),
+    ]
+
+
+def test_a_back_dated_session_close_to_a_later_one_is_too_soon() -> None:
+    later = DAY + dt.timedelta(days=INTERVAL - 1)
+    found = session_warnings(_log(), PLAN, later, load_knowledge())
+    assert [w.code for w in found] == ["interval_too_short"]
+    assert f"{INTERVAL - 1} days from the nearest other session" in found[0].message

@@ -320,6 +320,9 @@ def test_a_finished_course_completes_its_care_plan(bundle: dict[str, Any], world
                 "device": "pen",
                 "single_use": True,
                 "zones": [{"zone": zone_codes[z], "needle_mm": 0.5} for z in sorted(zones)],
+                # the world's own session already sits in this course
+                "confirm_departures": True,
+                "departure_reason": "the course is logged as planned, beside an earlier session",
             },
         )
     finished = export_fhir(world.records, world.owner, world.client_id)

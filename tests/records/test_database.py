@@ -6,10 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from microneedling.records.database import (
+    _alembic_config,
     current_revision,
     head_revision,
     make_engine,
@@ -49,12 +51,10 @@ def test_an_upgrade_keeps_the_rows_of_the_previous_revision(tmp_path: Path) -> N
     assert current_revision(engine) == head_revision()
 
 
-def test_postgresql_upgrade_from_the_previous_revision(postgres_url: str) -> None:
+def test_postgresql_upgrade_from_the_first_revision(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
+    command.downgrade(_alembic_config(engine), "0001")
     with engine.begin() as connection:
-        for table in ("client_identifiers", "installation", "login_attempts"):
-            connection.execute(text(f"DROP TABLE {table}"))
-        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         connection.execute(text("INSERT INTO clinics (name, created_at) VALUES ('Old', now())"))
     upgrade(engine)
     with engine.connect() as connection:

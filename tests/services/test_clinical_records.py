@@ -4,28 +4,32 @@ original; roles are enforced in the services themselves."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
 from microneedling.records.models import AuditEntry, TreatmentSession
 from microneedling.services import amendments, exports, plans
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
+from microneedling.services.clock import Clock
 from microneedling.services.consents import CONSENT, consent_texts, current_version
-from microneedling.services.errors import Conflict, Forbidden, NotFound
-from microneedling.services.intakes import INTAKE, age_on
+from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
+from microneedling.services.intakes import INTAKE, age_on, check_intake
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
 from microneedling.services.timeline import timeline
-from microneedling.services.treatment_sessions import SESSION
+from microneedling.services.treatment_sessions import SESSION, check_session
 
 
-def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
-    data = {
+def _session_data(plan: Any, **changes: Any) -> dict[str, Any]:
+    return {
         "plan_id": plan.id,
         "performed_on": TODAY.isoformat(),
         "device": "pen",
@@ -34,7 +38,12 @@ def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
         "zones": [{"zone": "cheeks", "needle_mm": 1.0, "passes": 3}],
         **changes,
     }
-    return record(world.records, world.clinician, SESSION, client_id, data)
+
+
+def _session(world: World, client_id: int, plan: Any, **changes: Any) -> Any:
+    return record(
+        world.records, world.clinician, SESSION, client_id, _session_data(plan, **changes)
+    )
 
 
 def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> None:
@@ -51,6 +60,50 @@ def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> 
     assert [f["code"] for f in intake.findings] == ["pregnancy"]
     assert intake.findings[0]["reason"]
     assert intake.knowledge_version
+
+
+COLD_SORES_ACTIVE = {
+    "fitzpatrick": 2,
+    "conditions": [{"code": "herpes_labialis", "status": "active"}],
+}
+
+
+def test_an_intake_finding_scoped_to_zones_names_every_zone_it_holds_back(world: World) -> None:
+    client = new_client(world)
+    intake: Any = record(
+        world.records, world.clinician, INTAKE, client.id, {"answers": COLD_SORES_ACTIVE}
+    )
+    facial = [code for code, zone in load_knowledge().zones.items() if zone.facial]
+    [finding] = intake.findings
+    assert (finding["code"], finding["action"], finding["zones"]) == (
+        "herpes_labialis",
+        "defer",
+        facial,
+    )
+    assert finding["until"]["date"] > TODAY.isoformat()
+
+
+def test_checking_an_intake_saves_nothing_and_completes_the_answers_from_the_record(
+    world: World,
+) -> None:
+    client = new_client(world, phototype=4)
+    checked = check_intake(world.records, world.clinician, client.id, {"answers": {}})
+    assert checked.answers["fitzpatrick"] == 4
+    assert checked.answers["age_years"] == age_on(dt.date(1990, 4, 2), TODAY)
+    assert checked.findings == []
+    assert timeline(world.records, world.reader, client.id) == []
+    saved: Any = record(world.records, world.clinician, INTAKE, client.id, {"answers": {}})
+    assert saved.answers == checked.answers
+
+
+def test_a_session_in_a_zone_the_latest_intake_defers_departs_at_that_zone(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    record(world.records, world.clinician, INTAKE, client.id, {"answers": COLD_SORES_ACTIVE})
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
+    assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", "cheeks")]
+    assert "herpes_labialis" in departures[0].message
 
 
 def test_intake_answers_are_checked_against_the_plan_contract(world: World) -> None:
@@ -130,8 +183,22 @@ def test_preview_plans_without_saving(world: World) -> None:
         "client": {"age_years": 30, "fitzpatrick": 2},
         "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
     }
-    result = plans.preview_plan(world.reader, request)
+    result = plans.preview_plan(world.reader, request, TODAY)
     assert all(t.depth_mm is None or t.depth_mm.max <= 0.5 for t in result.treatments)
+
+
+def test_a_deferred_plan_cannot_be_consented_to(world: World) -> None:
+    client, _intake, plan = planned_course(world, answers={"fitzpatrick": 2, "pregnant": True})
+    assert plan.status == "deferred"
+    consent = {"signer_name": "Ann Lee", "method": "written_signature", "plan_id": plan.id}
+    with pytest.raises(Conflict, match="deferred"):
+        record(
+            world.records, world.assistant, CONSENT, client.id, {"scope": "treatment", **consent}
+        )
+    photography: Any = record(
+        world.records, world.assistant, CONSENT, client.id, {"scope": "photography", **consent}
+    )
+    assert photography.scope == "photography"
 
 
 def test_a_consent_stores_the_exact_text_of_its_version(world: World) -> None:
@@ -169,19 +236,131 @@ def test_a_session_within_its_plan_has_no_warnings(world: World) -> None:
     assert session.operator_id == world.clinician.user_id
 
 
-def test_a_session_deeper_and_sooner_than_planned_is_saved_with_warnings(world: World) -> None:
+def test_a_session_deeper_and_sooner_than_planned_is_refused_until_confirmed_with_a_reason(
+    world: World,
+) -> None:
     client, _intake, plan = planned_course(world)
     _session(world, client.id, plan)
     cheeks = next(t for t in plan.plan["treatments"] if t["zone"] == "cheeks")
     too_deep = cheeks["depth_mm"]["max"] + 0.5
+    departing = {
+        "performed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
+        "zones": [{"zone": "cheeks", "needle_mm": too_deep}],
+    }
+    for confirmation in ({}, {"confirm_departures": True, "departure_reason": "  "}):
+        with pytest.raises(DeparturesFound) as refused:
+            _session(world, client.id, plan, **departing, **confirmation)
+        assert [(d["code"], d["zone"]) for d in refused.value.listed()] == [
+            ("depth_above_plan", "cheeks"),
+            ("interval_too_short", None),
+        ]
+    assert len(timeline(world.records, world.reader, client.id)) == 3
     second = _session(
         world,
         client.id,
         plan,
-        performed_on=(TODAY + dt.timedelta(days=3)).isoformat(),
-        zones=[{"zone": "cheeks", "needle_mm": too_deep}],
+        **departing,
+        confirm_departures=True,
+        departure_reason="scar edges needed the longer needle",
     )
     assert [w["code"] for w in second.warnings] == ["depth_above_plan", "interval_too_short"]
+    assert second.warnings[0]["zone"] == "cheeks"
+    assert (second.confirm_departures, second.departure_reason) == (
+        True,
+        "scar edges needed the longer needle",
+    )
+
+
+def test_a_second_session_on_the_same_day_is_too_soon(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    _session(world, client.id, plan)
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
+    assert [d.code for d in departures] == ["interval_too_short"]
+
+
+def test_a_session_is_checked_against_the_latest_intake_as_well_as_the_plan(
+    world: World,
+) -> None:
+    client, _intake, plan = planned_course(world)
+    record(
+        world.records,
+        world.clinician,
+        INTAKE,
+        client.id,
+        {"answers": {"fitzpatrick": 2, "pregnant": True}},
+    )
+    departures = check_session(
+        world.records, world.clinician, client.id, _session_data(plan)
+    ).departures
+    assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", None)]
+    assert "pregnancy" in departures[0].message
+    with pytest.raises(DeparturesFound):
+        _session(world, client.id, plan)
+
+
+def test_checking_a_session_saves_nothing_and_answers_as_saving_would(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    data = _session_data(plan, single_use=False, zones=[{"zone": "chin", "needle_mm": 1.0}])
+    checked = check_session(world.records, world.clinician, client.id, data).departures
+    assert len(timeline(world.records, world.reader, client.id)) == 2
+    with pytest.raises(DeparturesFound) as refused:
+        record(world.records, world.clinician, SESSION, client.id, data)
+    assert refused.value.departures == checked
+    assert [(d.code, d.zone) for d in checked] == [
+        ("needles_not_single_use", None),
+        ("zone_not_in_plan", "chin"),
+    ]
+
+
+def test_a_session_or_consent_dated_after_today_is_refused_naming_the_field(world: World) -> None:
+    client, _intake, plan = planned_course(world)
+    tomorrow = world.records.clock.today() + dt.timedelta(days=1)
+    with pytest.raises(InputError) as session_error:
+        _session(world, client.id, plan, performed_on=tomorrow.isoformat())
+    assert [p.field for p in session_error.value.problems] == ["performed_on"]
+    late_signature = dt.datetime.combine(tomorrow, dt.time(9), tzinfo=dt.UTC).isoformat()
+    with pytest.raises(InputError) as consent_error:
+        record(
+            world.records,
+            world.clinician,
+            CONSENT,
+            client.id,
+            {
+                "scope": "treatment",
+                "signer_name": "Ann Lee",
+                "method": "written_signature",
+                "signed_at": late_signature,
+            },
+        )
+    assert [p.field for p in consent_error.value.problems] == ["signed_at"]
+    assert [e.kind for e in timeline(world.records, world.reader, client.id)] == ["intake", "plan"]
+    session = _session(world, client.id, plan)
+    with pytest.raises(InputError) as amend_error:
+        amendments.amend_record(
+            world.records,
+            world.clinician,
+            "session",
+            session.id,
+            {"changes": {"performed_on": tomorrow.isoformat()}, "reason": "typed the wrong day"},
+        )
+    assert [p.field for p in amend_error.value.problems] == ["changes.performed_on"]
+
+
+def test_today_is_the_clinics_day_from_the_one_injected_clock(world: World) -> None:
+    """At 20:00 UTC a clinic at UTC+14 is already in the next day: a session then is today."""
+    client, _intake, plan = planned_course(world)
+    evening = dt.datetime.combine(TODAY, dt.time(20), tzinfo=dt.UTC)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    for zone, accepted in (("UTC", False), ("Pacific/Kiritimati", True)):
+        records = replace(world.records, clock=Clock(ZoneInfo(zone), evening))
+        data = _session_data(plan, performed_on=tomorrow)
+        if accepted:
+            assert check_session(records, world.clinician, client.id, data).departures == []
+        else:
+            with pytest.raises(InputError, match="after today"):
+                check_session(records, world.clinician, client.id, data)
 
 
 def test_a_session_needs_an_operator_of_the_same_clinic(world: World) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -47,7 +48,7 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(world: World) -> No
 
 def test_a_photo_over_the_size_limit_is_refused_and_nothing_is_kept(world: World) -> None:
     settings = world.records.settings.model_copy(update={"photo_max_bytes": 1024})
-    small = Records(world.records.sessions, world.records.photos, settings)
+    small = Records(world.records.sessions, world.records.photos, settings, world.records.clock)
     client = new_client(world)
     with pytest.raises(InputError, match="file: larger than"):
         photos.add_photo(small, world.assistant, client.id, PNG + b"\x00" * 2000, META)
@@ -78,3 +79,15 @@ def test_readers_cannot_add_and_outsiders_cannot_see_photos(world: World) -> Non
     photo = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
     with pytest.raises(NotFound):
         photos.photo_file(world.records, world.outsider, photo.id)
+
+
+def test_a_photo_taken_after_today_is_refused_and_nothing_is_kept(world: World) -> None:
+    client = new_client(world)
+    tomorrow = (world.records.clock.today() + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(InputError) as error:
+        photos.add_photo(
+            world.records, world.assistant, client.id, PNG, {**META, "taken_on": tomorrow}
+        )
+    assert [p.field for p in error.value.problems] == ["taken_on"]
+    assert timeline(world.records, world.reader, client.id) == []
+    assert [path for path in world.records.photos.root.rglob("*") if path.is_file()] == []

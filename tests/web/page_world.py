@@ -14,6 +14,7 @@ from microneedling.config import Settings
 from microneedling.services import users
 from microneedling.services.access import Actor
 from microneedling.services.clients import register_client
+from microneedling.services.clock import Clock
 from microneedling.services.common import Records
 
 CLINIC = "Riverside Skin Clinic"
@@ -32,8 +33,8 @@ class PageWorld:
     client_id: int
 
 
-def build_page_world(settings: Settings) -> PageWorld:
-    records = Records.open(settings)
+def build_page_world(settings: Settings, clock: Clock | None = None) -> PageWorld:
+    records = Records.open(settings, clock)
     actors = {}
     for role in ROLES:
         user = users.create_user(

@@ -127,6 +127,211 @@ def test_a_whole_course_of_treatment_through_the_api(client: TestClient, world: 
     assert "LOT-8" in csv_text
 
 
+def test_a_session_that_departs_answers_409_until_confirmed_with_a_reason(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    second = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}, {"zone": "chin", "needle_mm": 1.0}],
+    }
+    url = f"{API}/clients/{ids['client']}/sessions"
+    refused = client.post(url, json=second, headers=headers)
+    assert refused.status_code == 409, refused.text
+    departures = refused.json()["departures"]
+    assert [(d["code"], d["zone"]) for d in departures] == [
+        ("zone_not_in_plan", "chin"),
+        ("interval_too_short", None),
+    ]
+    assert all(set(d) == {"code", "zone", "message"} for d in departures)
+    assert "chin" in refused.json()["departures"][0]["message"]
+    unexplained = client.post(
+        url, json={**second, "confirm_departures": True, "departure_reason": ""}, headers=headers
+    )
+    assert unexplained.status_code == 409
+    timeline = client.get(f"{API}/clients/{ids['client']}/timeline", headers=headers).json()
+    assert [e["kind"] for e in timeline].count("session") == 1
+    reason = "chin scars added at the client's request"
+    saved = client.post(
+        url,
+        json={**second, "confirm_departures": True, "departure_reason": reason},
+        headers=headers,
+    )
+    assert saved.status_code == 201, saved.text
+    body = saved.json()
+    assert (body["confirm_departures"], body["departure_reason"]) == (True, reason)
+    assert [(w["code"], w["zone"]) for w in body["warnings"]] == [
+        ("zone_not_in_plan", "chin"),
+        ("interval_too_short", None),
+    ]
+
+
+def test_intakes_and_sessions_are_checked_without_saving_as_saving_would(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    answers = {"answers": {"conditions": [{"code": "herpes_labialis", "status": "active"}]}}
+    url = f"{API}/clients/{ids['client']}"
+    checked = client.post(f"{url}/intakes/check", json=answers, headers=headers)
+    assert checked.status_code == 200, checked.text
+    [finding] = checked.json()["findings"]
+    assert finding["code"] == "herpes_labialis" and "cheeks" in finding["zones"]
+    saved = client.post(f"{url}/intakes", json=answers, headers=headers).json()
+    assert saved["findings"] == checked.json()["findings"]
+    session = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    departures = client.post(f"{url}/sessions/check", json=session, headers=headers).json()
+    refused = client.post(f"{url}/sessions", json=session, headers=headers)
+    assert [(d["code"], d["zone"]) for d in departures["departures"]] == [
+        (d["code"], d["zone"]) for d in refused.json()["departures"]
+    ]
+    assert [d["code"] for d in refused.json()["departures"]] == [
+        "interval_too_short",
+        "zone_held_by_finding",
+    ]
+    timeline = client.get(f"{url}/timeline", headers=headers).json()
+    assert [e["kind"] for e in timeline].count("session") == 1
+
+
+def test_a_session_or_photo_dated_after_today_answers_422_naming_the_field(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    url = f"{API}/clients/{ids['client']}"
+    session = client.post(
+        f"{url}/sessions",
+        json={
+            "plan_id": ids["plan"],
+            "performed_on": tomorrow,
+            "device": "pen",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+        },
+        headers=headers,
+    )
+    assert session.status_code == 422
+    assert [item["field"] for item in session.json()["detail"]] == ["performed_on"]
+    photo = client.post(
+        f"{url}/photos",
+        files={"file": ("cheek.png", PNG, "image/png")},
+        data={"view": "front", "taken_on": tomorrow},
+        headers=headers,
+    )
+    assert photo.status_code == 422
+    assert [item["field"] for item in photo.json()["detail"]] == ["taken_on"]
+
+
+def test_consent_to_a_deferred_plan_answers_409(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    person = client.post(
+        f"{API}/clients", json={"given_name": "Ann", "family_name": "Lee"}, headers=headers
+    ).json()
+    url = f"{API}/clients/{person['id']}"
+    answers = {"age_years": 30, "fitzpatrick": 2, "pregnant": True}
+    intake = client.post(f"{url}/intakes", json={"answers": answers}, headers=headers).json()
+    plan = client.post(
+        f"{url}/plans",
+        json={
+            "intake_id": intake["id"],
+            "device": {"type": "pen"},
+            "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
+        },
+        headers=headers,
+    ).json()
+    assert plan["status"] == "deferred"
+    consent = client.post(
+        f"{url}/consents",
+        json={
+            "scope": "treatment",
+            "signer_name": "Ann Lee",
+            "method": "written_signature",
+            "plan_id": plan["id"],
+        },
+        headers=headers,
+    )
+    assert consent.status_code == 409 and "deferred" in consent.json()["detail"]
+
+
+def test_an_idempotency_key_answers_a_repeat_with_the_first_response(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    url = f"{API}/clients/{ids['client']}"
+    score = {"instrument": "gais", "answers": {"scale": "five_point", "rating": 2}}
+    body = {**score, "scored_on": TODAY.isoformat()}
+    keyed = {**headers, "Idempotency-Key": "score-1"}
+    first = client.post(f"{url}/scores", json=body, headers=keyed)
+    again = client.post(f"{url}/scores", json=body, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = client.post(
+        f"{url}/scores", json={**body, "answers": score["answers"] | {"rating": 3}}, headers=keyed
+    )
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["field"] == "Idempotency-Key"
+    photo = {
+        "files": {"file": ("c.png", PNG, "image/png")},
+        "data": {"view": "front", "taken_on": TODAY.isoformat()},
+    }
+    photo_key = {**headers, "Idempotency-Key": "photo-1"}
+    photos = [client.post(f"{url}/photos", **photo, headers=photo_key) for _ in range(2)]
+    assert photos[0].json()["id"] == photos[1].json()["id"]
+    kinds = [e["kind"] for e in client.get(f"{url}/timeline", headers=headers).json()]
+    assert (kinds.count("score"), kinds.count("photo")) == (2, 2)
+
+
+def test_a_refused_request_keeps_no_key_so_it_can_be_corrected(
+    client: TestClient, world: World
+) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    keyed = {**headers, "Idempotency-Key": "session-2"}
+    session = {
+        "plan_id": ids["plan"],
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    url = f"{API}/clients/{ids['client']}/sessions"
+    assert client.post(url, json=session, headers=keyed).status_code == 409
+    confirmed = {**session, "confirm_departures": True, "departure_reason": "top-up, same day"}
+    saved = client.post(url, json=confirmed, headers=keyed)
+    assert saved.status_code == 201, saved.text
+    assert client.post(url, json=confirmed, headers=keyed).json()["id"] == saved.json()["id"]
+
+
+def test_the_course_is_one_read_of_everything_current(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    course = client.get(f"{API}/clients/{ids['client']}/course", headers=headers)
+    assert course.status_code == 200, course.text
+    body = course.json()
+    assert body["clinic"] == "Clinic A"
+    assert (body["client"]["id"], body["intake"]["id"], body["plan"]["id"]) == (
+        ids["client"],
+        ids["intake"],
+        ids["plan"],
+    )
+    assert body["plan"]["plan"]["status"] == body["plan"]["status"] == "ok"
+    assert [s["id"] for s in body["sessions_done"]] == [ids["session"]]
+    assert body["upcoming"][0]["session"] == body["plan"]["plan"]["schedule"][1]["session"]
+    assert [len(body[kind]) for kind in ("scores", "photos", "consents")] == [1, 1, 1]
+
+
 def test_preview_plans_without_saving(client: TestClient, world: World) -> None:
     headers = login(client, "reader@a.example")
     request = {
@@ -278,6 +483,7 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("PATCH", "/clients/{client_id}"): ("/clients/{client}", {"json": {"version": 1}}),
     ("DELETE", "/clients/{client_id}"): ("/clients/{client}", {}),
     ("GET", "/clients/{client_id}/timeline"): ("/clients/{client}/timeline", {}),
+    ("GET", "/clients/{client_id}/course"): ("/clients/{client}/course", {}),
     ("GET", "/clients/{client_id}/fhir"): ("/clients/{client}/fhir", {}),
     ("POST", "/clients/{client_id}/intakes"): (
         "/clients/{client}/intakes",
@@ -299,6 +505,21 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("POST", "/clients/{client_id}/sessions"): (
         "/clients/{client}/sessions",
+        {
+            "json": {
+                "performed_on": "2026-01-01",
+                "device": "pen",
+                "single_use": True,
+                "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+            }
+        },
+    ),
+    ("POST", "/clients/{client_id}/intakes/check"): (
+        "/clients/{client}/intakes/check",
+        {"json": {"answers": {"fitzpatrick": 1}}},
+    ),
+    ("POST", "/clients/{client_id}/sessions/check"): (
+        "/clients/{client}/sessions/check",
         {
             "json": {
                 "performed_on": "2026-01-01",

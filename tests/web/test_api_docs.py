@@ -9,14 +9,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.web.conftest import API, login
-from tests.world import World
+from tests.world import TODAY, World
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "records.md"
 STEP = re.compile(r"^`POST (/api/v1/\S+)`.*?```json\n(.*?)```", re.MULTILINE | re.DOTALL)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _fill(value: Any, ids: dict[str, int]) -> Any:
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
     if isinstance(value, str) and PLACEHOLDER.fullmatch(value):
         return ids[value[1:-1]]
     if isinstance(value, dict):
@@ -38,7 +38,7 @@ def test_the_documented_course_runs_step_by_step(client: TestClient, world: Worl
         "amendments",
     ]
     headers = login(client, "clinician@a.example")
-    ids: dict[str, int] = {}
+    ids: dict[str, Any] = {"today": TODAY.isoformat()}
     for path, body in steps:
         url = PLACEHOLDER.sub(lambda match: str(ids[match.group(1)]), path)
         response = client.post(url, json=_fill(json.loads(body), ids), headers=headers)

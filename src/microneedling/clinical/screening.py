@@ -208,7 +208,27 @@ def screen_client(client: Client, setting: Setting, as_of: date, kb: Knowledge) 
     Rows scoped to zones or indications need a treatment to touch, so with none planned only
     the client-wide rows fire: the same rows, reasons and references a plan would report.
     """
-    request = PlanRequest.model_construct(
+    request = _client_request(client, setting, as_of)
+    return [fired.finding for fired in screen(request, kb, [], frozenset())]
+
+
+def screen_intake(client: Client, setting: Setting, as_of: date, kb: Knowledge) -> list[Finding]:
+    """Intake screening before any plan: the client-wide findings of `screen_client`, and each
+    row scoped to zones with every zone it would hold back (active cold sores: every facial
+    zone; a condition with no zones given: every zone). Rows scoped to an indication wait for
+    the plan's concerns."""
+    request = _client_request(client, setting, as_of)
+    everywhere: list[TreatmentKey] = [("", zone) for zone in kb.zones]
+    return [
+        fired.finding
+        for fired in screen(request, kb, everywhere, frozenset())
+        if fired.rule.scope != "global" or fired.is_global
+    ]
+
+
+def _client_request(client: Client, setting: Setting, as_of: date) -> PlanRequest:
+    """A request with the client's answers and nothing to treat (screening without a plan)."""
+    return PlanRequest.model_construct(
         setting=setting,
         device=DeviceRequest(type="pen"),
         client=client,
@@ -218,4 +238,3 @@ def screen_client(client: Client, setting: Setting, as_of: date, kb: Knowledge) 
         as_of=as_of,
         start_date=None,
     )
-    return [fired.finding for fired in screen(request, kb, [], frozenset())]

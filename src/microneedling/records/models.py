@@ -21,10 +21,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     event,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -201,7 +203,8 @@ class Consent(Clinical, Base):
 
 
 class TreatmentSession(Clinical, Base):
-    """One session as delivered: device, cartridge lot, depth and passes per zone, reactions."""
+    """One session as delivered: device, cartridge lot, depth and passes per zone, reactions,
+    its departures from plan and screening, and the confirmation and reason it was saved with."""
 
     __tablename__ = "sessions"
 
@@ -221,6 +224,8 @@ class TreatmentSession(Clinical, Base):
     adverse_events: Mapped[list[Any]] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column()
+    confirm_departures: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    departure_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Photo(Clinical, Base):
@@ -308,6 +313,25 @@ class ClientIdentifier(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     system: Mapped[str] = mapped_column(String(500))
     value: Mapped[str] = mapped_column(String(200))
+
+
+class IdempotencyKey(Base):
+    """A request sent with a key its sender chose (an API `Idempotency-Key`, a page form's
+    one-time token) and the response it got, so a repeat answers the same and saves nothing.
+    A row without a status is a request still being handled."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_owner_key", "owner", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(2000))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
 
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (

@@ -48,5 +48,9 @@ def amend_record(
         live_client(db, actor, original.client_id)
         merged = {**kind.input_of(original), **amendment.changes}
         corrected = parse(kind.input_model, merged, "changes")
-        row = amend(db, actor, kind, record_id, corrected, amendment.reason)
+        try:
+            kind.check_dates(corrected, records.clock)
+        except InputError as error:
+            raise error.within("changes") from None
+        row = amend(db, actor, kind, record_id, corrected, amendment.reason, records.clock)
         return kind.output(row)

@@ -1,8 +1,9 @@
 """The shape every append-only clinical record shares: build a row from validated input, save
 it with an audit row, read it back scoped to the clinic, amend it into a new row.
 
-Each kind (intake, consent, session, score, photo) declares its input model and how a row is
-built; `save` and `amend` are written once here.
+Each kind (intake, consent, session, score, photo) declares its input model, how a row is
+built and which of its dates cannot be after today (in the clinic's time zone, read from the
+one injected clock); `save` and `amend` are written once here.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
+from microneedling.errors import FieldProblem, InputError
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinical
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
+from microneedling.services.clock import Clock
 from microneedling.services.common import Output, Records, owned, parse
 from microneedling.services.errors import Conflict
 
@@ -34,9 +37,22 @@ class RecordKind(Generic[In]):
     model: type[Clinical]
     input_model: type[In]
     permission: Permission
-    build: Callable[[Session, Actor, int, In, Clinical | None], Clinical]
+    build: Callable[[Session, Actor, int, In, Clinical | None, Clock], Clinical]
     output: Callable[[Clinical], BaseModel]
     fixed: frozenset[str] = frozenset()
+    not_after_today: tuple[str, ...] = ()
+
+    def check_dates(self, data: BaseModel, clock: Clock) -> None:
+        """A record of something that has not happened yet is an input error, named by field."""
+        today = clock.today()
+        late = [
+            name
+            for name in self.not_after_today
+            if (value := getattr(data, name)) is not None and clock.day_of(value) > today
+        ]
+        if late:
+            message = f"is after today ({today.isoformat()} in the clinic's time zone)"
+            raise InputError([FieldProblem(name, message) for name in late])
 
     def input_of(self, row: Clinical) -> dict[str, Any]:
         """The input that would rebuild this row: the starting point of an amendment."""
@@ -62,7 +78,7 @@ def record(
     parsed = parse(kind.input_model, data)
     with records.transaction() as db:
         live_client(db, actor, client_id)
-        return kind.output(save(db, actor, kind, client_id, parsed))
+        return kind.output(save(db, actor, kind, client_id, parsed, records.clock))
 
 
 def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) -> BaseModel:
@@ -73,8 +89,11 @@ def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) 
         return kind.output(row)
 
 
-def save(db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: In) -> Clinical:
-    row = kind.build(db, actor, client_id, data, None)
+def save(
+    db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: In, clock: Clock
+) -> Clinical:
+    kind.check_dates(data, clock)
+    row = kind.build(db, actor, client_id, data, None, clock)
     db.add(row)
     db.flush()
     audit(
@@ -87,6 +106,23 @@ def save(db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: 
         fields=data.model_fields_set,
     )
     return row
+
+
+def is_current(model: Any) -> Any:
+    """The condition "no amendment has replaced this row": the one definition of current."""
+    newer = aliased(model)
+    return ~exists().where(newer.supersedes_id == model.id)
+
+
+def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
+    """A client's rows of one kind that no amendment has replaced, oldest first."""
+    table: Any = model
+    query = (
+        select(table)
+        .where(table.client_id == client_id, is_current(table))
+        .order_by(table.created_at, table.id)
+    )
+    return list(db.scalars(query))
 
 
 def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinical | None:
@@ -102,8 +138,10 @@ def amend(
     record_id: int,
     data: In,
     reason: str,
+    clock: Clock,
 ) -> Clinical:
-    """Write the corrected record as a new row that supersedes the original, and say why."""
+    """Write the corrected record as a new row that supersedes the original, and say why
+    (its dates already checked against today by the caller, which names them as changes)."""
     original = owned(db, actor, kind.model, record_id, kind.entity)
     newer = latest_version(db, kind, original)
     if newer is not None:
@@ -111,7 +149,7 @@ def amend(
             f"{kind.entity} {record_id} was already amended by {kind.entity} {newer.id}; "
             "amend the latest version"
         )
-    row = kind.build(db, actor, original.client_id, data, original)
+    row = kind.build(db, actor, original.client_id, data, original, clock)
     row.supersedes_id = original.id
     row.amendment_reason = reason
     db.add(row)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from microneedling.errors import from_validation_error
 from microneedling.records.database import engine_for, session_factory, transaction
 from microneedling.records.photo_store import PhotoStore
 from microneedling.services.access import Actor
+from microneedling.services.clock import Clock
 from microneedling.services.errors import NotFound
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,15 +27,18 @@ Row = TypeVar("Row")
 
 @dataclass(frozen=True)
 class Records:
-    """The database, the photo store and the settings a use case works on."""
+    """The database, the photo store, the settings and the clock a use case works on."""
 
     sessions: sessionmaker[Session]
     photos: PhotoStore
     settings: Settings
+    clock: Clock = field(default_factory=Clock)
 
     @classmethod
-    def open(cls, settings: Settings) -> Records:
-        return cls(session_factory(engine_for(settings)), PhotoStore(settings.photo_dir), settings)
+    def open(cls, settings: Settings, clock: Clock | None = None) -> Records:
+        clock = clock or Clock(ZoneInfo(settings.time_zone))
+        engine = engine_for(settings)
+        return cls(session_factory(engine), PhotoStore(settings.photo_dir), settings, clock)
 
     @property
     def engine(self) -> Engine:

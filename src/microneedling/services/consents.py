@@ -1,7 +1,8 @@
 """Consent: what the client agreed to, in which version of the text, how, when and by whom.
 
 The exact text is stored with the record, so a later version of the text never changes what
-was signed.
+was signed. Consent to treatment under a plan needs a plan that treats: a deferred or refused
+plan cannot be accepted (409).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
-from microneedling.records.models import Clinical, Consent, PlanRecord, utc_now
+from microneedling.records.models import Clinical, Consent, PlanRecord
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, owned
 from microneedling.services.errors import Conflict
 
@@ -59,7 +61,12 @@ class ConsentOut(ClinicalOut):
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: ConsentIn, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: ConsentIn,
+    _original: Clinical | None,
+    clock: Clock,
 ) -> Consent:
     version = data.text_version or current_version(data.scope)
     text = consent_texts().get((data.scope, version))
@@ -70,6 +77,11 @@ def _build(
         plan = owned(db, actor, PlanRecord, data.plan_id, "plan")
         if plan.client_id != client_id:
             raise Conflict(f"plan {data.plan_id} belongs to another client")
+        if data.scope == "treatment" and plan.status != "ok":
+            raise Conflict(
+                f"plan {data.plan_id} is {plan.status}: there is no treatment to consent to; "
+                "plan again once its findings allow"
+            )
     return Consent(
         clinic_id=actor.clinic_id,
         client_id=client_id,
@@ -79,7 +91,7 @@ def _build(
         text_version=version,
         text=text,
         signer_name=data.signer_name,
-        signed_at=data.signed_at or utc_now(),
+        signed_at=data.signed_at or clock.now(),
         method=data.method,
     )
 
@@ -91,4 +103,5 @@ CONSENT = RecordKind(
     permission=Permission.RECORD_CONSENT,
     build=_build,
     output=ConsentOut.model_validate,
+    not_after_today=("signed_at",),
 )

@@ -162,7 +162,11 @@ DEMO_CLIENTS = (
         {"fitzpatrick": 3},
         [{"indication": "enlarged_pores", "zones": ["cheeks", "nose"]}],
         sessions=1,
-        session_extras={"single_use": False},
+        session_extras={
+            "single_use": False,
+            "confirm_departures": True,
+            "departure_reason": "demo record of a departure: the sealed pack was not checked",
+        },
     ),
     DemoClient(
         "Kemi",
@@ -220,7 +224,7 @@ def _tiny_png(seed: int) -> bytes:
 
 def create_demo(records: Records, today: dt.date | None = None) -> DemoResult:
     """Create the demo clinic once; later calls report it and change nothing."""
-    today = today or dt.date.today()
+    today = today or records.clock.today()
     logins = tuple((role, email, password) for role, email, _, password in DEMO_USERS)
     with records.transaction() as db:
         existing = db.scalar(select(Clinic.id).where(Clinic.name == DEMO_CLINIC))

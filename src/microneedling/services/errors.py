@@ -1,10 +1,16 @@
 """What a use case can refuse, beside bad input (`microneedling.errors.InputError`).
 
 The API maps them to status codes once: not found 404, forbidden 403, conflict 409,
-unauthenticated 401, too many log-in attempts 429.
+unauthenticated 401, too many log-in attempts 429; unconfirmed session departures 409 with
+the departures listed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from microneedling.clinical.session_check import Departure
 
 
 class ServiceError(Exception):
@@ -24,6 +30,23 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     """The record changed since the caller read it, or the action no longer applies."""
+
+
+class DeparturesFound(Conflict):
+    """A session departs from its plan or its screening and was not confirmed with a reason."""
+
+    def __init__(self, departures: Sequence[Departure]) -> None:
+        codes = ", ".join(dict.fromkeys(d.code for d in departures))
+        super().__init__(
+            f"the session departs from the plan ({codes}); confirm the departures and say why"
+        )
+        self.departures = list(departures)
+
+    def listed(self) -> list[dict[str, Any]]:
+        """Each departure as the API lists it: code, zone and message."""
+        return [
+            d.model_dump(mode="json", include={"code", "zone", "message"}) for d in self.departures
+        ]
 
 
 class Unauthenticated(ServiceError):

@@ -10,9 +10,9 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord, Installation
@@ -34,7 +34,7 @@ from microneedling.services.clients import (
     live_client,
     name_key,
 )
-from microneedling.services.clinical_records import RecordKind
+from microneedling.services.clinical_records import RecordKind, current_rows
 from microneedling.services.common import Records, parse
 from microneedling.services.consents import CONSENT
 from microneedling.services.intakes import INTAKE
@@ -54,15 +54,9 @@ RECORD_KINDS: dict[str, RecordKind[Any]] = {
 }
 
 
-def current_rows(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+def current_json(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
     """The client's rows of one kind that no amendment supersedes, oldest first, as JSON."""
-    model: Any = kind.model
-    newer = aliased(model)
-    rows = db.scalars(
-        select(model)
-        .where(model.client_id == client_id, ~exists().where(newer.supersedes_id == model.id))
-        .order_by(model.id)
-    )
+    rows = current_rows(db, kind.model, client_id)
     return [kind.output(row).model_dump(mode="json") for row in rows]
 
 
@@ -154,7 +148,7 @@ def read_client_record(
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
         clinic = db.get_one(Clinic, actor.clinic_id)
-        rows = {name: current_rows(db, kind, client_id) for name, kind in RECORD_KINDS.items()}
+        rows = {name: current_json(db, kind, client_id) for name, kind in RECORD_KINDS.items()}
         for name, kind in RECORD_KINDS.items():
             lineage = versions(db, kind.model, client_id)
             for row in rows[name]:

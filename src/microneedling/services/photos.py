@@ -16,6 +16,7 @@ from microneedling.records.models import Clinical, Photo, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, save
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.errors import Conflict
 
@@ -66,7 +67,12 @@ def content_type_of(content: bytes) -> str:
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: StoredPhoto, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: StoredPhoto,
+    _original: Clinical | None,
+    _clock: Clock,
 ) -> Photo:
     if data.session_id is not None:
         session = owned(db, actor, TreatmentSession, data.session_id, "session")
@@ -88,6 +94,7 @@ PHOTO = RecordKind(
     build=_build,
     output=PhotoOut.model_validate,
     fixed=frozenset({"sha256", "content_type", "size_bytes"}),
+    not_after_today=("taken_on",),
 )
 
 
@@ -113,7 +120,7 @@ def add_photo(
     try:
         with records.transaction() as db:
             live_client(db, actor, client_id)
-            row = save(db, actor, PHOTO, client_id, stored)
+            row = save(db, actor, PHOTO, client_id, stored, records.clock)
             return PhotoOut.model_validate(row)
     except Exception:
         with records.transaction() as db:

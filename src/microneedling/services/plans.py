@@ -15,6 +15,7 @@ from microneedling.knowledge.models import Setting
 from microneedling.records.models import Clinical, Intake, PlanRecord
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, dump, owned
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
@@ -42,16 +43,22 @@ class PlanOut(ClinicalOut):
     knowledge_version: str
 
 
-def preview_plan(actor: Actor, request: object) -> Plan:
-    """Plan without saving anything: the request as in docs/plan-contract.md."""
+def preview_plan(actor: Actor, request: object, today: dt.date) -> Plan:
+    """Plan without saving anything: the request as in docs/plan-contract.md; `as_of` defaults
+    to the clinic's today."""
     require(actor, Permission.READ)
     if isinstance(request, dict):
-        request = {"as_of": dt.date.today().isoformat(), **request}
+        request = {"as_of": today.isoformat(), **request}
     return make_plan(request)  # type: ignore[arg-type]
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: PlanIn, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: PlanIn,
+    _original: Clinical | None,
+    clock: Clock,
 ) -> PlanRecord:
     intake = owned(db, actor, Intake, data.intake_id, "intake")
     if intake.client_id != client_id:
@@ -62,7 +69,7 @@ def _build(
     request = {
         **data.model_dump(mode="json", exclude={"intake_id", "as_of"}),
         "client": intake.answers,
-        "as_of": (data.as_of or dt.date.today()).isoformat(),
+        "as_of": (data.as_of or clock.today()).isoformat(),
     }
     result = make_plan(request)
     return PlanRecord(

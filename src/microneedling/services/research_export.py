@@ -22,14 +22,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from microneedling import __version__
 from microneedling.config import PLACEHOLDER_SECRET
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Client, ScoreRecord, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Records
 from microneedling.services.errors import ServiceError
 from microneedling.services.exports import formula_safe
@@ -160,11 +160,6 @@ def smallest_group(rows: list[dict[str, Any]]) -> int | None:
     return min((len(found) for found in subjects.values()), default=None)
 
 
-def _current(model: Any) -> Any:
-    newer = aliased(model)
-    return ~exists().where(newer.supersedes_id == model.id)
-
-
 def research_tables(records: Records, actor: Actor) -> dict[str, list[dict[str, Any]]]:
     """The sessions (a row per zone treated) and the scores of every live client."""
     require(actor, Permission.EXPORT)
@@ -183,7 +178,7 @@ def research_tables(records: Records, actor: Actor) -> dict[str, list[dict[str, 
             s
             for s in db.scalars(
                 select(TreatmentSession)
-                .where(TreatmentSession.clinic_id == actor.clinic_id, _current(TreatmentSession))
+                .where(TreatmentSession.clinic_id == actor.clinic_id, is_current(TreatmentSession))
                 .order_by(TreatmentSession.performed_on, TreatmentSession.id)
             )
             if s.client_id in clients
@@ -192,7 +187,7 @@ def research_tables(records: Records, actor: Actor) -> dict[str, list[dict[str, 
             s
             for s in db.scalars(
                 select(ScoreRecord)
-                .where(ScoreRecord.clinic_id == actor.clinic_id, _current(ScoreRecord))
+                .where(ScoreRecord.clinic_id == actor.clinic_id, is_current(ScoreRecord))
                 .order_by(ScoreRecord.scored_on, ScoreRecord.id)
             )
             if s.client_id in clients

@@ -13,6 +13,7 @@ from microneedling.records.models import Clinical, ScoreRecord, TreatmentSession
 from microneedling.scores import registry
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
+from microneedling.services.clock import Clock
 from microneedling.services.common import Input, owned
 from microneedling.services.errors import Conflict
 
@@ -35,7 +36,12 @@ class ScoreOut(ClinicalOut):
 
 
 def _build(
-    db: Session, actor: Actor, client_id: int, data: ScoreIn, _original: Clinical | None
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: ScoreIn,
+    _original: Clinical | None,
+    _clock: Clock,
 ) -> ScoreRecord:
     try:
         instrument = registry.get(data.instrument)

@@ -1,6 +1,11 @@
 """Sessions as delivered: device, cartridge and lot, single-use confirmation, needle length and
-passes per zone, end-point, anaesthetic, topicals, reactions and adverse events — with warnings
-where the session departs from its plan (clinical/session_check.py)."""
+passes per zone, end-point, anaesthetic, topicals, reactions and adverse events.
+
+The session gate: a new session is checked against its plan and the client's latest intake
+(clinical/session_check.py). One that departs from either is saved only when the departures are
+confirmed with a reason; both are kept on the record beside the departures themselves. An
+amendment corrects the record of a session already done, so it is checked and never refused.
+`check_session` gives the same answer without saving, for the pages' live checks."""
 
 from __future__ import annotations
 
@@ -8,24 +13,37 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import (
     MAX_NEEDLE_MM,
     MIN_NEEDLE_MM,
+    Finding,
     Plan,
     TopicalCode,
     ZoneCode,
 )
-from microneedling.clinical.session_check import LoggedSession, LoggedZone, session_warnings
+from microneedling.clinical.session_check import (
+    Departure,
+    LoggedSession,
+    LoggedZone,
+    session_warnings,
+)
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import DeviceType
-from microneedling.records.models import Clinical, PlanRecord, TreatmentSession, User
-from microneedling.services.access import Actor, Permission
-from microneedling.services.clinical_records import ClinicalOut, RecordKind
-from microneedling.services.common import Input, dump, owned
-from microneedling.services.errors import Conflict, NotFound
+from microneedling.records.models import Clinical, Intake, PlanRecord, TreatmentSession, User
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import live_client
+from microneedling.services.clinical_records import (
+    ClinicalOut,
+    RecordKind,
+    current_rows,
+    is_current,
+)
+from microneedling.services.clock import Clock
+from microneedling.services.common import Input, Output, Records, dump, owned, parse
+from microneedling.services.errors import Conflict, DeparturesFound, NotFound
 
 ShortText = Annotated[str, Field(max_length=120)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -60,6 +78,8 @@ class SessionIn(Input):
     immediate_reactions: LongText | None = None
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     notes: LongText | None = None
+    confirm_departures: bool = False
+    departure_reason: LongText | None = None
 
 
 class SessionOut(ClinicalOut):
@@ -79,46 +99,88 @@ class SessionOut(ClinicalOut):
     adverse_events: list[dict[str, Any]]
     notes: str | None
     warnings: list[dict[str, Any]]
+    confirm_departures: bool
+    departure_reason: str | None
 
 
-def _previous_session_on(
-    db: Session, plan_id: int, before: dt.date, original: Clinical | None
+def _nearest_session_on(
+    db: Session, plan_id: int, day: dt.date, original: Clinical | None
 ) -> dt.date | None:
-    """The latest current (not amended) session of the plan before this one."""
-    newer = aliased(TreatmentSession)
-    query = select(func.max(TreatmentSession.performed_on)).where(
-        TreatmentSession.plan_id == plan_id,
-        TreatmentSession.performed_on < before,
-        ~exists().where(newer.supersedes_id == TreatmentSession.id),
+    """The day of the plan's current (not amended) session nearest this one, before or after."""
+    query = select(TreatmentSession.performed_on).where(
+        TreatmentSession.plan_id == plan_id, is_current(TreatmentSession)
     )
     if original is not None:
         query = query.where(TreatmentSession.id != original.id)
-    return db.scalar(query)
+    return min(db.scalars(query), key=lambda other: abs((other - day).days), default=None)
 
 
-def _build(
+def _latest_findings(db: Session, client_id: int) -> list[Finding]:
+    """What the client's latest current intake found (none without an intake)."""
+    intakes = current_rows(db, Intake, client_id)
+    return [Finding.model_validate(f) for f in intakes[-1].findings] if intakes else []
+
+
+def _departures(
     db: Session, actor: Actor, client_id: int, data: SessionIn, original: Clinical | None
-) -> TreatmentSession:
+) -> list[Departure]:
+    """How the session departs from its plan, its latest screening and safe practice."""
     plan: Plan | None = None
-    previous_on = None
+    nearest_on = None
     if data.plan_id is not None:
         record = owned(db, actor, PlanRecord, data.plan_id, "plan")
         if record.client_id != client_id:
             raise Conflict(f"plan {data.plan_id} belongs to another client")
         plan = Plan.model_validate(record.plan)
-        previous_on = _previous_session_on(db, record.id, data.performed_on, original)
-    operator_id = data.operator_id if data.operator_id is not None else actor.user_id
-    if operator_id is not None:
-        operator = db.get(User, operator_id)
-        if operator is None or operator.clinic_id != actor.clinic_id:
-            raise NotFound("user", operator_id)
+        nearest_on = _nearest_session_on(db, record.id, data.performed_on, original)
     logged = LoggedSession(
         performed_on=data.performed_on,
         zones=[LoggedZone(z.zone, z.needle_mm) for z in data.zones],
         single_use=data.single_use,
         topicals=data.topicals,
     )
-    warnings = session_warnings(logged, plan, previous_on, load_knowledge())
+    findings = _latest_findings(db, client_id)
+    return session_warnings(logged, plan, nearest_on, load_knowledge(), findings)
+
+
+class SessionCheck(Output):
+    """The departures a session would carry; saving it needs them confirmed with a reason."""
+
+    departures: list[Departure]
+
+
+def check_session(records: Records, actor: Actor, client_id: int, data: object) -> SessionCheck:
+    """The departures this session would carry, saving nothing (the live checks)."""
+    require(actor, Permission.LOG_SESSION)
+    parsed = parse(SessionIn, data)
+    SESSION.check_dates(parsed, records.clock)
+    with records.transaction() as db:
+        live_client(db, actor, client_id)
+        return SessionCheck(departures=_departures(db, actor, client_id, parsed, None))
+
+
+def _gate(departures: list[Departure], data: SessionIn) -> None:
+    """Refuse a new session with departures unless they are confirmed with a reason."""
+    if departures and not (data.confirm_departures and data.departure_reason):
+        raise DeparturesFound(departures)
+
+
+def _build(
+    db: Session,
+    actor: Actor,
+    client_id: int,
+    data: SessionIn,
+    original: Clinical | None,
+    _clock: Clock,
+) -> TreatmentSession:
+    warnings = _departures(db, actor, client_id, data, original)
+    if original is None:
+        _gate(warnings, data)
+    operator_id = data.operator_id if data.operator_id is not None else actor.user_id
+    if operator_id is not None:
+        operator = db.get(User, operator_id)
+        if operator is None or operator.clinic_id != actor.clinic_id:
+            raise NotFound("user", operator_id)
     fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on"})
     return TreatmentSession(
         clinic_id=actor.clinic_id,
@@ -138,4 +200,5 @@ SESSION = RecordKind(
     permission=Permission.LOG_SESSION,
     build=_build,
     output=SessionOut.model_validate,
+    not_after_today=("performed_on",),
 )

@@ -9,6 +9,7 @@ from microneedling.config import Settings, load_settings
 from microneedling.services.common import Records
 from microneedling.web import errors, pages
 from microneedling.web.api import router as api_router
+from microneedling.web.idempotency import Idempotency
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.records = Records.open(settings)
+    app.add_middleware(Idempotency)
     errors.install(app)
     app.include_router(api_router)
     pages.install(app)

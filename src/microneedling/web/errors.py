@@ -1,5 +1,6 @@
 """Every refusal becomes JSON once, here: bad input 422 with the field path and what is
-allowed, then 401, 403, 404, 409 and 429 from the services' errors."""
+allowed, then 401, 403, 404, 409 (with the departures of a session that departs from its plan)
+and 429 from the services' errors."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from microneedling.errors import InputError, from_error_items
 from microneedling.records.models import AppendOnlyError
 from microneedling.services.errors import (
     Conflict,
+    DeparturesFound,
     Forbidden,
     NotFound,
     ServiceError,
@@ -53,7 +55,10 @@ def install(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(error, TooManyAttempts):
             headers["Retry-After"] = str(error.retry_after_seconds)
-        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+        body: dict[str, object] = {"detail": str(error)}
+        if isinstance(error, DeparturesFound):
+            body["departures"] = error.listed()
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(_request: Request, _error: StaleDataError) -> JSONResponse:

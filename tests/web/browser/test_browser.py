@@ -97,23 +97,67 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
 
 
 def log_session(page: Any, shot: Shots, client_url: str) -> None:
-    """Prefilled from the plan; a deeper needle warns as soon as it is typed."""
+    """Prefilled from the plan; a deeper needle shows as a departure as soon as it is typed,
+    is refused on save, marked at its field, and saved once confirmed with a reason; a double
+    click on Save saves one session."""
     page.goto(client_url)
     page.get_by_role("link", name="Log session").click()
     needle = page.locator("#z0-needle_mm")
     assert needle.input_value() != ""
     page.get_by_label("Cartridge lot number").fill("LOT-4471")
     page.get_by_label("I confirm the cartridge is sterile").check()
-    needle.fill("2.5")
-    needle.press("Tab")
-    page.locator("#session-warnings").get_by_text("depth_above_plan").wait_for()
     needle.fill("1")
     needle.press("Tab")
     page.locator("#session-warnings").get_by_text("follows the plan").wait_for()
+    needle.fill("2.5")
+    needle.press("Tab")
+    page.locator('#session-warnings [data-code="depth_above_plan"]').wait_for()
     shot(page, "session-form")
     page.get_by_role("button", name="Save session").click()
-    page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    page.locator('#z0-needle_mm[aria-invalid="true"]').wait_for()
+    assert "2.5 mm logged" in page.locator("#z0-needle_mm-error").inner_text()
+    assert page.locator('#departure_reason[aria-invalid="true"]').count() == 1
+    shot(page, "session-refused")
+    page.get_by_label("I confirm the session departs").check()
+    page.get_by_label("Reason for the departure").fill("deep rolling scars at the edges")
+    form = page.locator('form[action$="/sessions"]')
+    sent = form.evaluate("f => Object.fromEntries(new FormData(f))")
+    action = form.evaluate("f => f.action")
+    page.get_by_role("button", name="Save session").dblclick()
+    page.wait_for_url(re.compile(r"/records/session/\d+"))
+    assert "deep rolling scars at the edges" in page.inner_text("main")
     shot(page, "session-record")
+    again = page.request.post(action, form=sent)  # the same form sent once more
+    assert again.url.split("?")[0] == page.url.split("?")[0] and "saved=again" in again.url
+    assert "already saved" in again.text()
+    page.goto(client_url)
+    assert page.locator(".timeline .kind", has_text="session").count() == 1
+
+
+def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: str) -> None:
+    """Active cold sores at a new intake: a badge on every facial zone, and the next session on
+    the cheeks is refused until the departure is confirmed with a reason."""
+    page.goto(client_url)
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.locator("#cond-herpes_labialis-status").select_option("active")
+    page.locator("#findings").get_by_text("every facial zone").wait_for()
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    badge = page.locator(".badge-defer").inner_text()
+    assert "Herpes labialis (cold sores)" in badge and "every facial zone" in badge
+    shot(page, "client-cold-sores")
+    page.get_by_role("link", name="Log session").click()
+    page.get_by_label("I confirm the cartridge is sterile").check()
+    page.get_by_role("button", name="Save session").click()
+    page.locator('#session-warnings [data-code="zone_held_by_finding"]').first.wait_for()
+    assert page.locator('select[aria-invalid="true"]').count() >= 1
+    shot(page, "session-held-by-cold-sores")
+    page.get_by_label("I confirm the session departs").check()
+    page.get_by_label("Reason for the departure").fill("lesion crusted; client insisted")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(re.compile(r"/records/session/\d+$"))
+    assert "zone_held_by_finding" in page.inner_text("main")
 
 
 GAGS = (
@@ -153,9 +197,14 @@ def upload_and_compare(page: Any, shot: Shots, client_url: str, folder: Path) ->
     shot(page, "photos")
 
 
-def handout_and_calendar(page: Any, shot: Shots, plan_url: str) -> None:
+def handout_and_calendar(page: Any, shot: Shots, plan_url: str, client_url: str) -> None:
+    """The next session is dated from the sessions done (today), not from the plan's start."""
+    page.goto(client_url)
+    next_due = page.locator("p.next strong").inner_text()
+    assert next_due != START.isoformat()
     page.goto(f"{plan_url}/handout")
-    assert START.isoformat() in page.inner_text("article")
+    article = page.inner_text("article")
+    assert next_due in article and START.isoformat() not in article
     shot(page, "handout")
     page.emulate_media(media="print")
     assert not page.locator("header.site").is_visible()
@@ -163,7 +212,7 @@ def handout_and_calendar(page: Any, shot: Shots, plan_url: str) -> None:
     page.emulate_media(media="screen")
     calendar = page.request.get(f"{plan_url}/schedule.ics")
     assert calendar.headers["content-type"].startswith("text/calendar")
-    assert f"DTSTART;VALUE=DATE:{START:%Y%m%d}" in calendar.text()
+    assert f"DTSTART;VALUE=DATE:{next_due.replace('-', '')}" in calendar.text()
 
 
 def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path: Path) -> None:
@@ -173,9 +222,10 @@ def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path:
     intake_with_a_deferral(page, shot, client_url)
     plan_url = plan_on_the_map(page, shot)
     log_session(page, shot, client_url)
+    cold_sores_hold_back_the_next_session(page, shot, client_url)
     record_score(page, shot, client_url)
     upload_and_compare(page, shot, client_url, tmp_path)
-    handout_and_calendar(page, shot, plan_url)
+    handout_and_calendar(page, shot, plan_url, client_url)
     page.goto(client_url)
     shot(page, "client-timeline")
 
@@ -189,10 +239,47 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
     page.get_by_label("What do you want to treat?").select_option("acne_scars_atrophic")
     page.locator("#home-zone-cheeks").check()
     page.locator("#home-claim-claim_vitc_every_session").check()
-    page.get_by_role("button", name="Show my home plan").click()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.locator('form[action="/home-check"]').evaluate("f => f.requestSubmit()")
     result = page.locator("#home-result")
     result.get_by_role("cell", name="at most 0.25 mm").wait_for()
+    in_view = "() => { const top = document.querySelector('#home-result')"
+    in_view += ".getBoundingClientRect().top; return top > -2 && top < innerHeight; }"
+    page.wait_for_function(in_view, timeout=3000)  # the result is scrolled into view
+    headline = result.locator(".status").inner_text()
+    assert "Do not use your 1.5 mm derma roller on the cheeks" in headline
+    assert "at most 0.25 mm" in headline and "go ahead" not in headline
     assert "The claims, corrected" in result.inner_text()
     assert "Red flags" in result.inner_text()
     assert page.url.endswith("/home-check")
     shot(page, "home-check")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
+    page: Any, served: Served, shot: Shots
+) -> None:
+    log_in(page, served, shot)
+    client_url = new_client(page, shot)
+    page.get_by_role("link", name="New intake").click()
+    page.get_by_label("Fitzpatrick phototype").select_option("3")
+    page.get_by_role("button", name="Save intake").click()
+    page.wait_for_url(client_url)
+    plan_url = plan_on_the_map(page, shot)
+    page.set_viewport_size(PHONE)
+    pages = {
+        "clients": f"{served.url}/clients",
+        "client": client_url,
+        "intake": f"{client_url}/intake",
+        "plan-form": f"{client_url}/plan",
+        "plan": plan_url,
+        "session": f"{client_url}/session",
+        "home-check": f"{served.url}/home-check",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        shot(page, f"phone-{name}")
+        assert width <= PHONE["width"], (name, width)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from tests.web.page_world import Browser, PageWorld, build_page_world
+from tests.world import CLOCK
 
 from microneedling.config import Settings
 from microneedling.web.app import create_app
@@ -27,12 +28,14 @@ def web_settings(sqlite_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def clinic(web_settings: Settings) -> PageWorld:
-    return build_page_world(web_settings)
+    return build_page_world(web_settings, CLOCK)
 
 
 @pytest.fixture
 def browser(web_settings: Settings, clinic: PageWorld) -> Iterator[Browser]:
-    with TestClient(create_app(web_settings)) as client:
+    app = create_app(web_settings)
+    app.state.records = clinic.records
+    with TestClient(app) as client:
         yield Browser(client)
 
 

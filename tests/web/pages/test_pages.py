@@ -4,13 +4,16 @@ shows a message beside its field while nothing is saved."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from tests.web.page_world import Browser, PageWorld
+from sqlalchemy import event, func, select
+from tests.web.page_world import CLINIC, Browser, PageWorld
+from tests.world import TODAY
 
+from microneedling.knowledge import load_knowledge
 from microneedling.records.models import (
     AuditEntry,
     Client,
@@ -21,13 +24,17 @@ from microneedling.records.models import (
     ScoreRecord,
     TreatmentSession,
 )
+from microneedling.services import clients as clients_service
+from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import record
+from microneedling.services.consents import consent_texts, current_version
+from microneedling.services.course import client_course
 from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-START = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+START = (TODAY + dt.timedelta(days=7)).isoformat()
 PLAN_FORM = [
     ("device.type", "pen"),
     ("c0.indication", "acne_scars_atrophic"),
@@ -57,8 +64,8 @@ def with_intake(clinic: PageWorld, **answers: Any) -> int:
     return saved.id  # type: ignore[attr-defined,no-any-return]
 
 
-def with_plan(clinic: PageWorld) -> int:
-    intake_id = with_intake(clinic)
+def with_plan(clinic: PageWorld, **answers: Any) -> int:
+    intake_id = with_intake(clinic, **answers)
     data = {
         "intake_id": intake_id,
         "device": {"type": "pen"},
@@ -133,7 +140,7 @@ def test_the_client_list_searches_and_answers_htmx_with_rows_only(clinician: Bro
 
 
 def test_the_client_list_filters_by_registration_date(clinician: Browser) -> None:
-    today = dt.date.today()
+    today = TODAY
     shown = clinician.get(f"/clients?registered_from={today}&registered_to={today}")
     assert "Moreau, Ada" in shown.text
     later = today + dt.timedelta(days=1)
@@ -187,6 +194,92 @@ def test_the_client_page_shows_the_timeline(clinician: Browser, clinic: PageWorl
     assert "screening: no findings" in page.text and "plan ok" in page.text
 
 
+def _transactions_for(clinician: Browser, clinic: PageWorld, url: str) -> int:
+    begun: list[object] = []
+    listener = lambda *args: begun.append(args)  # noqa: E731 - the listener's identity to remove
+    event.listen(clinic.records.sessions, "after_begin", listener)
+    try:
+        assert clinician.get(url).status_code == 200
+    finally:
+        event.remove(clinic.records.sessions, "after_begin", listener)
+    return len(begun)
+
+
+def test_course_pages_read_in_at_most_two_transactions_whatever_the_records(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    urls = [
+        f"/clients/{clinic.client_id}",
+        f"/clients/{clinic.client_id}/session",
+        f"/clients/{clinic.client_id}/photos",
+        f"/clients/{clinic.client_id}/scores",
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/handout",
+    ]
+    before = [_transactions_for(clinician, clinic, url) for url in urls]
+    for days in (60, 120, 180):
+        day = (TODAY - dt.timedelta(days=days)).isoformat()
+        session = {"plan_id": plan_id, "performed_on": day, "device": "pen", "single_use": True}
+        record(
+            clinic.records,
+            clinic.actors["clinician"],
+            SESSION,
+            clinic.client_id,
+            {**session, "zones": [{"zone": "cheeks", "needle_mm": 1.0}]},
+        )
+        with_intake(clinic)
+    after = [_transactions_for(clinician, clinic, url) for url in urls]
+    assert after == before and max(after) <= 2
+
+
+def test_the_handout_dates_the_next_session_from_the_one_done(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    done_on = TODAY - dt.timedelta(days=2)
+    record(
+        clinic.records,
+        clinic.actors["clinician"],
+        SESSION,
+        clinic.client_id,
+        {
+            "plan_id": plan_id,
+            "performed_on": done_on.isoformat(),
+            "device": "pen",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+        },
+    )
+    course = client_course(clinic.records, clinic.actors["read_only"], clinic.client_id)
+    assert course.next_due is not None and course.next_due.date is not None
+    handout = clinician.get(f"/plans/{plan_id}/handout").text
+    assert f"<strong>{course.next_due.date.isoformat()}</strong>" in handout
+    assert f"<strong>{START}</strong>" not in handout
+    ics = clinician.get(f"/plans/{plan_id}/schedule.ics").text
+    assert f"DTSTART;VALUE=DATE:{course.next_due.date:%Y%m%d}" in ics
+    assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" not in ics
+
+
+def test_alerts_in_the_notes_show_on_the_client_plan_and_session_pages(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    notes = "Prefers mornings\nALERT: allergic to lidocaine"
+    clients_service.update_client(
+        clinic.records,
+        clinic.actors["clinician"],
+        clinic.client_id,
+        {"version": 1, "notes": notes, "phone": "+44 20 7946 0000"},
+    )
+    for url in ("", "/plan", "/session"):
+        page = clinician.get(f"/clients/{clinic.client_id}{url}").text
+        banner = re.search(r'<div class="alerts".*?</div>', page, re.S)
+        assert banner and "allergic to lidocaine" in banner.group(0), url
+        assert "Prefers mornings" not in banner.group(0)
+    assert "+44 20 7946 0000" in clinician.get(f"/clients/{clinic.client_id}").text
+
+
 # --- intake -------------------------------------------------------------------------------
 
 
@@ -228,13 +321,44 @@ def test_a_bad_intake_answer_is_shown_beside_it_and_nothing_is_saved(
     assert count(clinic, Intake) == 0
 
 
-def test_an_intake_needs_a_phototype_or_the_questionnaire(
+def test_an_intake_takes_the_phototype_on_record_or_needs_one(
     clinician: Browser, clinic: PageWorld
 ) -> None:
     clinician.get(f"/clients/{clinic.client_id}/intake")
-    response = clinician.post(f"/clients/{clinic.client_id}/intake", {})
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/intake/check", {}, headers={"HX-Request": "true"}
+    )
+    assert "No findings" in live.text
+    saved = clinician.post(f"/clients/{clinic.client_id}/intake", {})
+    assert saved.url.path == f"/clients/{clinic.client_id}" and count(clinic, Intake) == 1
+    other = register_client(
+        clinic.records, clinic.actors["clinician"], {"given_name": "Bo", "family_name": "Ng"}
+    )
+    clinician.get(f"/clients/{other.id}/intake")
+    response = clinician.post(f"/clients/{other.id}/intake", {"age_years": "40"})
     assert response.status_code == 422
     assert "exactly one of fitzpatrick" in error_beside(response.text, "fitzpatrick")
+    assert count(clinic, Intake) == 1
+
+
+def test_active_cold_sores_hold_back_every_facial_zone_live_and_as_a_badge(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    clinician.get(f"/clients/{clinic.client_id}/intake")
+    answers = {"fitzpatrick": "3", "cond.herpes_labialis.status": "active"}
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/intake/check", answers, headers={"HX-Request": "true"}
+    )
+    assert "No findings" not in live.text
+    name = load_knowledge().conditions["herpes_labialis"].name
+    assert f"<strong>{name}</strong>" in live.text and "every facial zone" in live.text
+    page = clinician.post(f"/clients/{clinic.client_id}/intake", answers)
+    badge = re.search(
+        r'<li class="badge badge-defer" data-code="herpes_labialis">(.*?)</li>', page.text, re.S
+    )
+    assert badge and f"<strong>{name}</strong>" in badge.group(1)
+    assert "every facial zone" in badge.group(1)
+    assert "screening: no findings" not in page.text
 
 
 # --- plan ---------------------------------------------------------------------------------
@@ -284,6 +408,31 @@ def test_a_plan_is_saved_shown_and_accepted_with_consent(
     assert "Accepted by Ada Moreau" in accepted.text
 
 
+def test_the_consent_text_is_shown_before_the_plan_is_accepted(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    page = clinician.get(f"/plans/{plan_id}").text
+    text = consent_texts()[("treatment", current_version("treatment"))]
+    assert html.escape(text) in page
+    assert page.index(html.escape(text)) < page.index("Accept the plan with the client")
+
+
+def test_a_deferred_plan_cannot_be_accepted_and_its_handout_says_not_now_and_why(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic, pregnant=True)
+    page = clinician.get(f"/plans/{plan_id}")
+    assert "Accept the plan with the client" not in page.text and "is deferred" in page.text
+    refused = clinician.post(
+        f"/plans/{plan_id}/consent", {"signer_name": "Ada Moreau", "method": "written_signature"}
+    )
+    assert refused.status_code == 409 and count(clinic, Consent) == 0
+    handout = clinician.get(f"/plans/{plan_id}/handout").text
+    assert "Not now" in handout and "after delivery" in handout
+    assert "review your results" not in handout and "After each session" not in handout
+
+
 # --- session ------------------------------------------------------------------------------
 
 
@@ -294,11 +443,13 @@ def test_the_session_form_is_prefilled_from_the_plan(clinician: Browser, clinic:
     assert re.search(r'name="z0.needle_mm"[^>]*value="1"', page.text)
 
 
-def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWorld) -> None:
+def test_a_session_deeper_than_planned_is_saved_only_with_a_confirmed_reason(
+    clinician: Browser, clinic: PageWorld
+) -> None:
     with_plan(clinic)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
-        "performed_on": START,
+        "performed_on": TODAY.isoformat(),
         "device": "pen",
         "single_use": "true",
         "lot_number": "A1",
@@ -309,10 +460,123 @@ def test_a_session_deeper_than_planned_warns(clinician: Browser, clinic: PageWor
     live = clinician.post(
         f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
     )
-    assert "depth_above_plan" in live.text and count(clinic, TreatmentSession) == 0
-    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert 'data-code="depth_above_plan"' in live.text and count(clinic, TreatmentSession) == 0
+    refused = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert refused.status_code == 409 and count(clinic, TreatmentSession) == 0
+    assert "2 mm logged" in error_beside(refused.text, "z0-needle_mm")
+    assert re.search(r'id="z0-needle_mm"[^>]*aria-invalid="true"', refused.text)
+    summary = refused.text.index('id="session-warnings"')
+    assert summary < refused.text.index('id="performed_on"')
+    assert '<a href="#z0-needle_mm">' in refused.text[summary:]
+    assert error_beside(refused.text, "confirm_departures")
+    assert error_beside(refused.text, "departure_reason")
+    confirmed = {**data, "confirm_departures": "true"}
+    unexplained = clinician.post(f"/clients/{clinic.client_id}/sessions", confirmed)
+    assert unexplained.status_code == 409 and count(clinic, TreatmentSession) == 0
+    reason = "deep boxcar scars; discussed with the client"
+    saved = clinician.post(
+        f"/clients/{clinic.client_id}/sessions", {**confirmed, "departure_reason": reason}
+    )
     assert saved.url.path.startswith("/records/session/")
-    assert "depth_above_plan" in saved.text
+    assert "depth_above_plan" in saved.text and reason in saved.text
+
+
+def test_a_session_in_a_zone_the_latest_intake_defers_departs(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    with_intake(clinic, pregnant=True)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    assert 'data-code="zone_held_by_finding"' in live.text and "pregnancy" in live.text
+    assert "follows the plan" not in live.text
+
+
+def test_a_back_dated_session_is_too_soon_live_and_on_save_alike(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    plan_id = with_plan(clinic)
+    today = TODAY
+    logged = {
+        "plan_id": plan_id,
+        "performed_on": today.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+    }
+    record(clinic.records, clinic.actors["clinician"], SESSION, clinic.client_id, logged)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": (today - dt.timedelta(days=3)).isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    codes = re.compile(r'data-code="([a-z_]+)"')
+    assert codes.findall(live.text) == codes.findall(saved.text) == ["interval_too_short"]
+    assert saved.status_code == 409
+    assert "3 days from the nearest other session" in error_beside(saved.text, "performed_on")
+
+
+def test_a_session_dated_after_today_is_refused_beside_the_date(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    clinician.get(f"/clients/{clinic.client_id}/session")
+    data = {
+        "performed_on": (TODAY + dt.timedelta(days=1)).isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    live = clinician.post(
+        f"/clients/{clinic.client_id}/session/check", data, headers={"HX-Request": "true"}
+    )
+    assert "after today" in live.text and "follows the plan" not in live.text
+    saved = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert saved.status_code == 422 and count(clinic, TreatmentSession) == 0
+    assert "after today" in error_beside(saved.text, "performed_on")
+
+
+def test_a_form_sent_twice_saves_once_and_shows_the_record_already_saved(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_plan(clinic)
+    form = clinician.get(f"/clients/{clinic.client_id}/session").text
+    found = re.search(r'name="form_token" value="([^"]+)"', form)
+    assert found
+    data = {
+        "form_token": found.group(1),
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": "true",
+        "z0.zone": "cheeks",
+        "z0.needle_mm": "1",
+    }
+    refused = clinician.post(
+        f"/clients/{clinic.client_id}/sessions", {**data, "z0.needle_mm": "2.5"}
+    )
+    assert refused.status_code == 409
+    first = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    again = clinician.post(f"/clients/{clinic.client_id}/sessions", data)
+    assert first.url.path == again.url.path and first.url.path.startswith("/records/session/")
+    assert "already saved" in again.text and "already saved" not in first.text
+    assert count(clinic, TreatmentSession) == 1
 
 
 def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
@@ -322,7 +586,12 @@ def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
     clinician.get(f"/clients/{clinic.client_id}/session")
     response = clinician.post(
         f"/clients/{clinic.client_id}/sessions",
-        {"performed_on": START, "device": "pen", "z0.zone": "cheeks", "z0.needle_mm": "9"},
+        {
+            "performed_on": TODAY.isoformat(),
+            "device": "pen",
+            "z0.zone": "cheeks",
+            "z0.needle_mm": "9",
+        },
     )
     assert response.status_code == 422
     assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
@@ -335,7 +604,7 @@ def test_an_adverse_event_is_logged_and_a_bad_severity_named(
     with_plan(clinic)
     clinician.get(f"/clients/{clinic.client_id}/session")
     data = {
-        "performed_on": START,
+        "performed_on": TODAY.isoformat(),
         "device": "pen",
         "single_use": "true",
         "z0.zone": "cheeks",
@@ -394,7 +663,8 @@ def test_a_score_is_recorded_with_its_band_and_charted(
 ) -> None:
     clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     page = clinician.post(
-        f"/clients/{clinic.client_id}/scores", {"instrument": "gags", "scored_on": START, **GAGS}
+        f"/clients/{clinic.client_id}/scores",
+        {"instrument": "gags", "scored_on": TODAY.isoformat(), **GAGS},
     )
     assert "<strong>11</strong>, band <strong>mild</strong>" in page.text
     assert '<polyline class="series"' in page.text
@@ -406,7 +676,7 @@ def test_a_bad_score_item_is_shown_beside_it_and_nothing_is_saved(
     clinician.get(f"/clients/{clinic.client_id}/scores?instrument=gags")
     response = clinician.post(
         f"/clients/{clinic.client_id}/scores",
-        {"instrument": "gags", "scored_on": START, **GAGS, "a.nose": "7"},
+        {"instrument": "gags", "scored_on": TODAY.isoformat(), **GAGS, "a.nose": "7"},
     )
     assert response.status_code == 422
     assert error_beside(response.text, "a-nose")
@@ -455,6 +725,7 @@ def test_the_handout_and_the_calendar_carry_the_session_dates(
     plan_id = with_plan(clinic)
     handout = clinician.get(f"/plans/{plan_id}/handout")
     assert f"<strong>{START}</strong>" in handout.text and "After each session" in handout.text
+    assert f"your clinic: <strong>{CLINIC}</strong>" in handout.text
     ics = clinician.get(f"/plans/{plan_id}/schedule.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" in ics.text
@@ -470,7 +741,7 @@ def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: P
         clinic.client_id,
         {
             "plan_id": plan_id,
-            "performed_on": START,
+            "performed_on": TODAY.isoformat(),
             "device": "pen",
             "single_use": True,
             "lot_number": "B-2213",
@@ -534,10 +805,22 @@ def test_the_home_check_gives_the_home_plan_and_stores_nothing(
     assert browser.get("/home-check").status_code == 200
     page = browser.post("/home-check", HOME)
     assert "at most 0.25 mm" in page.text
+    assert "Do not use your 1.5 mm derma roller on the cheeks" in page.text
+    assert "You can go ahead" not in page.text
     assert "not at home" in page.text
     assert "The claims, corrected" in page.text and "1.5 mm roller at home" in page.text
     assert "Red flags" in page.text
     assert count(clinic, AuditEntry) == before
+
+
+def test_the_home_check_asks_when_isotretinoin_was_stopped(browser: Browser) -> None:
+    form = browser.get("/home-check").text
+    assert re.search(r"Have you taken Isotretinoin in the last \d+ days", form)
+    answers = [*HOME, ("med.isotretinoin.status", "stopped"), ("med.isotretinoin.days", "30")]
+    stopped = browser.post("/home-check", answers)
+    assert "Do not needle at home" in stopped.text and "You can go ahead" not in stopped.text
+    long_ago = [*HOME, ("med.isotretinoin.status", "stopped"), ("med.isotretinoin.days", "400")]
+    assert "Do not needle at home" not in browser.post("/home-check", long_ago).text
 
 
 def test_a_signed_in_user_keeps_their_navigation_on_the_home_check(clinician: Browser) -> None:
@@ -551,17 +834,19 @@ def test_the_home_check_answers_htmx_with_its_result(browser: Browser) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "field_id"),
+    ("field", "value", "field_id", "plain"),
     [
-        ("age_years", "200", "age_years"),
-        ("device.needle_length_mm", "9", "device-needle_length_mm"),
+        ("age_years", "200", "age_years", "must be 120 or less"),
+        ("age_years", "old", "age_years", "please give a number"),
+        ("device.needle_length_mm", "9", "device-needle_length_mm", "must be 3 or less"),
     ],
 )
-def test_a_bad_home_answer_is_named(
-    browser: Browser, field: str, value: str, field_id: str
+def test_a_bad_home_answer_is_named_in_plain_words(
+    browser: Browser, field: str, value: str, field_id: str, plain: str
 ) -> None:
     browser.get("/home-check")
     data = [(k, v) for k, v in HOME if k != field] + [(field, value)]
     response = browser.post("/home-check", data)
     assert response.status_code == 422
-    assert error_beside(response.text, field_id)
+    assert error_beside(response.text, field_id) == plain
+    assert "Input should" not in response.text

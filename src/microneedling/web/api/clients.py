@@ -1,5 +1,5 @@
 """Clients: search by name and registration date, register, change (with the version read),
-erase, and the timeline of a client's course."""
+erase, the course as it stands and the timeline of the course."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from microneedling.services import clients, timeline
+from microneedling.services import clients, course, timeline
 from microneedling.services.clients import ClientOut
 from microneedling.services.common import Page
+from microneedling.services.course import ClientCourse
 from microneedling.services.timeline import TimelineEntry
 from microneedling.web.deps import ActorDep, RecordsDep
 
@@ -65,6 +66,14 @@ def erase(records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
     """Right to erasure (owners): personal data, clinical records and photos are removed."""
     clients.erase_client(records, actor, client_id)
     return Response(status_code=204)
+
+
+@router.get("/{client_id}/course")
+def client_course(records: RecordsDep, actor: ActorDep, client_id: int) -> ClientCourse:
+    """The course as it stands: client and alerts, current intake and open findings, the
+    current plan, sessions done and to come (dated from what was done), scores, photos and
+    consents; one read."""
+    return course.client_course(records, actor, client_id)
 
 
 @router.get("/{client_id}/timeline")

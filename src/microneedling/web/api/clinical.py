@@ -1,6 +1,7 @@
 """Clinical records, one table-driven pair of routes per kind: record one for a client
 (`POST /clients/{id}/<kind>s`) and read one (`GET /<kind>s/{id}`); amend any amendable one;
-preview a plan without saving; upload and fetch photos."""
+preview a plan without saving; check an intake or a session without saving (the same service
+the pages' live checks ask); upload and fetch photos."""
 
 from typing import Annotated, Any
 
@@ -11,11 +12,17 @@ from microneedling.clinical.models import Plan
 from microneedling.services import amendments, photos, plans
 from microneedling.services.clinical_records import RecordKind, read, record
 from microneedling.services.consents import CONSENT, ConsentOut
-from microneedling.services.intakes import INTAKE, IntakeOut
+from microneedling.services.intakes import INTAKE, IntakeCheck, IntakeIn, IntakeOut, check_intake
 from microneedling.services.photos import PHOTO, PhotoOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.scores import SCORE, ScoreOut
-from microneedling.services.treatment_sessions import SESSION, SessionOut
+from microneedling.services.treatment_sessions import (
+    SESSION,
+    SessionCheck,
+    SessionIn,
+    SessionOut,
+    check_session,
+)
 from microneedling.web.deps import ActorDep, RecordsDep
 
 router = APIRouter(tags=["clinical records"])
@@ -65,14 +72,34 @@ def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
 
 @router.post("/plans/preview", response_model=Plan)
 async def preview(
+    records: RecordsDep,
     actor: ActorDep,
     request: Annotated[dict[str, Any], Body(description="A plan request (docs/plan-contract.md)")],
 ) -> Response:
-    """Plan without saving: the planner's answer for a full request; `as_of` defaults to today.
+    """Plan without saving: the planner's answer for a full request; `as_of` defaults to the
+    clinic's today.
 
     Pure and fast, so it runs on the event loop and answers the plan's own JSON directly."""
-    result = plans.preview_plan(actor, request)
+    result = plans.preview_plan(actor, request, records.clock.today())
     return Response(result.model_dump_json(), media_type="application/json")
+
+
+@router.post("/clients/{client_id}/intakes/check")
+def intake_check(
+    records: RecordsDep, actor: ActorDep, client_id: int, body: Annotated[IntakeIn, Body()]
+) -> IntakeCheck:
+    """What an intake would be saved with (the answers completed from the client's record,
+    and the findings with the zones they hold back), saving nothing."""
+    return check_intake(records, actor, client_id, body)
+
+
+@router.post("/clients/{client_id}/sessions/check")
+def session_check(
+    records: RecordsDep, actor: ActorDep, client_id: int, body: Annotated[SessionIn, Body()]
+) -> SessionCheck:
+    """The departures a session would carry, saving nothing; saving one that departs needs
+    `confirm_departures` and a `departure_reason`."""
+    return check_session(records, actor, client_id, body)
 
 
 for _kind, _output in KINDS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.services import clients
 from microneedling.services.access import Permission
+from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
@@ -23,7 +23,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current, latest_id, latest_intake, open_badges
+from microneedling.web.pages.course import open_badges
 
 router = APIRouter()
 CLIENT_FIELDS = (
@@ -129,17 +129,17 @@ def change(
 
 @router.get("/clients/{client_id}")
 def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
-    client = clients.get_client(records, actor, client_id)
+    """The course read once, and its timeline: two reads, whatever the number of records."""
+    course = client_course(records, actor, client_id)
     entries = timeline(records, actor, client_id)
-    intake = latest_intake(records, actor, client_id)
-    badges = open_badges(intake.findings, dt.date.today()) if intake else []
     context = {
-        "client": client,
+        "client": course.client,
+        "course": course,
+        "alerts": course.alerts,
         "entries": list(reversed(entries)),
-        "badges": badges,
-        "intake": intake,
-        "plan_id": latest_id(entries, "plan"),
-        "sessions": len(current(entries, "session")),
+        "badges": open_badges(course.open_findings),
+        "intake": course.intake,
+        "plan_id": course.plan.id if course.plan else None,
         "can": {p.name: actor.can(p) for p in Permission},
     }
     return render(request, "client.html", context)

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from microneedling.errors import InputError
+from microneedling.knowledge import load_knowledge
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
 from microneedling.services.errors import ServiceError, Unauthenticated
@@ -41,6 +42,32 @@ class LoginRequired(ServiceError):
 
 class CsrfRefused(ServiceError):
     """A form came back without the token this browser was given."""
+
+
+def zones_text(zones: list[str]) -> str:
+    """Zones a finding holds back, in words: "every facial zone", "every zone" or their names."""
+    kb = load_knowledge()
+    if zones == [code for code, zone in kb.zones.items() if zone.facial]:
+        return "every facial zone"
+    if zones == list(kb.zones):
+        return "every zone"
+    return ", ".join(kb.zones[code].name if code in kb.zones else code for code in zones)
+
+
+def term_name(code: str) -> str:
+    """A knowledge-base code in words: "herpes_labialis" → "Herpes labialis (cold sores)"."""
+    kb = load_knowledge()
+    for table in (kb.conditions, kb.medications, kb.procedures, kb.client_findings):
+        if code in table:
+            return table[code].name
+    if code in kb.indications:
+        return kb.indications[code].name
+    return code.replace("_", " ")
+
+
+templates.env.filters["zones_text"] = zones_text
+templates.env.filters["term"] = term_name
+templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)
 
 
 def records_of(request: Request) -> Records:

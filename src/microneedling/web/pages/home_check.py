@@ -5,6 +5,7 @@ the red flags that mean "see a clinician", and the popular claims corrected wher
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,7 @@ from microneedling.web.pages.common import (
     FormErrors,
     form_errors,
     optional_actor,
+    records_of,
     render,
     text,
 )
@@ -31,10 +33,50 @@ RED_FLAG_ACTIONS = ("refuse", "defer", "clinician_only")
 RED_FLAG_CARE = "warning_signs"
 
 
+PLAIN_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"less than or equal to (\S+)"), r"must be \1 or less"),
+    (re.compile(r"greater than or equal to (\S+)"), r"must be at least \1"),
+    (re.compile(r"valid (integer|number)"), "please give a number"),
+    (re.compile(r"at least 1 item"), "please choose at least one"),
+    (re.compile(r"^Field required"), "please answer this"),
+    (re.compile(r"^Input should be"), "please choose one of the options"),
+)
+ASKED_WITH_WHEN = "isotretinoin"  # stopping it does not clear a person at once: ask when
+
+
+def stopped_wait_days(code: str) -> int | None:
+    """The home rule's wait after stopping a medicine (the knowledge base's number)."""
+    rows = load_knowledge().contraindications
+    waits = [r.wait.days for r in rows if r.code == code and "home" in r.settings and r.wait]
+    return max(waits, default=None)
+
+
+def in_plain_words(errors: FormErrors) -> FormErrors:
+    """The public sees what to do, not a validator's wording or the codes it allows."""
+    plain = FormErrors()
+    for name, message in errors.by_field.items():
+        plain.add(name, _plain(message))
+    for message in errors.general:
+        plain.add(None, _plain(message))
+    return plain
+
+
+def _plain(message: str) -> str:
+    for pattern, words in PLAIN_WORDS:
+        found = pattern.search(message)
+        if found:
+            return found.expand(words)
+    return message.split(" (allowed:", maxsplit=1)[0]
+
+
 def home_choices() -> dict[str, Any]:
     kb = load_knowledge()
+    asked = questions()
     return {
-        **questions(),
+        **asked,
+        "medications": [(c, name) for c, name in asked["medications"] if c != ASKED_WITH_WHEN],
+        "asked_with_when": (ASKED_WITH_WHEN, kb.medications[ASKED_WITH_WHEN].name),
+        "wait_days": stopped_wait_days(ASKED_WITH_WHEN),
         "indications": [
             (code, row.name) for code, row in kb.indications.items() if row.answer is None
         ],
@@ -47,7 +89,7 @@ def home_choices() -> dict[str, Any]:
 
 
 def home_request(form: Any, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
-    answers = answers_from(form, None, today)
+    answers = answers_from(form)
     fields = {f"client{path[len('answers') :]}": name for path, name in answers.fields.items()}
     fields.update(
         {
@@ -104,8 +146,23 @@ def corrected_claims(request: dict[str, Any], plan: dict[str, Any]) -> list[dict
     return rows
 
 
+def too_long(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Zones where the person's own needle is longer than the length allowed at home there:
+    that device must not be used on them, whatever else the plan allows."""
+    kb = load_knowledge()
+    length = request.get("device", {}).get("needle_length_mm")
+    if length is None:
+        return []
+    return [
+        {"zone": kb.zones[t["zone"]].name, "max_mm": t["depth_mm"]["max"]}
+        for t in plan["treatments"]
+        if t["status"] == "planned" and t["depth_mm"] and float(length) > t["depth_mm"]["max"]
+    ]
+
+
 def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
     kb = load_knowledge()
+    device = request.get("device", {})
     red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
     signs_row = next(row for row in kb.aftercare if row.code == RED_FLAG_CARE)
     care = [a for a in plan["aftercare"] if a["do"] != signs_row.do]
@@ -113,6 +170,9 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     claims = corrected_claims(request, plan)
     return {
         "plan": plan,
+        "too_long": too_long(request, plan),
+        "device_name": kb.devices[device["type"]].name.lower() if device.get("type") else "",
+        "needle_mm": device.get("needle_length_mm"),
         "red_flags": red_flags,
         "warning_signs": signs,
         "aftercare": care,
@@ -150,11 +210,11 @@ def home_form(request: Request) -> Response:
 @router.post("/home-check", dependencies=[Depends(_note_actor)])
 def home_check(request: Request, form: FormDep) -> Response:
     """The home plan for these answers; nothing is stored or logged."""
-    plan_request, fields = home_request(form, dt.date.today())
+    plan_request, fields = home_request(form, records_of(request).clock.today())
     try:
         plan = make_plan(plan_request).model_dump(mode="json", by_alias=True)
     except InputError as error:
-        errors = form_errors(error, fields)
+        errors = in_plain_words(form_errors(error, fields))
         context = _context(form, errors, None, True)
         return render(
             request, "home_check.html", context, fragment="_home_result.html", status_code=422

@@ -1,25 +1,23 @@
 """Intake: the screening questions, built from the knowledge base, with the findings shown as
-the form is filled (an HTMX swap of the same view's fragment, or a "Check" button)."""
+the form is filled (an HTMX swap of the same view's fragment, or a "Check" button). The live
+check and the save both ask the intake service, so they cannot answer differently."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.models import Client as ClientAnswers
-from microneedling.clinical.screening import screen_client
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
 from microneedling.scores.fitzpatrick_questionnaire import FitzpatrickAnswers
 from microneedling.services import clients
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import record
-from microneedling.services.common import Records, dump, parse
-from microneedling.services.intakes import INTAKE, age_on
+from microneedling.services.common import Records, dump
+from microneedling.services.intakes import INTAKE, check_intake
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -45,15 +43,14 @@ class Answers:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def answers_from(form: Any, birth_date: dt.date | None, today: dt.date) -> Answers:
+def answers_from(form: Any) -> Answers:
+    """The answers as given; the service completes age and phototype from the client's record."""
     kb = load_knowledge()
     result = Answers(fields={"answers": "fitzpatrick", "answers.age_years": "age_years"})
     data = result.data
     age = text(form, "age_years")
     if age is not None:
         data["age_years"] = age
-    elif birth_date is not None:
-        data["age_years"] = age_on(birth_date, today)
     _phototype(form, result)
     for flag in ("pregnant", "breastfeeding"):
         data[flag] = form.get(flag) == "true"
@@ -131,25 +128,21 @@ def questions() -> dict[str, Any]:
 
 
 @dataclass
-class IntakeCheck:
+class Screening:
     findings: list[dict[str, Any]]
     errors: FormErrors | None
 
 
-def check(
-    records: Records, actor: Actor, client_id: int, form: Any, today: dt.date
-) -> tuple[Answers, IntakeCheck]:
-    client = clients.get_client(records, actor, client_id)
-    answers = answers_from(form, client.birth_date, today)
+def check(records: Records, actor: Actor, client_id: int, form: Any) -> Screening:
+    answers = answers_from(form)
     try:
-        validated = parse(ClientAnswers, answers.data, "answers")
+        result = check_intake(records, actor, client_id, {"answers": answers.data})
     except InputError as error:
-        return answers, IntakeCheck([], form_errors(error, answers.fields))
-    findings = screen_client(validated, "clinic", today, load_knowledge())
-    return answers, IntakeCheck([dump(f) for f in findings], None)
+        return Screening([], form_errors(error, answers.fields))
+    return Screening([dump(f) for f in result.findings], None)
 
 
-def _context(client: Any, form: Any, result: IntakeCheck | None, checked: bool) -> dict[str, Any]:
+def _context(client: Any, form: Any, result: Screening | None, checked: bool) -> dict[str, Any]:
     findings = result.findings if result else []
     return {
         "client": client,
@@ -174,7 +167,7 @@ def intake_check(
 ) -> Response:
     """The findings for the answers so far, saving nothing."""
     client = clients.get_client(records, actor, client_id)
-    _answers, result = check(records, actor, client_id, form, dt.date.today())
+    result = check(records, actor, client_id, form)
     return render(
         request, "intake.html", _context(client, form, result, True), fragment="_findings.html"
     )
@@ -185,12 +178,10 @@ def save_intake(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
     client = clients.get_client(records, actor, client_id)
-    answers, result = check(records, actor, client_id, form, dt.date.today())
-    if result.errors is None:
-        try:
-            record(records, actor, INTAKE, client_id, {"answers": answers.data})
-        except InputError as error:
-            result = IntakeCheck([], form_errors(error, answers.fields))
-        else:
-            return redirect(request, f"/clients/{client_id}")
-    return render(request, "intake.html", _context(client, form, result, True), status_code=422)
+    answers = answers_from(form)
+    try:
+        record(records, actor, INTAKE, client_id, {"answers": answers.data})
+    except InputError as error:
+        result = Screening([], form_errors(error, answers.fields))
+        return render(request, "intake.html", _context(client, form, result, True), status_code=422)
+    return redirect(request, f"/clients/{client_id}")

@@ -3,7 +3,6 @@ that needs JavaScript to move)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, get_args
 
 from fastapi import APIRouter, Request
@@ -13,12 +12,11 @@ from starlette.datastructures import UploadFile
 
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients, photos
+from microneedling.services import photos
 from microneedling.services.access import Actor, Permission
-from microneedling.services.clinical_records import read
 from microneedling.services.common import Records
-from microneedling.services.photos import PHOTO, PhotoOut, View
-from microneedling.services.timeline import timeline
+from microneedling.services.course import client_course
+from microneedling.services.photos import PhotoOut, View
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -29,16 +27,9 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current
 
 router = APIRouter()
 PHOTO_FIELDS = ("file", "view", "taken_on", "zone", "lighting", "consent_to_use")
-
-
-def client_photos(records: Records, actor: Actor, client_id: int) -> list[PhotoOut]:
-    entries = current(timeline(records, actor, client_id), "photo")
-    found = [read(records, actor, PHOTO, e.id) for e in entries]
-    return [p for p in found if isinstance(p, PhotoOut)]
 
 
 def pair(
@@ -67,10 +58,11 @@ def _context(
     before: int | None = None,
     after: int | None = None,
 ) -> dict[str, Any]:
-    shown = sorted(client_photos(records, actor, client_id), key=lambda p: (p.taken_on, p.id))
+    course = client_course(records, actor, client_id)
+    shown = sorted(course.photos, key=lambda p: (p.taken_on, p.id))
     first, second = pair(shown, before, after)
     return {
-        "client": clients.get_client(records, actor, client_id),
+        "client": course.client,
         "photos": shown,
         "before": first,
         "after": second,
@@ -78,7 +70,7 @@ def _context(
         "errors": errors,
         "views": [(v, v.replace("_", " ")) for v in get_args(View)],
         "zones": [(code, zone.name) for code, zone in load_knowledge().zones.items()],
-        "today": dt.date.today().isoformat(),
+        "today": records.clock.today().isoformat(),
         "can_add": actor.can(Permission.ADD_PHOTO),
         "max_mib": records.settings.photo_max_bytes // (1024 * 1024),
     }

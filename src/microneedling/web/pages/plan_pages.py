@@ -12,14 +12,15 @@ from fastapi.responses import Response
 from microneedling.clinical.models import Concern
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients, plans
+from microneedling.services import plans
 from microneedling.services.access import Actor, Permission
-from microneedling.services.clinical_records import read, record
+from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT, ConsentOut
+from microneedling.services.consents import CONSENT, consent_texts, current_version
+from microneedling.services.course import alerts_in, client_course
 from microneedling.services.errors import Conflict
+from microneedling.services.intakes import IntakeOut
 from microneedling.services.plans import PLAN, PlanOut
-from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -30,7 +31,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current, latest_intake, read_plan
+from microneedling.web.pages.course import read_plan
 from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
@@ -107,6 +108,7 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
         for b in range(CONCERN_BLOCKS)
     }
     return {
+        "alerts": alerts_in(client.notes),
         "client": client,
         "intake": intake,
         "form": form,
@@ -117,17 +119,17 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
     }
 
 
-def _need_intake(records: Records, actor: Actor, client_id: int) -> Any:
-    intake = latest_intake(records, actor, client_id)
-    if intake is None:
+def _need_intake(records: Records, actor: Actor, client_id: int) -> tuple[Any, IntakeOut]:
+    """The client and the latest intake a plan starts from (one read of the course)."""
+    course = client_course(records, actor, client_id)
+    if course.intake is None:
         raise Conflict("record an intake before planning")
-    return intake
+    return course.client, course.intake
 
 
 @router.get("/clients/{client_id}/plan")
 def plan_form(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     return render(request, "plan_form.html", _form_context(client, intake, _Empty(), None))
 
 
@@ -157,13 +159,14 @@ def plan_preview(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
     """The plan these choices would give, saving nothing."""
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     data, fields = plan_input(form, intake.id)
     context = _form_context(client, intake, form, None)
     request_data = {k: v for k, v in data.items() if k != "intake_id" and v is not None}
     try:
-        preview = plans.preview_plan(actor, {**request_data, "client": intake.answers})
+        preview = plans.preview_plan(
+            actor, {**request_data, "client": intake.answers}, records.clock.today()
+        )
         context["preview"] = plan_view(preview.model_dump(mode="json", by_alias=True))
     except InputError as error:
         context["errors"] = form_errors(error, fields)
@@ -174,8 +177,7 @@ def plan_preview(
 def save_plan(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    intake = _need_intake(records, actor, client_id)
+    client, intake = _need_intake(records, actor, client_id)
     data, fields = plan_input(form, intake.id)
     try:
         saved = record(records, actor, PLAN, client_id, data)
@@ -186,28 +188,31 @@ def save_plan(
     return redirect(request, f"/plans/{saved.id}")
 
 
-def consents_for(records: Records, actor: Actor, plan: PlanOut) -> list[ConsentOut]:
-    entries = current(timeline(records, actor, plan.client_id), "consent")
-    found = [read(records, actor, CONSENT, entry.id) for entry in entries]
-    return [c for c in found if isinstance(c, ConsentOut) and c.plan_id == plan.id]
-
-
 def _plan_page(
-    request: Request, records: Records, actor: Actor, plan_id: int, form: Any, errors: Any
+    request: Request,
+    records: Records,
+    actor: Actor,
+    plan_id: int,
+    form: Any,
+    errors: Any,
+    status_code: int = 422,
 ) -> Response:
     saved = read_plan(records, actor, plan_id)
-    client = clients.get_client(records, actor, saved.client_id)
+    course = client_course(records, actor, saved.client_id)
     context = {
         "saved": saved,
-        "client": client,
-        "consents": consents_for(records, actor, saved),
+        "client": course.client,
+        "course": course,
+        "consents": [c for c in course.consents if c.plan_id == saved.id],
         "methods": [(m, m.replace("_", " ")) for m in CONSENT_METHODS],
         "form": form,
         "errors": errors,
         "can_consent": actor.can(Permission.RECORD_CONSENT),
+        "consent_version": current_version("treatment"),
+        "consent_text": consent_texts()[("treatment", current_version("treatment"))],
         **plan_view(saved.plan),
     }
-    return render(request, "plan.html", context, status_code=422 if errors else 200)
+    return render(request, "plan.html", context, status_code=status_code if errors else 200)
 
 
 @router.get("/plans/{plan_id}")
@@ -232,4 +237,7 @@ def accept_plan(
     except InputError as error:
         errors = form_errors(error, known=("signer_name", "method"))
         return _plan_page(request, records, actor, plan_id, form, errors)
+    except Conflict as conflict:
+        errors = FormErrors(general=[str(conflict)])
+        return _plan_page(request, records, actor, plan_id, form, errors, status_code=409)
     return redirect(request, f"/plans/{plan_id}")

@@ -4,7 +4,6 @@ over the course."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +14,11 @@ from microneedling.errors import InputError
 from microneedling.scores import registry
 from microneedling.scores.form import Form, Question
 from microneedling.scores.schema import resolve
-from microneedling.services import clients
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import read, record
 from microneedling.services.common import Records
+from microneedling.services.course import client_course
 from microneedling.services.scores import SCORE, ScoreOut
-from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -31,7 +29,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current
 
 router = APIRouter()
 DESCRIBED = ("integer", "number", "a ")
@@ -137,12 +134,6 @@ def _has_choice(code: str | None) -> bool:
     return "discriminator" in resolve(schema, schema)
 
 
-def client_scores(records: Records, actor: Actor, client_id: int) -> list[ScoreOut]:
-    entries = current(timeline(records, actor, client_id), "score")
-    found = [read(records, actor, SCORE, e.id) for e in entries]
-    return [s for s in found if isinstance(s, ScoreOut)]
-
-
 def _context(
     records: Records,
     actor: Actor,
@@ -152,8 +143,8 @@ def _context(
     errors: FormErrors | None,
     saved: ScoreOut | None = None,
 ) -> dict[str, Any]:
-    client = clients.get_client(records, actor, client_id)
-    scores = client_scores(records, actor, client_id)
+    course = client_course(records, actor, client_id)
+    client, scores = course.client, course.scores
     items: list[Item] = []
     if code in registry.INSTRUMENTS:
         _answers, items = answers_from(code, form)
@@ -172,7 +163,7 @@ def _context(
         "scores": list(reversed(scores)),
         "charts": charts(scores),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "pad": CHART_PAD},
-        "today": dt.date.today().isoformat(),
+        "today": records.clock.today().isoformat(),
         "can_record": actor.can(Permission.RECORD_SCORE),
     }
 

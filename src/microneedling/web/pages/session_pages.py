@@ -1,32 +1,30 @@
 """Sessions: a form prefilled from the plan for the session due (zones, depths, passes), with
-device, cartridge, lot and single-use confirmation, and warnings wherever a value departs from
-the plan (shown live, and kept on the saved record)."""
+device, cartridge, lot and single-use confirmation. The service's session gate answers both the
+live check and the save: each departure from the plan or the latest intake is shown at its field
+and in a summary at the top, and a session that departs is saved only once the departures are
+confirmed with a reason."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.models import Plan
-from microneedling.clinical.session_check import LoggedSession, LoggedZone, session_warnings
+from microneedling.clinical.models import ScheduledSession
+from microneedling.clinical.session_check import Departure
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import clients
 from microneedling.services.access import Actor
-from microneedling.services.clinical_records import read, record
-from microneedling.services.common import Records, dump, parse
-from microneedling.services.errors import Conflict
-from microneedling.services.plans import PlanOut
-from microneedling.services.timeline import timeline
+from microneedling.services.clinical_records import record
+from microneedling.services.common import Records
+from microneedling.services.course import ClientCourse, CoursePlan, client_course
+from microneedling.services.errors import Conflict, DeparturesFound
 from microneedling.services.treatment_sessions import (
     SESSION,
     AdverseEvent,
-    SessionIn,
-    SessionOut,
+    check_session,
 )
 from microneedling.web.pages.common import (
     ActorDep,
@@ -38,7 +36,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import current, latest_id, read_plan
 
 router = APIRouter()
 SEVERITIES = AdverseEvent.model_json_schema()["properties"]["severity"]["enum"]
@@ -52,49 +49,36 @@ SIMPLE_FIELDS = (
     "anaesthetic",
     "immediate_reactions",
     "notes",
+    "departure_reason",
 )
+ZONE_FIELDS = {"depth_above_plan": "needle_mm", "zone_not_in_plan": "zone"}
+SESSION_FIELDS = {
+    "interval_too_short": "performed_on",
+    "needles_not_single_use": "single_use",
+    "topical_not_for_channels": "topicals",
+}
 
 
-@dataclass(frozen=True)
-class Course:
-    """The plan a session follows and the sessions already logged against it."""
-
-    plan: PlanOut
-    logged: list[SessionOut]
-
-    @property
-    def due(self) -> dict[str, Any] | None:
-        schedule = self.plan.plan.get("schedule", [])
-        return schedule[len(self.logged)] if len(self.logged) < len(schedule) else None
-
-    @property
-    def previous_on(self) -> dt.date | None:
-        return max((s.performed_on for s in self.logged), default=None)
-
-
-def course_of(records: Records, actor: Actor, client_id: int) -> Course:
-    entries = timeline(records, actor, client_id)
-    plan_id = latest_id(entries, "plan")
-    if plan_id is None:
+def planned_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
+    """The client's course, which must have a plan for a session to follow."""
+    course = client_course(records, actor, client_id)
+    if course.plan is None:
         raise Conflict("make a plan before logging a session")
-    plan = read_plan(records, actor, plan_id)
-    sessions = [read(records, actor, SESSION, e.id) for e in current(entries, "session")]
-    logged = [s for s in sessions if isinstance(s, SessionOut) and s.plan_id == plan_id]
-    return Course(plan, logged)
+    return course
 
 
-def prefill(course: Course, today: dt.date) -> dict[str, Any]:
+def prefill(plan: CoursePlan, due: ScheduledSession | None, today: dt.date) -> dict[str, Any]:
     """The form's values for the session due: its zones and depths, the plan's passes."""
-    plan = course.plan.plan
     values: dict[str, Any] = {
         "performed_on": today.isoformat(),
-        "device": course.plan.request.get("device", {}).get("type", ""),
+        "device": plan.request.get("device", {}).get("type", ""),
     }
-    passes = {t["zone"]: t["passes"] for t in plan["treatments"] if t["status"] == "planned"}
-    due = course.due or {"zones": list(passes), "depth_mm": {}}
-    for row, zone in enumerate(due["zones"]):
+    passes = {t.zone: t.passes for t in plan.plan.treatments if t.status == "planned"}
+    zones = due.zones if due else list(passes)
+    depths = due.depth_mm if due else {}
+    for row, zone in enumerate(zones):
         values[f"z{row}.zone"] = zone
-        depth = due["depth_mm"].get(zone)
+        depth = depths.get(zone)
         values[f"z{row}.needle_mm"] = "" if depth is None else f"{depth:g}"
         values[f"z{row}.passes"] = passes.get(zone) or ""
     return values
@@ -116,6 +100,7 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
     data["performed_on"] = text(form, "performed_on")
     data["device"] = text(form, "device")
     data.update(plan_id=plan_id, single_use=form.get("single_use") == "true")
+    data["confirm_departures"] = form.get("confirm_departures") == "true"
     data["topicals"] = [t for t in form.getlist("topicals") if t]
     zones: list[dict[str, Any]] = []
     for row in range(rows_in(form)):
@@ -141,21 +126,25 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
     return data, fields
 
 
-def check(course: Course, data: dict[str, Any], fields: dict[str, str]) -> tuple[Any, Any]:
-    """The warnings this session would carry, or the form's errors; saves nothing."""
-    try:
-        parsed = parse(SessionIn, data)
-    except InputError as error:
-        return [], form_errors(error, fields)
-    logged = LoggedSession(
-        performed_on=parsed.performed_on,
-        zones=[LoggedZone(z.zone, z.needle_mm) for z in parsed.zones],
-        single_use=parsed.single_use,
-        topicals=parsed.topicals,
-    )
-    plan = Plan.model_validate(course.plan.plan)
-    found = session_warnings(logged, plan, course.previous_on, load_knowledge())
-    return [dump(w) for w in found], None
+def departure_fields(departures: list[Departure], form: Any) -> list[tuple[Departure, str | None]]:
+    """Each departure with the field it concerns: a zone's row, the date, the single-use
+    confirmation, the topicals; None for the rest (plan not cleared, a finding on every zone)."""
+    rows = {text(form, f"z{row}.zone"): row for row in range(rows_in(form))}
+    placed: list[tuple[Departure, str | None]] = []
+    for departure in departures:
+        name = SESSION_FIELDS.get(departure.code)
+        if departure.zone is not None and departure.zone in rows:
+            name = f"z{rows[departure.zone]}.{ZONE_FIELDS.get(departure.code, 'zone')}"
+        placed.append((departure, name))
+    return placed
+
+
+def departure_marks(placed: list[tuple[Departure, str | None]]) -> FormErrors:
+    """The departures as marks beside their fields (`aria-invalid` and the message)."""
+    marks = FormErrors()
+    for departure, name in placed:
+        marks.add(name, departure.message)
+    return marks
 
 
 class Values(dict[str, Any]):
@@ -167,17 +156,25 @@ class Values(dict[str, Any]):
 
 
 def _context(
-    client: Any, course: Course, form: Any, errors: FormErrors | None, warnings: Any, checked: bool
+    course: ClientCourse,
+    form: Any,
+    errors: FormErrors | None,
+    departures: list[Departure],
+    checked: bool,
 ) -> dict[str, Any]:
     kb = load_knowledge()
+    placed = departure_fields(departures, form)
     return {
-        "client": client,
+        "client": course.client,
         "course": course,
-        "due": course.due,
+        "alerts": course.alerts,
+        "due": course.next_due,
         "form": form,
         "errors": errors,
-        "warnings": warnings,
+        "departures": placed,
+        "marks": errors or departure_marks(placed),
         "checked": checked,
+        "unsafe_topicals": {c for c, t in kb.topicals.items() if not t.safe_on_channels},
         "rows": range(max(rows_in(form), 0) + 1),
         "zones": [(code, zone.name) for code, zone in kb.zones.items()],
         "devices": [(code, device.name) for code, device in kb.devices.items()],
@@ -190,21 +187,25 @@ def _context(
 def session_form(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
-    form = Values(prefill(course, dt.date.today()))
-    return render(request, "session_form.html", _context(client, course, form, None, [], False))
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
+    form = Values(prefill(course.plan, course.next_due, records.clock.today()))
+    return render(request, "session_form.html", _context(course, form, None, [], False))
 
 
 @router.post("/clients/{client_id}/session/check")
 def session_check(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
-    warnings, errors = check(course, data, fields)
-    context = _context(client, course, form, errors, warnings, True)
+    try:
+        departures = check_session(records, actor, client_id, data).departures
+    except InputError as error:
+        context = _context(course, form, form_errors(error, fields), [], True)
+    else:
+        context = _context(course, form, None, departures, True)
     return render(request, "session_form.html", context, fragment="_session_warnings.html")
 
 
@@ -212,12 +213,15 @@ def session_check(
 def save_session(
     request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
 ) -> Response:
-    client = clients.get_client(records, actor, client_id)
-    course = course_of(records, actor, client_id)
+    course = planned_course(records, actor, client_id)
+    assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
     try:
         saved = record(records, actor, SESSION, client_id, data)
     except InputError as error:
-        context = _context(client, course, form, form_errors(error, fields), [], True)
+        context = _context(course, form, form_errors(error, fields), [], True)
         return render(request, "session_form.html", context, status_code=422)
+    except DeparturesFound as found:
+        context = _context(course, form, None, found.departures, True)
+        return render(request, "session_form.html", context, status_code=409)
     return redirect(request, f"/records/session/{saved.id}")  # type: ignore[attr-defined]

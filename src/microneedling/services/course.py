@@ -1,0 +1,154 @@
+"""A client's course, read once: the client (with alerts and contact), the current intake and
+its open findings, the current plan as a typed `Plan`, the sessions done against it and those
+still to come (dated from what was actually done), scores, photos and consents.
+
+The clinic's name comes with it (the handout names the clinic). One transaction and one
+"current rows" query per kind, whatever the number of records; the API
+(`GET /clients/{id}/course`) and every page that shows a course render this same value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from microneedling.clinical.models import Finding, Plan, ScheduledSession
+from microneedling.records.models import (
+    Clinic,
+    Consent,
+    Intake,
+    Photo,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
+from microneedling.services.access import Actor, Permission, require
+from microneedling.services.clients import ClientOut, live_client
+from microneedling.services.clinical_records import current_rows
+from microneedling.services.common import Output, Records
+from microneedling.services.consents import ConsentOut
+from microneedling.services.intakes import IntakeOut
+from microneedling.services.photos import PhotoOut
+from microneedling.services.scores import ScoreOut
+from microneedling.services.treatment_sessions import SessionOut
+
+OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
+ALERT_LINE = re.compile(r"^\s*alert\b\s*[:\-–]?\s*(.+)$", re.IGNORECASE)
+
+
+class CoursePlan(Output):
+    """The current plan: its record's facts and the plan itself, typed."""
+
+    id: int
+    intake_id: int | None
+    status: str
+    start_date: dt.date | None
+    created_at: dt.datetime
+    request: dict[str, Any]
+    plan: Plan
+
+
+class ClientCourse(Output):
+    clinic: str
+    client: ClientOut
+    alerts: list[str]
+    intake: IntakeOut | None
+    open_findings: list[Finding]
+    plan: CoursePlan | None
+    sessions_done: list[SessionOut]
+    upcoming: list[ScheduledSession]
+    sessions: list[SessionOut]
+    scores: list[ScoreOut]
+    photos: list[PhotoOut]
+    consents: list[ConsentOut]
+
+    @property
+    def next_due(self) -> ScheduledSession | None:
+        return self.upcoming[0] if self.upcoming else None
+
+
+def client_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
+    """The course as it stands today (the clinic's today, from the records' clock)."""
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        client = ClientOut.model_validate(live_client(db, actor, client_id))
+        clinic = db.get(Clinic, actor.clinic_id)
+        return _course(db, clinic.name if clinic else "", client, records.clock.today())
+
+
+def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> ClientCourse:
+    intakes = current_rows(db, Intake, client.id)
+    plans = current_rows(db, PlanRecord, client.id)
+    sessions = sorted(
+        (SessionOut.model_validate(r) for r in current_rows(db, TreatmentSession, client.id)),
+        key=lambda s: (s.performed_on, s.id),
+    )
+    intake = IntakeOut.model_validate(intakes[-1]) if intakes else None
+    plan = _plan(plans[-1]) if plans else None
+    done = [s for s in sessions if plan is not None and s.plan_id == plan.id]
+    return ClientCourse(
+        clinic=clinic,
+        client=client,
+        alerts=alerts_in(client.notes),
+        intake=intake,
+        open_findings=open_findings(intake.findings if intake else [], today),
+        plan=plan,
+        sessions_done=done,
+        upcoming=upcoming(plan.plan.schedule, [s.performed_on for s in done]) if plan else [],
+        sessions=sessions,
+        scores=[ScoreOut.model_validate(r) for r in current_rows(db, ScoreRecord, client.id)],
+        photos=[PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
+        consents=[ConsentOut.model_validate(r) for r in current_rows(db, Consent, client.id)],
+    )
+
+
+def _plan(row: PlanRecord) -> CoursePlan:
+    return CoursePlan(
+        id=row.id,
+        intake_id=row.intake_id,
+        status=row.status,
+        start_date=row.start_date,
+        created_at=row.created_at,
+        request=row.request,
+        plan=Plan.model_validate(row.plan),
+    )
+
+
+def alerts_in(notes: str | None) -> list[str]:
+    """Lines of the client's notes marked as alerts ("ALERT: allergic to lidocaine")."""
+    found = (ALERT_LINE.match(line) for line in (notes or "").splitlines())
+    return [match.group(1).strip() for match in found if match]
+
+
+def open_findings(findings: list[Any], today: dt.date) -> list[Finding]:
+    """Findings that still hold a treatment back: a deferral whose date has not come (or that
+    waits on a condition), a clinician-only finding, a refusal."""
+    held = []
+    for finding in (Finding.model_validate(f) for f in findings):
+        if finding.action not in OPEN_ACTIONS:
+            continue
+        until = finding.until
+        if finding.action == "defer" and until and until.date and until.date <= today:
+            continue
+        held.append(finding)
+    return held
+
+
+def upcoming(schedule: list[ScheduledSession], done: list[dt.date]) -> list[ScheduledSession]:
+    """The sessions still to come, dated from the last one actually done: the next keeps the
+    plan's gap after the last session done, the rest keep theirs."""
+    rest = schedule[len(done) :]
+    if not done or not rest:
+        return rest
+    last_planned = schedule[len(done) - 1].date
+    next_planned = rest[0].date
+    if last_planned is None or next_planned is None:
+        return rest
+    shift = done[-1] + (next_planned - last_planned) - next_planned
+    return [
+        entry.model_copy(update={"date": entry.date + shift}) if entry.date else entry
+        for entry in rest
+    ]
