@@ -120,18 +120,8 @@ def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
 def add_client(db: Session, actor: Actor, client_in: ClientIn) -> Client:
     """Create a client inside the caller's transaction (registering, importing), audited."""
     client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
-    _set_names(client)
     db.add(client)
-    db.flush()
-    audit(
-        db,
-        clinic_id=actor.clinic_id,
-        actor_id=actor.user_id,
-        action="client.create",
-        entity="client",
-        entity_id=client.id,
-        fields=client_in.model_fields_set,
-    )
+    _saved(db, actor, client, "client.create", client_in.model_fields_set)
     return client
 
 
@@ -168,16 +158,21 @@ def change_client(db: Session, actor: Actor, client: Client, values: dict[str, A
     """Set validated fields of a client inside the caller's transaction, audited."""
     for name, value in values.items():
         setattr(client, name, value)
+    _saved(db, actor, client, "client.update", set(values))
+
+
+def _saved(db: Session, actor: Actor, client: Client, action: str, fields: set[str]) -> None:
+    """Refresh the client's search names, write it, and audit which fields were set."""
     _set_names(client)
     db.flush()
     audit(
         db,
         clinic_id=actor.clinic_id,
         actor_id=actor.user_id,
-        action="client.update",
+        action=action,
         entity="client",
         entity_id=client.id,
-        fields=set(values),
+        fields=fields,
     )
 
 
