@@ -13,10 +13,20 @@ from microneedling.records.database import (
     current_revision,
     head_revision,
     make_engine,
+    session_factory,
     transaction,
     upgrade,
 )
-from microneedling.records.models import AppendOnlyError, Base, Client, Clinic, Intake
+from microneedling.records.models import (
+    CLINICAL_MODELS,
+    AppendOnlyError,
+    Base,
+    Client,
+    Clinic,
+    Intake,
+)
+
+CLINICAL_TABLES = [model.__tablename__ for model in CLINICAL_MODELS]  # type: ignore[attr-defined]
 
 
 def test_migrations_bring_the_database_to_the_head_revision(engine: Engine) -> None:
@@ -53,6 +63,8 @@ def test_postgresql_upgrade_from_the_previous_revision(postgres_url: str) -> Non
     engine = make_engine(postgres_url)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE login_attempts"))
+        for table in CLINICAL_TABLES:
+            connection.execute(text(f"DROP INDEX uq_{table}_supersedes_id"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         connection.execute(text("INSERT INTO clinics (name, created_at) VALUES ('Old', now())"))
     upgrade(engine)
@@ -111,3 +123,25 @@ def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
 
     with pytest.raises(IntegrityError), transaction(sessions) as db:
         db.add(Client(clinic_id=9999, given_name="Nobody", created_at=dt.datetime.now(dt.UTC)))
+
+
+def test_an_upgrade_refuses_a_forked_history(tmp_path: Path) -> None:
+    """Rows amended twice before the unique index existed are named, not silently kept."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'forked.db'}")
+    upgrade(engine, "0002")
+    sessions = session_factory(engine)
+    intake_id = _client_with_intake(sessions)
+    with engine.begin() as connection:
+        for _ in range(2):
+            connection.execute(
+                text(
+                    "INSERT INTO intakes (clinic_id, client_id, created_at, supersedes_id, "
+                    "answers, findings, knowledge_version) SELECT clinic_id, client_id, "
+                    "created_at, id, answers, findings, knowledge_version FROM intakes "
+                    "WHERE id = :id"
+                ),
+                {"id": intake_id},
+            )
+    with pytest.raises(RuntimeError, match=rf"intakes rows \[{intake_id}\] were amended"):
+        upgrade(engine)
+    engine.dispose()

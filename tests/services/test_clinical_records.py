@@ -4,10 +4,12 @@ original; roles are enforced in the services themselves."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.concurrency import at_once
 from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
@@ -279,6 +281,31 @@ def test_only_the_latest_version_can_be_amended(world: World) -> None:
     amendments.amend_record(world.records, world.clinician, "session", original.id, change)
     with pytest.raises(Conflict, match="already amended"):
         amendments.amend_record(world.records, world.clinician, "session", original.id, change)
+
+
+def test_simultaneous_amendments_of_one_row_leave_one_history(world: World) -> None:
+    """Eight clinicians correct the same session at once: one amendment lands, seven get 409."""
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    calls = [
+        functools.partial(
+            amendments.amend_record,
+            world.records,
+            world.clinician,
+            "session",
+            original.id,
+            {"changes": {"notes": f"note {n}"}, "reason": "add a note"},
+        )
+        for n in range(8)
+    ]
+    outcomes = at_once(calls)
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, BaseException))
+    with world.records.transaction() as db:
+        versions = db.scalars(
+            select(TreatmentSession).where(TreatmentSession.supersedes_id == original.id)
+        ).all()
+    assert len(versions) == 1
 
 
 def test_an_amendment_is_validated_like_the_original(world: World) -> None:

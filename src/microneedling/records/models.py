@@ -160,7 +160,11 @@ class Clinical:
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         name = cls.__tablename__  # type: ignore[attr-defined]
-        return (Index(f"ix_{name}_client_created", "client_id", "created_at"),)
+        return (
+            Index(f"ix_{name}_client_created", "client_id", "created_at"),
+            # A row is amended at most once, so two simultaneous amendments cannot fork history.
+            Index(f"uq_{name}_supersedes_id", "supersedes_id", unique=True),
+        )
 
 
 class Intake(Clinical, Base):

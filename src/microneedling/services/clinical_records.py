@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microneedling.records.audit import audit
@@ -115,7 +116,15 @@ def amend(
     row.supersedes_id = original.id
     row.amendment_reason = reason
     db.add(row)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as error:
+        # Another amendment of the same row committed between our read and this insert.
+        if "supersedes_id" not in str(error.orig):
+            raise
+        raise Conflict(
+            f"{kind.entity} {record_id} was amended at the same time; amend the latest version"
+        ) from None
     before = kind.input_of(original)
     changed = [name for name, value in kind.input_of(row).items() if before.get(name) != value]
     audit(
