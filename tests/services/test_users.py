@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
+from tests.concurrency import at_once
 from tests.world import PASSWORD, World
 
 from microneedling.errors import InputError
 from microneedling.records.models import User
 from microneedling.services import users
-from microneedling.services.errors import Forbidden, TooManyAttempts, Unauthenticated
+from microneedling.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -105,6 +107,36 @@ def test_user_input_errors_name_the_field(world: World) -> None:
             world.owner,
             {"email": "owner@b.example", "full_name": "X", "role": "owner", "password": "x" * 12},
         )
+
+
+def test_simultaneous_users_with_one_email_get_one_account_and_a_field_error(world: World) -> None:
+    data = {
+        "email": "twin@a.example",
+        "full_name": "Twin",
+        "role": "assistant",
+        "password": "x" * 12,
+    }
+    outcomes = at_once([functools.partial(users.create_user, world.records, world.owner, data)] * 8)
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(errors) == 7
+    for error in errors:
+        assert isinstance(error, InputError)
+        assert [p.field for p in error.problems] == ["email"]
+
+
+def test_simultaneous_new_clinics_from_the_command_line_are_not_a_crash(world: World) -> None:
+    calls = [
+        functools.partial(
+            users.create_user,
+            world.records,
+            None,
+            {"email": f"c{n}@new.example", "full_name": "C", "role": "owner", "password": "x" * 12},
+            clinic_name="Clinic New",
+        )
+        for n in range(4)
+    ]
+    for outcome in at_once(calls):
+        assert isinstance(outcome, users.UserOut | Conflict), outcome
 
 
 def test_the_command_line_acts_as_the_owner_of_a_named_clinic(world: World) -> None:

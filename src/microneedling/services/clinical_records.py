@@ -21,7 +21,7 @@ from microneedling.records.audit import audit
 from microneedling.records.models import Clinical
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
-from microneedling.services.common import Output, Records, owned, parse
+from microneedling.services.common import Output, Records, owned, parse, violates_unique
 from microneedling.services.errors import Conflict
 
 In = TypeVar("In", bound=BaseModel)
@@ -120,7 +120,7 @@ def amend(
         db.flush()
     except IntegrityError as error:
         # Another amendment of the same row committed between our read and this insert.
-        if "supersedes_id" not in str(error.orig):
+        if not violates_unique(error, "supersedes_id"):
             raise
         raise Conflict(
             f"{kind.entity} {record_id} was amended at the same time; amend the latest version"

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from microneedling.config import Settings
@@ -66,6 +67,12 @@ def parse(model: type[M], data: object, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as error:
         raise from_validation_error(error).within(prefix) from None
+
+
+def violates_unique(error: IntegrityError, column: str) -> bool:
+    """Whether an insert failed because another transaction committed the same `column` value
+    first (SQLite and PostgreSQL both name the column in their message)."""
+    return column in str(error.orig)
 
 
 def owned(db: Session, actor: Actor, model: type[Row], record_id: int, entity: str) -> Row:

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, StringConstraints
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microneedling.config import Settings
@@ -21,8 +22,8 @@ from microneedling.errors import InputError
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinic, LoginAttempt, User, utc_now
 from microneedling.services.access import Actor, Permission, Role, require
-from microneedling.services.common import Input, Output, Records, parse
-from microneedling.services.errors import TooManyAttempts, Unauthenticated
+from microneedling.services.common import Input, Output, Records, parse, violates_unique
+from microneedling.services.errors import Conflict, TooManyAttempts, Unauthenticated
 
 TOKEN_ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
@@ -112,34 +113,43 @@ def create_user(
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
     user_in = parse(UserIn, data)
-    with records.transaction() as db:
-        if actor is not None:
-            clinic_id = actor.clinic_id
-        elif clinic_name:
-            clinic_id = ensure_clinic(db, clinic_name).id
-        else:
-            raise InputError.one("clinic", "a clinic name is required")
-        if db.scalar(select(User.id).where(User.email == user_in.email)) is not None:
-            raise InputError.one("email", f"'{user_in.email}' is already registered")
-        user = User(
-            clinic_id=clinic_id,
-            email=user_in.email,
-            full_name=user_in.full_name,
-            role=user_in.role,
-            password_hash=hash_password(records.settings, user_in.password.get_secret_value()),
-        )
-        db.add(user)
-        db.flush()
-        audit(
-            db,
-            clinic_id=clinic_id,
-            actor_id=actor.user_id if actor else None,
-            action="user.create",
-            entity="user",
-            entity_id=user.id,
-            fields=["email", "full_name", "role", "password"],
-        )
-        return UserOut.model_validate(user)
+    if actor is None and not clinic_name:
+        raise InputError.one("clinic", "a clinic name is required")
+    taken = InputError.one("email", f"'{user_in.email}' is already registered")
+    # Hashed before the transaction opens, so the write lock is held for milliseconds.
+    password_hash = hash_password(records.settings, user_in.password.get_secret_value())
+    try:
+        with records.transaction() as db:
+            clinic_id = actor.clinic_id if actor else ensure_clinic(db, str(clinic_name)).id
+            if db.scalar(select(User.id).where(User.email == user_in.email)) is not None:
+                raise taken
+            user = User(
+                clinic_id=clinic_id,
+                email=user_in.email,
+                full_name=user_in.full_name,
+                role=user_in.role,
+                password_hash=password_hash,
+            )
+            db.add(user)
+            db.flush()
+            audit(
+                db,
+                clinic_id=clinic_id,
+                actor_id=actor.user_id if actor else None,
+                action="user.create",
+                entity="user",
+                entity_id=user.id,
+                fields=["email", "full_name", "role", "password"],
+            )
+            return UserOut.model_validate(user)
+    except IntegrityError as error:
+        # The same e-mail (or, from the command line, the same new clinic) was added at the
+        # same moment by another request.
+        if violates_unique(error, "email"):
+            raise taken from None
+        if violates_unique(error, "name"):
+            raise Conflict(f"clinic '{clinic_name}' was created at the same time; retry") from None
+        raise
 
 
 def list_users(records: Records, actor: Actor) -> list[UserOut]:
