@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_known_address_days: int = Field(default=30, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     page_size_max: int = Field(default=200, ge=1)
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.world import PASSWORD, World
 
 from microneedling.errors import InputError
-from microneedling.records.models import User
+from microneedling.records.models import LoginAttempt, User
 from microneedling.services import users
 from microneedling.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated
 
@@ -65,6 +68,88 @@ def test_a_success_resets_the_failure_count(world: World) -> None:
     with pytest.raises(Unauthenticated):
         users.log_in(world.records, "owner@a.example", "guess", NOW + dt.timedelta(seconds=2))
     assert users.log_in(world.records, "owner@a.example", PASSWORD, NOW + dt.timedelta(seconds=3))
+
+
+def test_parallel_guesses_check_no_more_passwords_than_the_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = itertools.count()
+    real = users._password_matches
+
+    def counted(*args: Any) -> bool:
+        next(checks)
+        return real(*args)
+
+    monkeypatch.setattr(users, "_password_matches", counted)
+    guess = functools.partial(users.log_in, world.records, "owner@a.example", "guess", NOW)
+    outcomes = at_once([guess] * 8)
+    checked = next(checks)
+    assert checked <= world.records.settings.login_max_failures
+    assert sum(isinstance(o, Unauthenticated) for o in outcomes) == checked
+    assert all(isinstance(o, Unauthenticated | TooManyAttempts) for o in outcomes)
+
+
+def test_a_stranger_cannot_lock_the_owner_out(world: World) -> None:
+    """The account's lock stops new addresses; the owner's usual address passes it."""
+    owner, office, stranger = "owner@a.example", "192.0.2.10", "198.51.100.7"
+    users.log_in(world.records, owner, PASSWORD, NOW, address=office)
+    for n in range(world.records.settings.login_max_failures):
+        with pytest.raises(Unauthenticated):
+            at = NOW + dt.timedelta(seconds=1 + n)
+            users.log_in(world.records, owner, "guess", at, address=stranger)
+    later = NOW + dt.timedelta(minutes=1)
+    with pytest.raises(TooManyAttempts):
+        users.log_in(world.records, owner, PASSWORD, later, address=stranger)
+    with pytest.raises(TooManyAttempts):
+        users.log_in(world.records, owner, PASSWORD, later, address="203.0.113.1")
+    assert users.log_in(world.records, owner, PASSWORD, later, address=office).access_token
+    with pytest.raises(TooManyAttempts):
+        users.log_in(world.records, owner, "guess", later, address=stranger)
+
+
+def test_one_address_guessing_many_accounts_is_limited(world: World) -> None:
+    settings = world.records.settings
+    stranger = "198.51.100.7"
+    for n in range(settings.login_max_failures_per_address):
+        with pytest.raises(Unauthenticated):
+            users.log_in(world.records, f"user{n}@a.example", "guess", NOW, address=stranger)
+    with pytest.raises(TooManyAttempts):
+        users.log_in(world.records, "clinician@a.example", PASSWORD, NOW, address=stranger)
+    assert users.log_in(world.records, "clinician@a.example", PASSWORD, NOW, address="192.0.2.1")
+
+
+def test_an_unknown_email_costs_one_password_check_like_a_wrong_password(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    real = users._password_matches
+
+    def recorded(settings: Any, password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real(settings, password_hash, password)
+
+    monkeypatch.setattr(users, "_password_matches", recorded)
+    for email in ("nobody@a.example", "clinician@a.example"):
+        with pytest.raises(Unauthenticated):
+            users.log_in(world.records, email, "wrong password", NOW)
+    assert len(checked) == 2
+    assert all(h.startswith("$argon2id$") for h in checked)
+    assert checked[0] != checked[1]
+
+
+def test_old_log_in_attempts_are_pruned(world: World) -> None:
+    settings = world.records.settings
+    old_failure = NOW - dt.timedelta(minutes=settings.login_window_minutes + 1)
+    old_success = NOW - dt.timedelta(days=settings.login_known_address_days + 1)
+    recent_success = NOW - dt.timedelta(days=1)
+    with pytest.raises(Unauthenticated):
+        users.log_in(world.records, "owner@a.example", "guess", old_failure)
+    users.log_in(world.records, "owner@a.example", PASSWORD, old_success)
+    users.log_in(world.records, "owner@a.example", PASSWORD, recent_success)
+    users.log_in(world.records, "clinician@a.example", PASSWORD, NOW)
+    with world.records.transaction() as db:
+        kept = sorted(db.scalars(select(LoginAttempt.at)))
+    assert kept == [recent_success, NOW]
 
 
 def test_an_expired_or_forged_token_is_refused(world: World) -> None:

@@ -8,12 +8,13 @@ the user is looked up on every request so a deactivated user is refused at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from dataclasses import dataclass
+import secrets
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, StringConstraints
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,13 +59,16 @@ class Token(Output):
 
 
 def _hasher(settings: Settings) -> object:
+    return _hasher_with(cheapest=settings.environment == "test")
+
+
+@functools.cache
+def _hasher_with(*, cheapest: bool) -> object:
     """argon2id with the library's defaults; the cheapest profile only for the test suite."""
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
-    if settings.environment == "test":
-        return PasswordHasher.from_parameters(CHEAPEST)
-    return PasswordHasher()
+    return PasswordHasher.from_parameters(CHEAPEST) if cheapest else PasswordHasher()
 
 
 def hash_password(settings: Settings, password: str) -> str:
@@ -161,66 +165,135 @@ def list_users(records: Records, actor: Actor) -> list[UserOut]:
 
 def email_digest(email: str) -> str:
     """Log-in attempts are counted per digest, so the table holds no e-mail address."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return _digest(email.strip().lower())
 
 
-@dataclass(frozen=True)
-class LoginOutcome:
-    """A log-in's result, decided after its attempt row has been committed."""
-
-    token: Token | None
-    retry_after_seconds: int = 0
-
-    def result(self) -> Token:
-        if self.retry_after_seconds:
-            raise TooManyAttempts(self.retry_after_seconds)
-        if self.token is None:
-            raise Unauthenticated("incorrect e-mail or password")
-        return self.token
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def log_in(records: Records, email: str, password: str, now: dt.datetime | None = None) -> Token:
-    """Check a password and issue a token; failures count towards the log-in rate limit.
+@functools.cache
+def _dummy_hash(settings_hasher: object) -> str:
+    """A hash no password matches, verified for unknown e-mails so they cost the same time."""
+    from argon2 import PasswordHasher
 
-    The attempt is committed even when the log-in fails, then the failure is raised.
+    assert isinstance(settings_hasher, PasswordHasher)
+    return settings_hasher.hash(secrets.token_urlsafe(32))
+
+
+def log_in(
+    records: Records,
+    email: str,
+    password: str,
+    now: dt.datetime | None = None,
+    *,
+    address: str = "local",
+) -> Token:
+    """Check a password and issue a token, within the log-in limits.
+
+    The attempt is committed as a failure *before* the limits are counted, so of any number of
+    simultaneous guesses the last to count sees all the others: no more than the limit are ever
+    checked. An attempt the limits refuse is taken back, so waiting out `Retry-After` works.
     """
     settings = records.settings
     now = now or utc_now()
-    digest = email_digest(email)
+    normalized = email.strip().lower()
+    account, place = email_digest(normalized), _digest(address)
     with records.transaction() as db:
-        window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-        last_success = db.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.email_digest == digest, LoginAttempt.succeeded.is_(True)
+        _prune_attempts(db, settings, now)
+        attempt = LoginAttempt(email_digest=account, address_digest=place, succeeded=False, at=now)
+        db.add(attempt)
+        db.flush()
+        attempt_id = attempt.id
+    with records.transaction() as db:
+        wait = _seconds_to_wait(db, settings, account, place, now)
+        user = None if wait else db.scalar(select(User).where(User.email == normalized))
+        if wait:
+            db.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    if wait:
+        raise TooManyAttempts(wait)
+    known = user is not None and user.active
+    password_hash = user.password_hash if known and user else _dummy_hash(_hasher(settings))
+    if not (_password_matches(settings, password_hash, password) and known and user):
+        raise Unauthenticated("incorrect e-mail or password")
+    with records.transaction() as db:
+        db.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
+    return issue_token(settings, user, now)
+
+
+def _seconds_to_wait(
+    db: Session, settings: Settings, account: str, place: str, now: dt.datetime
+) -> int:
+    """How long this attempt must wait: the client address's own limit first, then the
+    account's, which an address the account logged in from recently passes, so a stranger's
+    guesses cannot lock the owner out."""
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    failed = select(LoginAttempt.at).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - window
+    )
+    by_address = list(db.scalars(failed.where(LoginAttempt.address_digest == place)))
+    wait = _wait(by_address, settings.login_max_failures_per_address, window, now)
+    if wait:
+        return wait
+    # A success forgives the failures before it only for its own address: the owner's log-in
+    # does not hand a stranger a fresh set of guesses.
+    last_success = db.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email_digest == account,
+            LoginAttempt.address_digest == place,
+            LoginAttempt.succeeded.is_(True),
+        )
+    )
+    by_account = failed.where(LoginAttempt.email_digest == account)
+    if last_success is not None:
+        by_account = by_account.where(LoginAttempt.at > last_success)
+    wait = _wait(list(db.scalars(by_account)), settings.login_max_failures, window, now)
+    if wait and _known_address(db, settings, account, place, now):
+        return 0
+    return wait
+
+
+def _wait(failures: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int:
+    """Seconds until enough of these failures (the current attempt among them) leave the window
+    for a new attempt to be within `limit`; 0 when this one already is."""
+    if len(failures) <= limit:
+        return 0
+    earlier = sorted(failures)[:-1]
+    wait = earlier[-limit] + window - now
+    return max(1, int(wait.total_seconds()))
+
+
+def _known_address(
+    db: Session, settings: Settings, account: str, place: str, now: dt.datetime
+) -> bool:
+    since = now - dt.timedelta(days=settings.login_known_address_days)
+    return (
+        db.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.email_digest == account,
+                LoginAttempt.address_digest == place,
+                LoginAttempt.succeeded.is_(True),
+                LoginAttempt.at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _prune_attempts(db: Session, settings: Settings, now: dt.datetime) -> None:
+    """Failures matter for one window, successes as long as their address stays known."""
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    known = dt.timedelta(days=settings.login_known_address_days)
+    db.execute(
+        delete(LoginAttempt).where(
+            or_(
+                LoginAttempt.at < now - max(window, known),
+                LoginAttempt.succeeded.is_(False) & (LoginAttempt.at < now - window),
             )
         )
-        since = max(window_start, last_success) if last_success else window_start
-        failures = list(
-            db.scalars(
-                select(LoginAttempt.at)
-                .where(
-                    LoginAttempt.email_digest == digest,
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.at > since,
-                )
-                .order_by(LoginAttempt.at)
-            )
-        )
-        if len(failures) >= settings.login_max_failures:
-            oldest = failures[-settings.login_max_failures]
-            wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
-            outcome = LoginOutcome(None, max(1, int(wait.total_seconds())))
-        else:
-            user = db.scalar(select(User).where(User.email == email.strip().lower()))
-            ok = (
-                user is not None
-                and user.active
-                and _password_matches(settings, user.password_hash, password)
-            )
-            db.add(LoginAttempt(email_digest=digest, succeeded=ok, at=now))
-            token = issue_token(settings, user, now) if ok and user is not None else None
-            outcome = LoginOutcome(token)
-    return outcome.result()
+    )
 
 
 def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:

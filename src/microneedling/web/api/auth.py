@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
 from microneedling.services import users
 from microneedling.services.users import Token, UserOut
-from microneedling.web.deps import ActorDep, RecordsDep
+from microneedling.web.deps import ActorDep, RecordsDep, client_address
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token")
 async def token(
-    records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request, records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:
-    """Exchange an e-mail and password for a bearer token (rate limited per e-mail)."""
-    return await run_in_threadpool(users.log_in, records, form.username, form.password)
+    """Exchange an e-mail and password for a bearer token (rate limited per e-mail and per
+    client address)."""
+    return await run_in_threadpool(
+        functools.partial(users.log_in, address=client_address(request)),
+        records,
+        form.username,
+        form.password,
+    )
 
 
 @router.get("/me")

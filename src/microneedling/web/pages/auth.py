@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from microneedling.services import users
 from microneedling.services.errors import TooManyAttempts, Unauthenticated
+from microneedling.web.deps import client_address
 from microneedling.web.pages.common import (
     FormDep,
     FormErrors,
@@ -55,7 +57,10 @@ async def log_in(request: Request, form: FormDep) -> Response:
     if not errors:
         try:
             token = await run_in_threadpool(
-                users.log_in, request.app.state.records, email, password
+                functools.partial(users.log_in, address=client_address(request)),
+                request.app.state.records,
+                email,
+                password,
             )
         except (Unauthenticated, TooManyAttempts) as error:
             errors.add("password", str(error))
