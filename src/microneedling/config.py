@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_known_address_days: int = Field(default=30, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    photo_max_pixels: int = Field(default=50_000_000, ge=1)
     page_size_max: int = Field(default=200, ge=1)
 
     @field_validator("database_url")

@@ -1,5 +1,5 @@
-"""Photos: checked (type by content, size limit), stored once under their SHA-256, and
-described by zone, view, lighting, date and consent to use."""
+"""Photos: checked (type by content, size and pixel limits, decoded in full and re-encoded),
+stored once under their SHA-256, and described by zone, view, lighting, date and consent."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import ZoneCode
 from microneedling.errors import InputError
+from microneedling.records.image_check import checked_image
 from microneedling.records.models import Clinical, Photo, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
@@ -20,12 +21,6 @@ from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.errors import Conflict
 
 View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
-# The first bytes of each accepted format; the declared content type is never trusted.
-SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
-    ("image/jpeg", b"\xff\xd8\xff", 0),
-    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
-    ("image/webp", b"WEBP", 8),
-)
 
 
 class PhotoIn(Input):
@@ -55,14 +50,6 @@ class PhotoOut(ClinicalOut):
     lighting: str | None
     taken_on: dt.date
     consent_to_use: bool
-
-
-def content_type_of(content: bytes) -> str:
-    for content_type, signature, offset in SIGNATURES:
-        riff = content_type != "image/webp" or content[:4] == b"RIFF"
-        if riff and content[offset : offset + len(signature)] == signature:
-            return content_type
-    raise InputError.one("file", "not a JPEG, PNG or WebP image", ("jpeg", "png", "webp"))
 
 
 def _build(
@@ -102,14 +89,14 @@ def add_photo(
         raise InputError.one("file", f"larger than the {limit // (1024 * 1024)} MiB limit")
     if not content:
         raise InputError.one("file", "is empty")
+    image = checked_image(content, records.settings.photo_max_pixels)
+    digest = records.photos.put(image.content)
     stored = StoredPhoto(
         **description.model_dump(),
-        sha256="",
-        content_type=content_type_of(content),
-        size_bytes=len(content),
+        sha256=digest,
+        content_type=image.content_type,
+        size_bytes=len(image.content),
     )
-    digest = records.photos.put(content)
-    stored = stored.model_copy(update={"sha256": digest})
     try:
         with records.transaction() as db:
             live_client(db, actor, client_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from tests.images import image
 from tests.web.page_world import Browser, PageWorld
 
 from microneedling.records.models import (
@@ -26,7 +27,7 @@ from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+PNG = image("PNG")
 START = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 PLAN_FORM = [
     ("device.type", "pen"),
@@ -428,12 +429,15 @@ def test_photos_upload_and_compare_before_and_after(clinician: Browser, clinic: 
     clinician.get(f"/clients/{clinic.client_id}/photos")
     assert upload(clinician, clinic, PNG, "2026-01-01").status_code == 200
     page = clinician.get(f"/clients/{clinic.client_id}/photos")
-    assert upload(clinician, clinic, PNG + b"1", "2026-03-01").status_code == 200
+    assert (
+        upload(clinician, clinic, image("PNG", colour=(180, 140, 120)), "2026-03-01").status_code
+        == 200
+    )
     page = clinician.get(f"/clients/{clinic.client_id}/photos")
     assert 'class="side-by-side"' in page.text and 'class="compare-slider"' in page.text
-    image = clinician.get("/photos/1/file")
-    assert image.headers["content-type"] == "image/png"
-    assert image.headers["x-content-type-options"] == "nosniff"
+    photo = clinician.get("/photos/1/file")
+    assert photo.headers["content-type"] == "image/png"
+    assert photo.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_file_that_is_not_an_image_is_refused_beside_the_file(
