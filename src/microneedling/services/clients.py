@@ -35,7 +35,7 @@ from microneedling.records.models import (
     utc_now,
 )
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Input, Output, Page, Records, owned, parse
+from microneedling.services.common import Input, Offset, Output, Page, Records, owned, parse
 from microneedling.services.errors import Conflict, NotFound
 from microneedling.services.users import Email
 
@@ -197,7 +197,7 @@ class ClientQuery(Input):
     registered_from: dt.date | None = None
     registered_to: dt.date | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
 
 
 def search_clients(records: Records, actor: Actor, query: object = None) -> Page[ClientOut]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,12 @@ from microneedling.services.errors import NotFound
 
 M = TypeVar("M", bound=BaseModel)
 Row = TypeVar("Row")
+
+# The largest value an INTEGER column holds on PostgreSQL (SQLite's are wider): ids, offsets and
+# counts beyond it are refused at the input, never sent to the database.
+DB_INT_MAX = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,10 @@ def violates_unique(error: IntegrityError, column: str) -> bool:
 
 
 def owned(db: Session, actor: Actor, model: type[Row], record_id: int, entity: str) -> Row:
-    """The record with this id in the actor's clinic; another clinic's record is not found."""
+    """The record with this id in the actor's clinic; another clinic's record is not found, nor
+    is an id no row can have."""
+    if not 1 <= record_id <= DB_INT_MAX:
+        raise NotFound(entity, record_id)
     row = db.get(model, record_id)
     if row is None or getattr(row, "clinic_id", None) != actor.clinic_id:
         raise NotFound(entity, record_id)

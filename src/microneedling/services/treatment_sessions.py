@@ -25,7 +25,7 @@ from microneedling.records.models import Clinical, PlanRecord, TreatmentSession,
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
 from microneedling.services.common import Input, dump, owned
-from microneedling.services.errors import Conflict, NotFound
+from microneedling.services.errors import Conflict
 
 ShortText = Annotated[str, Field(max_length=120)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -109,9 +109,7 @@ def _build(
         previous_on = _previous_session_on(db, record.id, data.performed_on, original)
     operator_id = data.operator_id if data.operator_id is not None else actor.user_id
     if operator_id is not None:
-        operator = db.get(User, operator_id)
-        if operator is None or operator.clinic_id != actor.clinic_id:
-            raise NotFound("user", operator_id)
+        owned(db, actor, User, operator_id, "user")
     logged = LoggedSession(
         performed_on=data.performed_on,
         zones=[LoggedZone(z.zone, z.needle_mm) for z in data.zones],

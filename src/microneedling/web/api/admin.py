@@ -53,7 +53,16 @@ def audit(
     return audit_log.audit_trail(records, actor, query)
 
 
-@router.get("/exports", response_model=None)
+@router.get(
+    "/exports",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The records as JSON, or the sessions as CSV",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export(
     records: RecordsDep,
     actor: ActorDep,

@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from microneedling.services import users
 from microneedling.services.users import Token, UserOut
 from microneedling.web.deps import ActorDep, RecordsDep, client_address
+from microneedling.web.errors import TOO_MANY_ATTEMPTS
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=TOO_MANY_ATTEMPTS)
 async def token(
     request: Request, records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:

@@ -111,7 +111,19 @@ def read_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
     return read(records, actor, PHOTO, record_id)
 
 
-@router.get("/photos/{record_id}/file", response_class=Response)
+@router.get(
+    "/photos/{record_id}/file",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The photo, as stored (re-encoded at upload)",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ("image/jpeg", "image/png", "image/webp")
+            },
+        }
+    },
+)
 def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
     content, content_type = photos.photo_file(records, actor, record_id)
     extension = content_type.removeprefix("image/")
