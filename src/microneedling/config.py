@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     login_known_address_days: int = Field(default=30, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     page_size_max: int = Field(default=200, ge=1)
 
     @field_validator("database_url")

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.web.conftest import login
 from tests.world import World, planned_course
 
-EXAMPLES_PER_OPERATION = 40
+EXAMPLES_PER_OPERATION = 60
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -35,7 +35,7 @@ from microneedling.records.models import (
     utc_now,
 )
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Input, Offset, Output, Page, Records, owned, parse
+from microneedling.services.common import Day, Input, Offset, Output, Page, Records, owned, parse
 from microneedling.services.errors import Conflict, NotFound
 from microneedling.services.users import Email
 
@@ -194,8 +194,8 @@ class ClientQuery(Input):
     """Search by the start of a given or family name, and by the date a client was registered."""
 
     q: Annotated[str, Field(max_length=200)] = ""
-    registered_from: dt.date | None = None
-    registered_to: dt.date | None = None
+    registered_from: Day | None = None
+    registered_to: Day | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     offset: Offset = 0
 

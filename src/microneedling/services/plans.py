@@ -15,7 +15,7 @@ from microneedling.knowledge.models import Setting
 from microneedling.records.models import Clinical, Intake, PlanRecord
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version
-from microneedling.services.common import Input, dump, owned
+from microneedling.services.common import Day, Input, dump, owned
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -29,7 +29,7 @@ class PlanIn(Input):
     concerns: list[dict[str, Any]]
     topicals: list[str] = Field(default_factory=list)
     claims: list[str] = Field(default_factory=list)
-    start_date: dt.date | None = None
+    start_date: Day | None = None
 
 
 class PlanOut(ClinicalOut):

@@ -23,7 +23,14 @@ from microneedling.errors import InputError
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinic, LoginAttempt, User, utc_now
 from microneedling.services.access import Actor, Permission, Role, require
-from microneedling.services.common import Input, Output, Records, parse, violates_unique
+from microneedling.services.common import (
+    CONTROL,
+    Input,
+    Output,
+    Records,
+    parse,
+    violates_unique,
+)
 from microneedling.services.errors import Conflict, TooManyAttempts, Unauthenticated
 
 TOKEN_ALGORITHM = "HS256"
@@ -207,7 +214,9 @@ def log_in(
         attempt_id = attempt.id
     with records.transaction() as db:
         wait = _seconds_to_wait(db, settings, account, place, now)
-        user = None if wait else db.scalar(select(User).where(User.email == normalized))
+        # An address with a control character (NUL breaks PostgreSQL) names no user.
+        lookup = not wait and not CONTROL.search(normalized)
+        user = db.scalar(select(User).where(User.email == normalized)) if lookup else None
         if wait:
             db.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
     if wait:

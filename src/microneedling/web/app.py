@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.records = Records.open(settings)
-    security.install(app, docs_url="/api/docs")
+    security.install(app, settings, docs_url="/api/docs")
     errors.install(app)
     app.include_router(api_router)
     pages.install(app)

@@ -7,9 +7,13 @@ is kept in a cache: pages and API answers show patient data.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import json
+
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from microneedling.config import Settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -61,6 +65,73 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyTooLarge(HTTPException):
+    """Raised while a body is read, so FastAPI answers it as the 413 it is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over the {limit} byte limit")
+
+
+class BodyLimit:
+    """413 for a request body over its limit: `request_max_bytes` for JSON and forms, the photo
+    limit (plus room for the form's other fields) for multipart uploads. The declared length is
+    checked first; a body sent without one is counted as it arrives."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_max_bytes if upload else self.max_bytes
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(BodyTooLarge(limit), send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge as error:
+            if started:
+                raise
+            await self._refuse(error, send)
+
+    @staticmethod
+    async def _refuse(error: BodyTooLarge, send: Send) -> None:
+        body = json.dumps({"detail": error.detail}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -75,8 +146,14 @@ DOCS_PAGE = """<!doctype html>
 """
 
 
-def install(app: FastAPI, docs_url: str) -> None:
-    """The headers on every answer, and Swagger UI from the vendored files (works offline)."""
+def install(app: FastAPI, settings: Settings, docs_url: str) -> None:
+    """The body limit and the headers on every answer, and Swagger UI from the vendored files
+    (works offline)."""
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.request_max_bytes,
+        upload_max_bytes=settings.photo_max_bytes + settings.request_max_bytes,
+    )
     app.add_middleware(SecurityHeaders)
     page = DOCS_PAGE.format(title=app.title, openapi_url=app.openapi_url)
 
