@@ -247,3 +247,20 @@ def test_serve_answers_real_http_with_the_demo_log_ins(env: dict[str, str]) -> N
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert f"Serving on http://127.0.0.1:{port}" in output
+
+
+def test_db_check_finds_a_missing_photo_file_and_a_stray_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run(env, "demo").returncode == 0
+    healthy = run(env, "db", "check")
+    assert healthy.returncode == 0, healthy.stderr
+    assert "all present and used" in healthy.stdout
+    store = tmp_path / "data" / "photos"
+    first = sorted(path for path in store.glob("??/*") if path.is_file())[0]
+    first.rename(first.with_name("f" * 64))
+    broken = run(env, "db", "check")
+    assert broken.returncode == 1
+    assert f"file {first.name} is missing" in broken.stderr
+    assert f"file {'f' * 64} belongs to no photo" in broken.stderr
+    assert "Traceback" not in broken.stderr

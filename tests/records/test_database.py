@@ -74,11 +74,12 @@ def test_postgresql_upgrade_from_the_previous_revision(postgres_url: str) -> Non
     engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_secure_delete(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite'}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert connection.execute(text("PRAGMA secure_delete")).scalar_one() == 1
 
 
 def _client_with_intake(sessions: sessionmaker[Session]) -> int:

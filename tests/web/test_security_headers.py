@@ -81,3 +81,22 @@ def test_the_api_docs_load_swagger_ui_from_this_site(client: TestClient) -> None
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "/api/v1/openapi.json" in page.text
+
+
+def test_access_log_lines_leave_out_query_strings(client: TestClient) -> None:
+    """uvicorn's access line: a name typed in a search must not reach the log."""
+    import logging
+
+    access = logging.getLogger("uvicorn.access")
+    record = access.makeRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/clients?q=Osei&limit=5", "1.1", 200),
+        None,
+    )
+    assert all(f.filter(record) for f in access.filters)
+    assert "Osei" not in record.getMessage()
+    assert "/api/v1/clients" in record.getMessage()

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from microneedling.services.access import Actor
     from microneedling.services.common import Records
 
-db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: create or upgrade its tables, check the photo store.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
 
@@ -95,6 +97,23 @@ def db_upgrade() -> None:
     engine = engine_for(settings())
     upgrade(engine)
     typer.echo(f"Database at revision {current_revision(engine)}.")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Check the photo store against the database: every photo has its file, every file a
+    photo. Exits 1 listing each problem."""
+    from microneedling.services.integrity import check_photo_store
+
+    report = check_photo_store(open_records())
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    typer.echo(
+        f"{report.photos} photos, {report.files} files: "
+        + (f"{len(report.problems)} problems." if report.problems else "all present and used.")
+    )
+    if report.problems:
+        raise typer.Exit(1)
 
 
 @users_app.command("create")

@@ -62,7 +62,7 @@ def record(
     require(actor, kind.permission)
     parsed = parse(kind.input_model, data)
     with records.transaction() as db:
-        live_client(db, actor, client_id)
+        live_client(db, actor, client_id, lock="shared")
         return kind.output(save(db, actor, kind, client_id, parsed))
 
 

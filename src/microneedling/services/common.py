@@ -154,12 +154,14 @@ def violates_unique(error: IntegrityError, column: str) -> bool:
     return column in str(error.orig)
 
 
-def owned(db: Session, actor: Actor, model: type[Row], record_id: int, entity: str) -> Row:
+def owned(
+    db: Session, actor: Actor, model: type[Row], record_id: int, entity: str, **get: Any
+) -> Row:
     """The record with this id in the actor's clinic; another clinic's record is not found, nor
     is an id no row can have."""
     if not 1 <= record_id <= DB_INT_MAX:
         raise NotFound(entity, record_id)
-    row = db.get(model, record_id)
+    row = db.get(model, record_id, **get)
     if row is None or getattr(row, "clinic_id", None) != actor.clinic_id:
         raise NotFound(entity, record_id)
     return row

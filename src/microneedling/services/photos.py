@@ -4,14 +4,15 @@ stored once under their SHA-256, and described by zone, view, lighting, date and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import ZoneCode
 from microneedling.errors import InputError
+from microneedling.records.database import lock_key
 from microneedling.records.image_check import checked_image
 from microneedling.records.models import Clinical, Photo, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
@@ -81,7 +82,8 @@ PHOTO = RecordKind(
 def add_photo(
     records: Records, actor: Actor, client_id: int, content: bytes, data: object
 ) -> PhotoOut:
-    """Check and store the file, then record it; a failed record leaves no stray file."""
+    """Check the file, then store and record it in one transaction; a failed record leaves no
+    stray file, and a committed one always has its file."""
     require(actor, Permission.ADD_PHOTO)
     description = parse(PhotoIn, data)
     limit = records.settings.photo_max_bytes
@@ -90,23 +92,26 @@ def add_photo(
     if not content:
         raise InputError.one("file", "is empty")
     image = checked_image(content, records.settings.photo_max_pixels)
-    digest = records.photos.put(image.content)
+    digest = hashlib.sha256(image.content).hexdigest()
     stored = StoredPhoto(
         **description.model_dump(),
         sha256=digest,
         content_type=image.content_type,
         size_bytes=len(image.content),
     )
-    try:
-        with records.transaction() as db:
-            live_client(db, actor, client_id)
+    with records.transaction() as db:
+        live_client(db, actor, client_id, lock="shared")
+        # The file and its row are decided under the file's lock, which an erasure removing
+        # the same file takes too: it is never deleted between being found and being used.
+        lock_key(db, f"photo:{digest}")
+        _digest, written = records.photos.put(image.content)
+        try:
             row = save(db, actor, PHOTO, client_id, stored)
-            return PhotoOut.model_validate(row)
-    except Exception:
-        with records.transaction() as db:
-            if db.scalar(select(Photo.id).where(Photo.sha256 == digest).limit(1)) is None:
+        except BaseException:
+            if written:
                 records.photos.remove(digest)
-        raise
+            raise
+        return PhotoOut.model_validate(row)
 
 
 def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, str]:

@@ -8,6 +8,7 @@ is kept in a cache: pages and API answers show patient data.
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
@@ -132,6 +133,22 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class QueryStringsOutOfLogs(logging.Filter):
+    """Access log lines without query strings: a name typed in a search never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def keep_query_strings_out_of_logs() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryStringsOutOfLogs) for f in access.filters):
+        access.addFilter(QueryStringsOutOfLogs())
+
+
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -155,6 +172,7 @@ def install(app: FastAPI, settings: Settings, docs_url: str) -> None:
         upload_max_bytes=settings.photo_max_bytes + settings.request_max_bytes,
     )
     app.add_middleware(SecurityHeaders)
+    keep_query_strings_out_of_logs()
     page = DOCS_PAGE.format(title=app.title, openapi_url=app.openapi_url)
 
     @app.get(docs_url, include_in_schema=False)

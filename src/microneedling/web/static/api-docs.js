@@ -8,6 +8,7 @@
       dom_id: "#swagger-ui",
       deepLinking: true,
       persistAuthorization: false,
+      validatorUrl: null, // no badge fetched from another site (offline, and the CSP forbids it)
     });
   });
 })();
