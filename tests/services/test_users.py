@@ -15,7 +15,13 @@ from tests.world import PASSWORD, World
 from microneedling.errors import InputError
 from microneedling.records.models import LoginAttempt, User
 from microneedling.services import users
-from microneedling.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated
+from microneedling.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -230,3 +236,77 @@ def test_the_command_line_acts_as_the_owner_of_a_named_clinic(world: World) -> N
         users.local_owner(world.records, None)
     with pytest.raises(InputError, match="no clinic named"):
         users.local_owner(world.records, "Clinic C")
+
+
+def _token(world: World, email: str) -> str:
+    return users.log_in(world.records, email, PASSWORD).access_token
+
+
+def _version(world: World, user_id: int | None) -> int:
+    with world.records.transaction() as db:
+        return db.get_one(User, user_id).version
+
+
+def test_log_out_ends_every_token_of_the_user_at_once(world: World) -> None:
+    first, second = _token(world, "clinician@a.example"), _token(world, "clinician@a.example")
+    users.log_out(world.records, users.actor_for_token(world.records, first))
+    for token in (first, second):
+        with pytest.raises(Unauthenticated):
+            users.actor_for_token(world.records, token)
+    assert users.actor_for_token(world.records, _token(world, "clinician@a.example"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"role": "read_only"}, {"active": False}, {"password": "a brand new secret"}],
+    ids=["role change", "deactivation", "password reset"],
+)
+def test_an_owners_change_to_a_user_ends_their_tokens(world: World, change: dict[str, Any]) -> None:
+    token = _token(world, "clinician@a.example")
+    version = _version(world, world.clinician.user_id)
+    changed = users.update_user(
+        world.records, world.owner, world.clinician.user_id or 0, {"version": version, **change}
+    )
+    assert changed.version == version + 1
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(world.records, token)
+
+
+def test_a_user_changes_their_own_password_with_the_current_one(world: World) -> None:
+    token = _token(world, "assistant@a.example")
+    with pytest.raises(InputError) as wrong:
+        users.change_own_password(
+            world.records,
+            world.assistant,
+            {"current_password": "not it", "new_password": "another good one"},
+        )
+    assert wrong.value.problems[0].field == "current_password"
+    users.change_own_password(
+        world.records,
+        world.assistant,
+        {"current_password": PASSWORD, "new_password": "another good one"},
+    )
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(world.records, token)
+    assert users.log_in(world.records, "assistant@a.example", "another good one")
+
+
+def test_only_owners_list_and_change_users_and_one_active_owner_stays(world: World) -> None:
+    with pytest.raises(Forbidden):
+        users.list_users(world.records, world.clinician)
+    with pytest.raises(Forbidden):
+        users.update_user(world.records, world.clinician, world.reader.user_id or 0, {"version": 1})
+    version = _version(world, world.owner.user_id)
+    with pytest.raises(Conflict, match="one active owner"):
+        users.update_user(
+            world.records,
+            world.owner,
+            world.owner.user_id or 0,
+            {"version": version, "active": False},
+        )
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        users.update_user(
+            world.records, world.owner, world.reader.user_id or 0, {"version": 99, "active": False}
+        )
+    with pytest.raises(NotFound):
+        users.update_user(world.records, world.owner, world.outsider.user_id or 0, {"version": 1})

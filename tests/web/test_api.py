@@ -384,3 +384,22 @@ def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert {f"{API}/clients", f"{API}/plans/preview", f"{API}/auth/token"} <= set(spec["paths"])
     assert client.get("/api/docs").status_code == 200
+
+
+def test_log_out_and_user_management_through_the_api(client: TestClient, world: World) -> None:
+    clinician = login(client, "clinician@a.example")
+    assert client.get(f"{API}/users", headers=clinician).status_code == 403
+    assert client.get(f"{API}/me", headers=clinician).json()["email"] == "clinician@a.example"
+    assert client.post(f"{API}/auth/logout", headers=clinician).status_code == 204
+    assert client.get(f"{API}/me", headers=clinician).status_code == 401
+    owner = login(client, "owner@a.example")
+    reader = login(client, "reader@a.example")
+    listed = {u["email"]: u for u in client.get(f"{API}/users", headers=owner).json()}
+    target = listed["reader@a.example"]
+    changed = client.patch(
+        f"{API}/users/{target['id']}",
+        json={"version": target["version"], "active": False},
+        headers=owner,
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get(f"{API}/me", headers=reader).status_code == 401

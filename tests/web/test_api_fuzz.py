@@ -24,6 +24,8 @@ from tests.web.conftest import login
 from tests.world import World, planned_course
 
 EXAMPLES_PER_OPERATION = 60
+# Log-out ends the run's own token; tests/services/test_users.py covers it.
+SKIPPED = {"POST /api/v1/auth/logout"}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -70,6 +72,7 @@ def test_the_api_answers_as_its_schema_says(client: TestClient, world: World) ->
     failures = [
         failure
         for result in schema.get_all_operations()
+        if result.ok().label not in SKIPPED
         for failure in _failures_of(result.ok(), headers)
     ]
     assert not failures, "\n\n".join(failures)

@@ -1,8 +1,9 @@
 """Clinics, users, passwords and API tokens.
 
-Passwords are hashed with argon2id. Log-in attempts are counted in the database so every
-worker of a clinic group applies the same limit; tokens are signed JWTs that name the user, and
-the user is looked up on every request so a deactivated user is refused at once.
+Passwords are hashed with argon2id. Log-in attempts are counted in the database so every worker
+of a clinic group applies the same limits; tokens are signed JWTs that name the user and quote
+the user's row version, and the user is looked up on every request, so log-out, a password
+change, a role change or a deactivation ends every token of that user at once.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from microneedling.services.common import (
     Input,
     Output,
     Records,
+    owned,
     parse,
     violates_unique,
 )
@@ -164,10 +166,104 @@ def create_user(
 
 
 def list_users(records: Records, actor: Actor) -> list[UserOut]:
-    require(actor, Permission.READ)
+    """The clinic's users: owners only (the list names every colleague and their role)."""
+    require(actor, Permission.MANAGE_USERS)
     with records.transaction() as db:
         users = db.scalars(select(User).where(User.clinic_id == actor.clinic_id).order_by(User.id))
         return [UserOut.model_validate(user) for user in users]
+
+
+def get_me(records: Records, actor: Actor) -> UserOut:
+    with records.transaction() as db:
+        return UserOut.model_validate(owned(db, actor, User, actor.user_id or 0, "user"))
+
+
+class UserChange(Input):
+    """What an owner may change about a user, and the version it was read at."""
+
+    version: int
+    role: Role | None = None
+    active: bool | None = None
+    password: Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH)] | None = None
+
+
+class PasswordChange(Input):
+    current_password: SecretStr
+    new_password: Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH)]
+
+
+def update_user(records: Records, actor: Actor, user_id: int, data: object) -> UserOut:
+    """Owners change a user's role, deactivate or reactivate them, or reset their password.
+
+    Any change bumps the user's version, which every token quotes: the user's tokens stop
+    working at once. The clinic always keeps one active owner."""
+    require(actor, Permission.MANAGE_USERS)
+    change = parse(UserChange, data)
+    fields = sorted(change.model_fields_set - {"version"})
+    password_hash = (
+        hash_password(records.settings, change.password.get_secret_value())
+        if change.password
+        else None
+    )
+    with records.transaction() as db:
+        user = owned(db, actor, User, user_id, "user", with_for_update=True)
+        if change.version != user.version:
+            raise Conflict(f"user {user_id} was changed meanwhile (now version {user.version})")
+        if change.role is not None:
+            user.role = change.role
+        if change.active is not None:
+            user.active = change.active
+        if password_hash is not None:
+            user.password_hash = password_hash
+        user.updated_at = utc_now()  # a version bump even when nothing else changed
+        db.flush()
+        owners = db.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.clinic_id == actor.clinic_id, User.role == "owner", User.active.is_(True))
+        )
+        if not owners:
+            raise Conflict("the clinic must keep one active owner")
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="user.update",
+            entity="user",
+            entity_id=user.id,
+            fields=fields,
+        )
+        return UserOut.model_validate(user)
+
+
+def change_own_password(records: Records, actor: Actor, data: object) -> None:
+    """A user changes their own password with the current one; their tokens stop working."""
+    change = parse(PasswordChange, data)
+    with records.transaction() as db:
+        current = owned(db, actor, User, actor.user_id or 0, "user").password_hash
+    if not _password_matches(records.settings, current, change.current_password.get_secret_value()):
+        raise InputError.one("current_password", "is not your password")
+    new_hash = hash_password(records.settings, change.new_password.get_secret_value())
+    with records.transaction() as db:
+        user = owned(db, actor, User, actor.user_id or 0, "user")
+        user.password_hash = new_hash
+        db.flush()
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="user.password",
+            entity="user",
+            entity_id=user.id,
+            fields=["password"],
+        )
+
+
+def log_out(records: Records, actor: Actor) -> None:
+    """End every session of this user: the version their tokens quote moves on."""
+    with records.transaction() as db:
+        user = owned(db, actor, User, actor.user_id or 0, "user")
+        user.updated_at = utc_now()
 
 
 def email_digest(email: str) -> str:
@@ -310,6 +406,7 @@ def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
 
     claims = {
         "sub": str(user.id),
+        "ver": user.version,
         "clinic": user.clinic_id,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(minutes=settings.token_ttl_minutes)).timestamp()),
@@ -318,7 +415,7 @@ def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
 
 
 # Runs on every API request: kept as plain SQL, the cheapest statement to run.
-_TOKEN_USER = "SELECT clinic_id, role, active FROM users WHERE id = "
+_TOKEN_USER = "SELECT clinic_id, role, active, version FROM users WHERE id = "
 
 
 def actor_for_token(records: Records, token: str) -> Actor:
@@ -336,7 +433,12 @@ def actor_for_token(records: Records, token: str) -> Actor:
     marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         user = connection.exec_driver_sql(_TOKEN_USER + marker, (user_id,)).one_or_none()
-    if user is None or not user.active or user.clinic_id != claims.get("clinic"):
+    if (
+        user is None
+        or user.version != claims.get("ver")
+        or not user.active
+        or user.clinic_id != claims.get("clinic")
+    ):
         raise Unauthenticated("invalid or expired token")
     return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user_id)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +31,27 @@ async def token(
     )
 
 
+@router.post("/auth/logout", status_code=204)
+def log_out(records: RecordsDep, actor: ActorDep) -> Response:
+    """End every session of the caller: all their tokens stop working."""
+    users.log_out(records, actor)
+    return Response(status_code=204)
+
+
 @router.get("/me")
 def me(records: RecordsDep, actor: ActorDep) -> UserOut:
-    return next(u for u in users.list_users(records, actor) if u.id == actor.user_id)
+    return users.get_me(records, actor)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    records: RecordsDep,
+    actor: ActorDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[{"current_password": "old one", "new_password": "a new long one"}]),
+    ],
+) -> Response:
+    """Change your own password; your tokens stop working, so log in again."""
+    users.change_own_password(records, actor, body)
+    return Response(status_code=204)

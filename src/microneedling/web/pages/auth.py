@@ -77,7 +77,10 @@ async def log_in(request: Request, form: FormDep) -> Response:
 
 
 @router.post("/logout")
-def log_out(request: Request, _form: FormDep) -> Response:
+async def log_out(request: Request, _form: FormDep) -> Response:
+    actor = await optional_actor(request)
+    if actor is not None:  # every token of this user stops working, not only this cookie
+        await run_in_threadpool(users.log_out, request.app.state.records, actor)
     response = redirect(request, "/login")
     clear_session(response)
     return response
