@@ -264,3 +264,15 @@ def test_db_check_finds_a_missing_photo_file_and_a_stray_one(
     assert f"file {first.name} is missing" in broken.stderr
     assert f"file {'f' * 64} belongs to no photo" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_users_set_deactivates_and_changes_role_without_a_traceback(env: dict[str, str]) -> None:
+    assert run(env, "demo").returncode == 0
+    changed = run(env, "users", "set", "--email", "reader@demo.example", "--inactive")
+    assert changed.returncode == 0, changed.stderr
+    assert "reader@demo.example: read_only, inactive" in changed.stdout
+    last_owner = run(env, "users", "set", "--email", "owner@demo.example", "--role", "clinician")
+    assert last_owner.returncode == 2
+    assert "one active owner" in last_owner.stderr and "Traceback" not in last_owner.stderr
+    unknown = run(env, "users", "set", "--email", "nobody@demo.example", "--active")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("Error: email:")

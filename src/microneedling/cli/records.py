@@ -144,6 +144,38 @@ def users_create(
     typer.echo(f"Created {user.role} {user.email} (user {user.id}) in clinic '{clinic}'.")
 
 
+@users_app.command("set")
+def users_set(
+    email: Annotated[str, typer.Option(help="The user's e-mail address.")],
+    clinic: ClinicOption = None,
+    role: Annotated[str | None, typer.Option(help="A new role.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Reactivate or deactivate.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Reset the password, read from stdin.")
+    ] = False,
+) -> None:
+    """Change a user's role, deactivate or reactivate them, or reset their password; their
+    tokens stop working at once."""
+    records = open_records()
+    from microneedling.services.users import find_user, update_user
+
+    change: dict[str, object] = {}
+    if role is not None:
+        change["role"] = role
+    if active is not None:
+        change["active"] = active
+    if password_stdin:
+        change["password"] = sys.stdin.readline().rstrip("\n")
+    owner = owner_of(records, clinic)
+    with input_errors_exit():
+        user = find_user(records, owner, email)
+        user = update_user(records, owner, user.id, {"version": user.version, **change})
+    state = "active" if user.active else "inactive"
+    typer.echo(f"{user.email}: {user.role}, {state} (version {user.version}).")
+
+
 @clients_app.command("list")
 def clients_list(
     clinic: ClinicOption = None,

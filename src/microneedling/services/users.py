@@ -173,6 +173,15 @@ def list_users(records: Records, actor: Actor) -> list[UserOut]:
         return [UserOut.model_validate(user) for user in users]
 
 
+def find_user(records: Records, actor: Actor, email: str) -> UserOut:
+    """The clinic's user with this e-mail (owners only)."""
+    wanted = email.strip().lower()
+    for user in list_users(records, actor):
+        if user.email == wanted:
+            return user
+    raise InputError.one("email", f"no user '{wanted}' in this clinic")
+
+
 def get_me(records: Records, actor: Actor) -> UserOut:
     with records.transaction() as db:
         return UserOut.model_validate(owned(db, actor, User, actor.user_id or 0, "user"))
