@@ -18,7 +18,7 @@ from microneedling.services import amendments, exports, plans
 from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
 from microneedling.services.consents import CONSENT, consent_texts, current_version
-from microneedling.services.errors import Conflict, Forbidden, NotFound
+from microneedling.services.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from microneedling.services.intakes import INTAKE, age_on
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
@@ -407,3 +407,34 @@ def test_the_sessions_csv_quotes_text_a_spreadsheet_would_run(world: World) -> N
     _session(world, client.id, plan, lot_number="=HYPERLINK(1)")
     text = exports.export_sessions_csv(world.records, world.owner)
     assert "'=HYPERLINK(1)" in text
+
+
+def test_bulk_reads_and_failed_log_ins_are_audited(world: World) -> None:
+    from tests.services.test_photos import PNG
+
+    from microneedling.services import photos, users
+
+    client = new_client(world)
+    photo = photos.add_photo(
+        world.records, world.assistant, client.id, PNG, {"view": "front", "taken_on": "2026-01-02"}
+    )
+    exports.export_json(world.records, world.clinician)
+    exports.export_sessions_csv(world.records, world.clinician)
+    photos.photo_file(world.records, world.reader, photo.id)
+    with pytest.raises(Unauthenticated):
+        users.log_in(world.records, "reader@a.example", "wrong password")
+    with world.records.transaction() as db:
+        entries = {
+            entry.action: entry
+            for entry in db.scalars(
+                select(AuditEntry).where(AuditEntry.action.not_like("%.create"))
+            )
+        }
+    assert entries["export.json"].actor_id == world.clinician.user_id
+    assert entries["export.csv"].fields == ["sessions"]
+    assert (entries["photo.download"].entity_id, entries["photo.download"].actor_id) == (
+        photo.id,
+        world.reader.user_id,
+    )
+    failed = entries["login.failed"]
+    assert (failed.entity_id, failed.clinic_id) == (world.reader.user_id, world.reader.clinic_id)

@@ -316,11 +316,15 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},
     ),
+    # User 2 is clinic A's clinician (tests/world.py creates the users in order).
+    ("PATCH", "/users/{user_id}"): ("/users/2", {"json": {"version": 1, "role": "owner"}}),
 }
 # Routes that name no record: each answers only about the caller's own clinic (checked below).
 CLINIC_WIDE = {
     ("POST", "/auth/token"),
+    ("POST", "/auth/logout"),
     ("GET", "/me"),
+    ("POST", "/me/password"),
     ("GET", "/clients"),
     ("POST", "/clients"),
     ("POST", "/plans/preview"),

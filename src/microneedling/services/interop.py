@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord
+from microneedling.records.audit import audit_bulk_read
 from microneedling.records.models import Clinic, TreatmentSession, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client, register_client
@@ -92,6 +93,8 @@ def read_client_record(
             if inline_photos
             else {}
         )
+        sent = ["record", *(["photos"] if inline_photos else [])]
+        audit_bulk_read(db, actor, "client.export_fhir", "client", client_id, sent)
         return ClientRecord(
             clinic={"id": clinic.id, "name": clinic.name},
             client=ClientOut.model_validate(client).model_dump(mode="json"),

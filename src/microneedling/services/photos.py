@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import ZoneCode
 from microneedling.errors import InputError
+from microneedling.records.audit import audit_bulk_read
 from microneedling.records.database import lock_key
 from microneedling.records.image_check import checked_image
 from microneedling.records.models import Clinical, Photo, TreatmentSession
@@ -120,4 +121,5 @@ def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, st
     with records.transaction() as db:
         photo = owned(db, actor, Photo, photo_id, "photo")
         live_client(db, actor, photo.client_id)
+        audit_bulk_read(db, actor, "photo.download", "photo", photo_id, ["file"])
         return records.photos.read(photo.sha256), photo.content_type

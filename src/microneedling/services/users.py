@@ -325,14 +325,30 @@ def log_in(
         if wait:
             db.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
     if wait:
+        _audit_failed_log_in(records, None, "login.limited")
         raise TooManyAttempts(wait)
     known = user is not None and user.active
     password_hash = user.password_hash if known and user else _dummy_hash(_hasher(settings))
     if not (_password_matches(settings, password_hash, password) and known and user):
+        _audit_failed_log_in(records, user, "login.failed")
         raise Unauthenticated("incorrect e-mail or password")
     with records.transaction() as db:
         db.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
     return issue_token(settings, user, now)
+
+
+def _audit_failed_log_in(records: Records, user: User | None, action: str) -> None:
+    """A failed or limited log-in, in the account's clinic when the e-mail names a user (never
+    the e-mail itself: an unknown one is recorded with no clinic and no user)."""
+    with records.transaction() as db:
+        audit(
+            db,
+            clinic_id=user.clinic_id if user else None,
+            actor_id=None,
+            action=action,
+            entity="user",
+            entity_id=user.id if user else None,
+        )
 
 
 def _seconds_to_wait(
