@@ -82,11 +82,14 @@ def serve(
     """Serve the web app and the JSON API (the database is upgraded first)."""
     import uvicorn
 
-    open_records()
+    from microneedling.records.backup import server_lock
+
+    records = open_records()
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run(
-        "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
-    )
+    with server_lock(records.settings.data_dir):
+        uvicorn.run(
+            "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
+        )
 
 
 @db_app.command("upgrade")
@@ -198,26 +201,30 @@ def clients_list(
     typer.echo(f"{len(page.items)} of {page.total} clients")
 
 
-def backup(path: Annotated[Path, typer.Argument(help="Backup file to write.")]) -> None:
-    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:
+    """Back up the database and the photos into one archive (created readable by you only)."""
     from microneedling.records.backup import backup as write_backup
 
     current = settings()
-    open_records()
+    records = open_records()
     with input_errors_exit():
-        write_backup(current.sqlalchemy_url, path)
-    typer.echo(f"Backed up to {path}. Photos are files under {current.photo_dir}; copy them too.")
+        photos = write_backup(current.sqlalchemy_url, records.photos, path)
+    typer.echo(f"Backed up the database and {photos} photos to {path}.")
 
 
-def restore(path: Annotated[Path, typer.Argument(help="Backup file made by 'backup'.")]) -> None:
-    """Replace the database with a backup."""
+def restore(path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")]) -> None:
+    """Replace the database and the photos with a backup (stop the server first)."""
     from microneedling.records.backup import restore as read_backup
+    from microneedling.records.photo_store import PhotoStore
 
-    current = settings()
+    current = settings()  # no connection is opened before the restore: it counts as a user
     with input_errors_exit():
-        read_backup(current.sqlalchemy_url, path)
+        restored = read_backup(current.sqlalchemy_url, PhotoStore(current.photo_dir), path)
     open_records()
-    typer.echo(f"Restored from {path}.")
+    typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
+    if restored.erased_since:
+        ids = ", ".join(map(str, restored.erased_since))
+        typer.echo(f"Clients erased after this backup was taken, back again: {ids}. Erase them.")
 
 
 def export(
