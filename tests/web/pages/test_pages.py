@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.images import image
-from tests.web.page_world import Browser, PageWorld
+from tests.web.page_world import Browser, PageWorld, email_for
+from tests.world import PASSWORD
 
 from microneedling.records.models import (
     AuditEntry,
@@ -21,6 +22,7 @@ from microneedling.records.models import (
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
+    User,
 )
 from microneedling.services.clinical_records import record
 from microneedling.services.intakes import INTAKE
@@ -569,3 +571,46 @@ def test_a_bad_home_answer_is_named(
     response = browser.post("/home-check", data)
     assert response.status_code == 422
     assert error_beside(response.text, field_id)
+
+
+def test_owners_manage_users_on_a_page_and_a_change_ends_the_users_session(
+    browser: Browser, clinic: PageWorld
+) -> None:
+    from fastapi.testclient import TestClient
+
+    reader = Browser(TestClient(browser.client.app))
+    reader.log_in("read_only")
+    assert reader.get("/clients").status_code == 200
+    browser.log_in("owner")
+    page = browser.get("/users")
+    assert page.status_code == 200 and email_for("read_only") in page.text
+    reader_id = clinic.actors["read_only"].user_id
+    with clinic.records.transaction() as db:
+        version = db.get_one(User, reader_id).version
+    saved = browser.post(
+        f"/users/{reader_id}",
+        {"version": str(version), "role": "read_only"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "inactive" in browser.get("/users").text
+    assert reader.get("/clients", follow_redirects=False).status_code == 303  # to log in
+    browser.post("/logout")
+    browser.log_in("clinician")
+    assert browser.get("/users").status_code == 403
+
+
+def test_a_user_changes_their_password_on_a_page(browser: Browser, clinic: PageWorld) -> None:
+    browser.log_in("assistant")
+    browser.get("/account/password")
+    wrong = browser.post(
+        "/account/password", {"current_password": "nope", "new_password": "a new long secret"}
+    )
+    assert wrong.status_code == 422 and "is not your password" in wrong.text
+    done = browser.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "a new long secret"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert browser.get("/clients", follow_redirects=False).status_code == 303
