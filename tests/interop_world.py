@@ -18,10 +18,11 @@ from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
 from microneedling.services.treatment_sessions import SESSION
 
-# The smallest valid PNG: a 1 x 1 pixel image.
+# The smallest valid PNG, a 1 x 1 pixel image, as the upload check re-encodes it (so the file
+# stored is these very bytes).
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360f8cfc0f01f0005000201a6a9d4960000000049454e44ae426082"
+    "0000000d49444154789c6360f8cfc0000003020100999b3b940000000049454e44ae426082"
 )
 
 

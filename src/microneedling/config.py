@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_known_address_days: int = Field(default=30, ge=1)
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    photo_max_pixels: int = Field(default=50_000_000, ge=1)
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     page_size_max: int = Field(default=200, ge=1)
     # FHIR: the clinic's own identifier system for Patient.identifier (default: a urn:uuid of
     # the installation id), and the public base URL that photo links in bundles start with.

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 
+# A body with 50,000 unknown keys gets the first problems and a count, not a 50,000-item answer.
+MAX_PROBLEMS = 100
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One bad field: its dotted path, what is wrong, and what would be accepted."""
@@ -80,13 +84,17 @@ def from_error_items(items: Iterable[Any], skip: int = 0) -> InputError:
     """Field problems from pydantic-style error items, leaving out `skip` leading location parts
     (FastAPI's "body" or "query")."""
     problems = []
-    for item in items:
+    items = list(items)
+    for item in items[:MAX_PROBLEMS]:
         location = [part for part in item["loc"][skip:] if not _is_union_tag(part)]
         allowed = _allowed_values(item.get("ctx"))
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         problems.append(FieldProblem(field_path(location), message, allowed))
+    if len(items) > MAX_PROBLEMS:
+        more = len(items) - MAX_PROBLEMS
+        problems.append(FieldProblem("(request)", f"and {more} more problems like these"))
     return InputError(problems)
 
 

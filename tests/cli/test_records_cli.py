@@ -3,6 +3,7 @@ and `serve` answering real HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -247,3 +248,108 @@ def test_serve_answers_real_http_with_the_demo_log_ins(env: dict[str, str]) -> N
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert f"Serving on http://127.0.0.1:{port}" in output
+
+
+def test_db_check_finds_a_missing_photo_file_and_a_stray_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run(env, "demo").returncode == 0
+    healthy = run(env, "db", "check")
+    assert healthy.returncode == 0, healthy.stderr
+    assert "all present and used" in healthy.stdout
+    store = tmp_path / "data" / "photos"
+    first = sorted(path for path in store.glob("??/*") if path.is_file())[0]
+    first.rename(first.with_name("f" * 64))
+    broken = run(env, "db", "check")
+    assert broken.returncode == 1
+    assert f"file {first.name} is missing" in broken.stderr
+    assert f"file {'f' * 64} belongs to no photo" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_users_set_deactivates_and_changes_role_without_a_traceback(env: dict[str, str]) -> None:
+    assert run(env, "demo").returncode == 0
+    changed = run(env, "users", "set", "--email", "reader@demo.example", "--inactive")
+    assert changed.returncode == 0, changed.stderr
+    assert "reader@demo.example: read_only, inactive" in changed.stdout
+    last_owner = run(env, "users", "set", "--email", "owner@demo.example", "--role", "clinician")
+    assert last_owner.returncode == 2
+    assert "one active owner" in last_owner.stderr and "Traceback" not in last_owner.stderr
+    unknown = run(env, "users", "set", "--email", "nobody@demo.example", "--active")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("Error: email:")
+
+
+ERASE_FIRST_CLIENT = (
+    "from microneedling.config import load_settings\n"
+    "from microneedling.services.common import Records\n"
+    "from microneedling.services.users import local_owner\n"
+    "from microneedling.services.clients import erase_client\n"
+    "records = Records.open(load_settings())\n"
+    "erase_client(records, local_owner(records, None), 1)\n"
+)
+
+
+def test_a_backup_holds_the_photos_and_restore_names_clients_erased_since(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import tarfile
+
+    assert run(env, "demo").returncode == 0
+    archive = tmp_path / "backup.tar"
+    saved = run(env, "backup", str(archive))
+    assert saved.returncode == 0, saved.stderr
+    assert archive.stat().st_mode & 0o777 == 0o600
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    photos = [name for name in names if name.startswith("photos/")]
+    assert photos and set(manifest["files"]) == set(names) - {"manifest.json"}
+    assert manifest["format"] == "microneedling-backup" and manifest["schema"]
+    erased = subprocess.run(
+        [sys.executable, "-c", ERASE_FIRST_CLIENT],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert erased.returncode == 0, erased.stderr
+    restored = run(env, "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert f"{len(photos)} photos" in restored.stdout
+    assert "erased after this backup was taken, back again: 1." in restored.stdout
+    assert run(env, "db", "check").returncode == 0
+
+
+def test_restore_refuses_a_damaged_archive_and_a_database_in_use(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import tarfile
+
+    from sqlalchemy import create_engine, text
+
+    from microneedling.records.backup import server_lock
+
+    assert run(env, "demo").returncode == 0
+    archive = tmp_path / "backup.tar"
+    assert run(env, "backup", str(archive)).returncode == 0
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(archive) as source, tarfile.open(damaged, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name.startswith("photos/"):
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.addfile(member, io.BytesIO(data))
+    refused = run(env, "restore", str(damaged))
+    assert refused.returncode == 2 and "fails its checksum" in refused.stderr
+    url = env["MICRONEEDLING_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        with server_lock(Path(env["MICRONEEDLING_DATA_DIR"])):
+            busy = run(env, "restore", str(archive))
+    else:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            busy = run(env, "restore", str(archive))
+        engine.dispose()
+    assert busy.returncode == 2, busy.stdout
+    assert "stop" in busy.stderr and "Traceback" not in busy.stderr

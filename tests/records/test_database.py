@@ -15,10 +15,20 @@ from microneedling.records.database import (
     current_revision,
     head_revision,
     make_engine,
+    session_factory,
     transaction,
     upgrade,
 )
-from microneedling.records.models import AppendOnlyError, Base, Client, Clinic, Intake
+from microneedling.records.models import (
+    CLINICAL_MODELS,
+    AppendOnlyError,
+    Base,
+    Client,
+    Clinic,
+    Intake,
+)
+
+CLINICAL_TABLES = [model.__tablename__ for model in CLINICAL_MODELS]  # type: ignore[attr-defined]
 
 
 def test_migrations_bring_the_database_to_the_head_revision(engine: Engine) -> None:
@@ -63,11 +73,12 @@ def test_postgresql_upgrade_from_the_first_revision(postgres_url: str) -> None:
     engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_secure_delete(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite'}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert connection.execute(text("PRAGMA secure_delete")).scalar_one() == 1
 
 
 def _client_with_intake(sessions: sessionmaker[Session]) -> int:
@@ -112,3 +123,25 @@ def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
 
     with pytest.raises(IntegrityError), transaction(sessions) as db:
         db.add(Client(clinic_id=9999, given_name="Nobody", created_at=dt.datetime.now(dt.UTC)))
+
+
+def test_an_upgrade_refuses_a_forked_history(tmp_path: Path) -> None:
+    """Rows amended twice before the unique index existed are named, not silently kept."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'forked.db'}")
+    upgrade(engine, "0005")  # the revision before the unique index
+    sessions = session_factory(engine)
+    intake_id = _client_with_intake(sessions)
+    with engine.begin() as connection:
+        for _ in range(2):
+            connection.execute(
+                text(
+                    "INSERT INTO intakes (clinic_id, client_id, created_at, supersedes_id, "
+                    "answers, findings, knowledge_version) SELECT clinic_id, client_id, "
+                    "created_at, id, answers, findings, knowledge_version FROM intakes "
+                    "WHERE id = :id"
+                ),
+                {"id": intake_id},
+            )
+    with pytest.raises(RuntimeError, match=rf"intakes rows \[{intake_id}\] were amended"):
+        upgrade(engine)
+    engine.dispose()

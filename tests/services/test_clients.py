@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from tests.concurrency import at_once
 from tests.services.test_photos import PNG
 from tests.world import World, new_client, planned_course
 
 from microneedling.errors import InputError
-from microneedling.records.models import AuditEntry, Client
-from microneedling.services import clients, photos
+from microneedling.records.models import CLINICAL_MODELS, AuditEntry, Client
+from microneedling.services import amendments, clients, photos
+from microneedling.services.clinical_records import record
 from microneedling.services.errors import Conflict, Forbidden, NotFound
+from microneedling.services.intakes import INTAKE
+from microneedling.services.integrity import check_photo_store
 from microneedling.services.timeline import timeline
 
 
@@ -192,6 +200,85 @@ def test_erasure_keeps_a_photo_file_another_client_still_uses(world: World) -> N
     assert world.records.photos.path_for(shared.sha256).exists()
 
 
+def _rows_of(world: World, client_id: int) -> int:
+    with world.records.transaction() as db:
+        return sum(
+            len(db.scalars(select(model.id).where(model.client_id == client_id)).all())
+            for model in CLINICAL_MODELS
+        )
+
+
+def test_an_erasure_races_no_write_for_that_client(world: World) -> None:
+    """Writes for a client while it is erased land before the erasure (and are erased) or are
+    refused as not found: nothing is left behind."""
+    for _round in range(3):
+        client, intake, _plan = planned_course(world)
+        writes: list[Callable[[], object]] = [
+            functools.partial(
+                record,
+                world.records,
+                world.clinician,
+                INTAKE,
+                client.id,
+                {"answers": {"fitzpatrick": 2}},
+            ),
+            functools.partial(
+                photos.add_photo,
+                world.records,
+                world.assistant,
+                client.id,
+                PNG,
+                {"view": "front", "taken_on": "2026-01-02"},
+            ),
+            functools.partial(
+                amendments.amend_record,
+                world.records,
+                world.clinician,
+                "intake",
+                intake.id,
+                {"changes": {"answers": {"fitzpatrick": 3}}, "reason": "misread"},
+            ),
+            functools.partial(
+                clients.update_client,
+                world.records,
+                world.clinician,
+                client.id,
+                {"version": 1, "notes": "called"},
+            ),
+        ] * 2
+        erase = functools.partial(clients.erase_client, world.records, world.owner, client.id)
+        outcomes = at_once([erase, *writes])
+        assert outcomes[0] is None
+        for outcome in outcomes[1:]:
+            assert not isinstance(outcome, BaseException) or isinstance(
+                outcome, NotFound | Conflict
+            ), repr(outcome)
+        assert _rows_of(world, client.id) == 0
+        with world.records.transaction() as db:
+            row = db.get_one(Client, client.id)
+            assert (row.given_name, row.family_name, row.notes) == (None, None, None)
+
+
+def test_an_upload_of_the_same_photo_during_an_erasure_keeps_its_file(world: World) -> None:
+    """The erased client's photo is uploaded for another client at that moment: every upload
+    that was confirmed still has its file."""
+    meta = {"view": "front", "taken_on": "2026-01-02"}
+    for _round in range(3):
+        leaving = new_client(world, "Ann", "Lee")
+        staying = new_client(world, "Bea", "Lim")
+        photos.add_photo(world.records, world.assistant, leaving.id, PNG, meta)
+        upload = functools.partial(
+            photos.add_photo, world.records, world.assistant, staying.id, PNG, meta
+        )
+        erase = functools.partial(clients.erase_client, world.records, world.owner, leaving.id)
+        outcomes = at_once([erase, upload, upload, upload])
+        confirmed = [o for o in outcomes[1:] if isinstance(o, photos.PhotoOut)]
+        assert len(confirmed) == 3, outcomes
+        for photo in confirmed:
+            assert photos.photo_file(world.records, world.reader, photo.id)[0]
+        assert check_photo_store(world.records).problems == []
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -209,3 +296,18 @@ def test_any_prefix_of_a_family_name_finds_the_client(world: World, family: str,
     client = new_client(world, "Pat", family)
     items = clients.search_clients(world.records, world.reader, {"q": key[:cut], "limit": 500})
     assert client.id in [c.id for c in items.items]
+
+
+def test_an_erased_name_leaves_the_sqlite_files(world: World, settings: Any) -> None:
+    """secure_delete zeroes what the erasure removed and the WAL is checkpointed and emptied."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the file check is SQLite's; PostgreSQL is vacuumed (docs/records.md)")
+    client = new_client(world, "Quillonax", "Vantrebeck", notes="Zephyrine allergy")
+    meta = {"view": "front", "taken_on": "2026-01-02", "lighting": "Xanthorrhoea lamp"}
+    photos.add_photo(world.records, world.assistant, client.id, PNG, meta)
+    clients.erase_client(world.records, world.owner, client.id)
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    held = b"".join(path.read_bytes() for path in files if path.exists())
+    for text in ("Quillonax", "Vantrebeck", "Zephyrine", "quillonax", "Xanthorrhoea"):
+        assert text.encode() not in held

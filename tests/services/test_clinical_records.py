@@ -4,12 +4,14 @@ original; roles are enforced in the services themselves."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.concurrency import at_once
 from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
@@ -20,7 +22,13 @@ from microneedling.services.clients import register_client
 from microneedling.services.clinical_records import read, record
 from microneedling.services.clock import Clock
 from microneedling.services.consents import CONSENT, consent_texts, current_version
-from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
+from microneedling.services.errors import (
+    Conflict,
+    DeparturesFound,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+)
 from microneedling.services.intakes import INTAKE, age_on, check_intake
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
@@ -460,6 +468,31 @@ def test_only_the_latest_version_can_be_amended(world: World) -> None:
         amendments.amend_record(world.records, world.clinician, "session", original.id, change)
 
 
+def test_simultaneous_amendments_of_one_row_leave_one_history(world: World) -> None:
+    """Eight clinicians correct the same session at once: one amendment lands, seven get 409."""
+    client, _intake, plan = planned_course(world)
+    original = _session(world, client.id, plan)
+    calls = [
+        functools.partial(
+            amendments.amend_record,
+            world.records,
+            world.clinician,
+            "session",
+            original.id,
+            {"changes": {"notes": f"note {n}"}, "reason": "add a note"},
+        )
+        for n in range(8)
+    ]
+    outcomes = at_once(calls)
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, BaseException))
+    with world.records.transaction() as db:
+        versions = db.scalars(
+            select(TreatmentSession).where(TreatmentSession.supersedes_id == original.id)
+        ).all()
+    assert len(versions) == 1
+
+
 def test_an_amendment_is_validated_like_the_original(world: World) -> None:
     client, _intake, plan = planned_course(world)
     original = _session(world, client.id, plan)
@@ -559,3 +592,34 @@ def test_the_sessions_csv_quotes_text_a_spreadsheet_would_run(world: World) -> N
     _session(world, client.id, plan, lot_number="=HYPERLINK(1)")
     text = exports.export_sessions_csv(world.records, world.owner)
     assert "'=HYPERLINK(1)" in text
+
+
+def test_bulk_reads_and_failed_log_ins_are_audited(world: World) -> None:
+    from tests.services.test_photos import PNG
+
+    from microneedling.services import photos, users
+
+    client = new_client(world)
+    photo = photos.add_photo(
+        world.records, world.assistant, client.id, PNG, {"view": "front", "taken_on": "2026-01-02"}
+    )
+    exports.export_json(world.records, world.clinician)
+    exports.export_sessions_csv(world.records, world.clinician)
+    photos.photo_file(world.records, world.reader, photo.id)
+    with pytest.raises(Unauthenticated):
+        users.log_in(world.records, "reader@a.example", "wrong password")
+    with world.records.transaction() as db:
+        entries = {
+            entry.action: entry
+            for entry in db.scalars(
+                select(AuditEntry).where(AuditEntry.action.not_like("%.create"))
+            )
+        }
+    assert entries["export.json"].actor_id == world.clinician.user_id
+    assert entries["export.csv"].fields == ["sessions"]
+    assert (entries["photo.download"].entity_id, entries["photo.download"].actor_id) == (
+        photo.id,
+        world.reader.user_id,
+    )
+    failed = entries["login.failed"]
+    assert (failed.entity_id, failed.clinic_id) == (world.reader.user_id, world.reader.clinic_id)

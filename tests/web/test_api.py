@@ -557,11 +557,15 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},
     ),
+    # User 2 is clinic A's clinician (tests/world.py creates the users in order).
+    ("PATCH", "/users/{user_id}"): ("/users/2", {"json": {"version": 1, "role": "owner"}}),
 }
 # Routes that name no record: each answers only about the caller's own clinic (checked below).
 CLINIC_WIDE = {
     ("POST", "/auth/token"),
+    ("POST", "/auth/logout"),
     ("GET", "/me"),
+    ("POST", "/me/password"),
     ("GET", "/clients"),
     ("POST", "/clients"),
     ("POST", "/plans/preview"),
@@ -625,3 +629,22 @@ def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert {f"{API}/clients", f"{API}/plans/preview", f"{API}/auth/token"} <= set(spec["paths"])
     assert client.get("/api/docs").status_code == 200
+
+
+def test_log_out_and_user_management_through_the_api(client: TestClient, world: World) -> None:
+    clinician = login(client, "clinician@a.example")
+    assert client.get(f"{API}/users", headers=clinician).status_code == 403
+    assert client.get(f"{API}/me", headers=clinician).json()["email"] == "clinician@a.example"
+    assert client.post(f"{API}/auth/logout", headers=clinician).status_code == 204
+    assert client.get(f"{API}/me", headers=clinician).status_code == 401
+    owner = login(client, "owner@a.example")
+    reader = login(client, "reader@a.example")
+    listed = {u["email"]: u for u in client.get(f"{API}/users", headers=owner).json()}
+    target = listed["reader@a.example"]
+    changed = client.patch(
+        f"{API}/users/{target['id']}",
+        json={"version": target["version"], "active": False},
+        headers=owner,
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get(f"{API}/me", headers=reader).status_code == 401

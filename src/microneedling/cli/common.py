@@ -25,12 +25,14 @@ def fail(message: str) -> NoReturn:
 
 @contextmanager
 def input_errors_exit() -> Iterator[None]:
-    """Turn any `InputError` (or pydantic validation error) raised inside into exit status 2."""
+    """Turn any `InputError` (or pydantic validation error) or refusal raised inside into exit
+    status 2 with its message, never a traceback."""
     from microneedling.errors import from_validation_error
+    from microneedling.services.errors import ServiceError
 
     try:
         yield
-    except InputError as error:
+    except (InputError, ServiceError) as error:
         fail(str(error))
     except Exception as error:
         from pydantic import ValidationError

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from microneedling.services.access import Actor
     from microneedling.services.common import Records
 
-db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: create or upgrade its tables, check the photo store.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
 
@@ -80,11 +82,14 @@ def serve(
     """Serve the web app and the JSON API (the database is upgraded first)."""
     import uvicorn
 
-    open_records()
+    from microneedling.records.backup import server_lock
+
+    records = open_records()
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run(
-        "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
-    )
+    with server_lock(records.settings.data_dir):
+        uvicorn.run(
+            "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
+        )
 
 
 @db_app.command("upgrade")
@@ -95,6 +100,23 @@ def db_upgrade() -> None:
     engine = engine_for(settings())
     upgrade(engine)
     typer.echo(f"Database at revision {current_revision(engine)}.")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Check the photo store against the database: every photo has its file, every file a
+    photo. Exits 1 listing each problem."""
+    from microneedling.services.integrity import check_photo_store
+
+    report = check_photo_store(open_records())
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    typer.echo(
+        f"{report.photos} photos, {report.files} files: "
+        + (f"{len(report.problems)} problems." if report.problems else "all present and used.")
+    )
+    if report.problems:
+        raise typer.Exit(1)
 
 
 @users_app.command("create")
@@ -125,6 +147,38 @@ def users_create(
     typer.echo(f"Created {user.role} {user.email} (user {user.id}) in clinic '{clinic}'.")
 
 
+@users_app.command("set")
+def users_set(
+    email: Annotated[str, typer.Option(help="The user's e-mail address.")],
+    clinic: ClinicOption = None,
+    role: Annotated[str | None, typer.Option(help="A new role.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Reactivate or deactivate.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Reset the password, read from stdin.")
+    ] = False,
+) -> None:
+    """Change a user's role, deactivate or reactivate them, or reset their password; their
+    tokens stop working at once."""
+    records = open_records()
+    from microneedling.services.users import find_user, update_user
+
+    change: dict[str, object] = {}
+    if role is not None:
+        change["role"] = role
+    if active is not None:
+        change["active"] = active
+    if password_stdin:
+        change["password"] = sys.stdin.readline().rstrip("\n")
+    owner = owner_of(records, clinic)
+    with input_errors_exit():
+        user = find_user(records, owner, email)
+        user = update_user(records, owner, user.id, {"version": user.version, **change})
+    state = "active" if user.active else "inactive"
+    typer.echo(f"{user.email}: {user.role}, {state} (version {user.version}).")
+
+
 @clients_app.command("list")
 def clients_list(
     clinic: ClinicOption = None,
@@ -147,26 +201,30 @@ def clients_list(
     typer.echo(f"{len(page.items)} of {page.total} clients")
 
 
-def backup(path: Annotated[Path, typer.Argument(help="Backup file to write.")]) -> None:
-    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:
+    """Back up the database and the photos into one archive (created readable by you only)."""
     from microneedling.records.backup import backup as write_backup
 
     current = settings()
-    open_records()
+    records = open_records()
     with input_errors_exit():
-        write_backup(current.sqlalchemy_url, path)
-    typer.echo(f"Backed up to {path}. Photos are files under {current.photo_dir}; copy them too.")
+        photos = write_backup(current.sqlalchemy_url, records.photos, path)
+    typer.echo(f"Backed up the database and {photos} photos to {path}.")
 
 
-def restore(path: Annotated[Path, typer.Argument(help="Backup file made by 'backup'.")]) -> None:
-    """Replace the database with a backup."""
+def restore(path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")]) -> None:
+    """Replace the database and the photos with a backup (stop the server first)."""
     from microneedling.records.backup import restore as read_backup
+    from microneedling.records.photo_store import PhotoStore
 
-    current = settings()
+    current = settings()  # no connection is opened before the restore: it counts as a user
     with input_errors_exit():
-        read_backup(current.sqlalchemy_url, path)
+        restored = read_backup(current.sqlalchemy_url, PhotoStore(current.photo_dir), path)
     open_records()
-    typer.echo(f"Restored from {path}.")
+    typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
+    if restored.erased_since:
+        ids = ", ".join(map(str, restored.erased_since))
+        typer.echo(f"Clients erased after this backup was taken, back again: {ids}. Erase them.")
 
 
 def export(

@@ -4,10 +4,26 @@ erasing a client never has to rewrite it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from microneedling.records.models import AuditEntry
+
+
+def audit_bulk_read(
+    db: Session, actor: Any, action: str, entity: str, entity_id: int | None, fields: list[str]
+) -> None:
+    """Reads that take much at once (exports, FHIR exports, photo files) are audited too."""
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        fields=fields,
+    )
 
 
 def audit(

@@ -1,17 +1,19 @@
 """Engines, sessions and migrations for SQLite (the default) and PostgreSQL.
 
-SQLite gets WAL mode (readers never wait for the writer), foreign keys on and a busy timeout,
-on every connection. Migrations are Alembic scripts shipped inside the package.
+SQLite gets WAL mode (readers never wait for the writer), foreign keys on, a busy timeout and
+secure delete, on every connection. Migrations are Alembic scripts shipped inside the package.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +29,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_recycle=1800)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created readable by its owner only; SQLite gives its WAL and shared-memory files the
+        # same permissions.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     engine = create_engine(url, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _configure_sqlite)
     return engine
@@ -39,7 +45,46 @@ def _configure_sqlite(connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, so an erased client's data leaves the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def begin_write(db: Session) -> None:
+    """On SQLite, take the write lock now (BEGIN IMMEDIATE) rather than at the first write, so
+    what this transaction reads before it writes cannot change under it. PostgreSQL locks rows
+    instead (see `services.clients.live_client`)."""
+    connection = db.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver: Any = connection.connection.driver_connection
+    if not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_key(db: Session, key: str) -> None:
+    """Hold a lock on `key` until the transaction ends: a PostgreSQL advisory lock; SQLite's
+    write transactions are already one at a time."""
+    if db.connection().dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
+
+
+def forget_erased(engine: Engine) -> None:
+    """After an erasure, push what the database files may still hold of the erased rows out:
+    on SQLite the WAL's old page images are checkpointed into the zeroed main file and the WAL
+    truncated; on PostgreSQL a VACUUM frees the dead row versions for reuse (their bytes stay on
+    disk until overwritten, and in WAL archives and backups; see docs/records.md)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    tables = ", ".join(ERASED_TABLES)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM {tables}")
+
+
+ERASED_TABLES = ("clients", "intakes", "plans", "consents", "sessions", "photos", "scores")
 
 
 def engine_for(settings: Settings) -> Engine:

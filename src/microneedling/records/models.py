@@ -162,7 +162,11 @@ class Clinical:
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         name = cls.__tablename__  # type: ignore[attr-defined]
-        return (Index(f"ix_{name}_client_created", "client_id", "created_at"),)
+        return (
+            Index(f"ix_{name}_client_created", "client_id", "created_at"),
+            # A row is amended at most once, so two simultaneous amendments cannot fork history.
+            Index(f"uq_{name}_supersedes_id", "supersedes_id", unique=True),
+        )
 
 
 class Intake(Clinical, Base):
@@ -275,13 +279,19 @@ class AuditEntry(Base):
 
 
 class LoginAttempt(Base):
-    """Recent log-in attempts per e-mail digest: the rate limit every worker sees alike."""
+    """Recent log-in attempts per e-mail and client address digest: the rate limits every
+    worker sees alike, and the addresses an account was last entered from."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_digest_at", "email_digest", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_digest_at", "email_digest", "at"),
+        Index("ix_login_attempts_address_at", "address_digest", "at"),
+        Index("ix_login_attempts_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email_digest: Mapped[str] = mapped_column(String(64))
+    address_digest: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 

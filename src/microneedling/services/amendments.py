@@ -45,7 +45,7 @@ def amend_record(
         raise InputError([FieldProblem(f"changes.{name}", "cannot be amended") for name in fixed])
     with records.transaction() as db:
         original = owned(db, actor, kind.model, record_id, kind.entity)
-        live_client(db, actor, original.client_id)
+        live_client(db, actor, original.client_id, lock="shared")
         merged = {**kind.input_of(original), **amendment.changes}
         corrected = parse(kind.input_model, merged, "changes")
         try:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from microneedling.records.models import AuditEntry
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Input, Output, Page, Records, parse
+from microneedling.services.common import Day, Input, Offset, Output, Page, Records, RowId, parse
 
 
 class AuditOut(Output):
@@ -25,12 +25,12 @@ class AuditOut(Output):
 
 class AuditQuery(Input):
     entity: Annotated[str, Field(max_length=32)] | None = None
-    entity_id: int | None = None
-    actor_id: int | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    entity_id: RowId | None = None
+    actor_id: RowId | None = None
+    since: Day | None = None
+    until: Day | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 100
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
 
 
 def audit_trail(records: Records, actor: Actor, query: object = None) -> Page[AuditOut]:

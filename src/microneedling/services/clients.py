@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -24,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from microneedling.records.audit import audit
+from microneedling.records.database import begin_write, forget_erased, lock_key
 from microneedling.records.models import (
     Client,
     ClientIdentifier,
@@ -36,7 +38,7 @@ from microneedling.records.models import (
     utc_now,
 )
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Input, Output, Page, Records, owned, parse
+from microneedling.services.common import Day, Input, Offset, Output, Page, Records, owned, parse
 from microneedling.services.errors import Conflict, NotFound
 from microneedling.services.users import Email
 
@@ -125,9 +127,24 @@ def add_client(db: Session, actor: Actor, client_in: ClientIn) -> Client:
     return client
 
 
-def live_client(db: Session, actor: Actor, client_id: int) -> Client:
-    """A client of the actor's clinic that has not been erased."""
-    client = owned(db, actor, Client, client_id, "client")
+ClientLock = Literal["shared", "exclusive"]
+
+
+def live_client(
+    db: Session, actor: Actor, client_id: int, *, lock: ClientLock | None = None
+) -> Client:
+    """A client of the actor's clinic that has not been erased.
+
+    A write for the client takes a `shared` lock, an erasure or a change of the client itself an
+    `exclusive` one, held until the transaction ends: a write lands before an erasure (and is
+    erased with the rest) or sees the client erased (404), never in between. PostgreSQL locks
+    the row (FOR SHARE / FOR UPDATE, re-read after any wait); SQLite takes its write lock first.
+    """
+    options: dict[str, Any] = {}
+    if lock is not None:
+        begin_write(db)
+        options = {"populate_existing": True, "with_for_update": {"read": lock == "shared"}}
+    client = owned(db, actor, Client, client_id, "client", **options)
     if client.erased_at is not None:
         raise NotFound("client", client_id)
     return client
@@ -143,7 +160,7 @@ def update_client(records: Records, actor: Actor, client_id: int, data: object) 
     require(actor, Permission.WRITE_CLIENTS)
     change = parse(ClientChange, data)
     with records.transaction() as db:
-        client = live_client(db, actor, client_id)
+        client = live_client(db, actor, client_id, lock="exclusive")
         if change.version != client.version:
             raise Conflict(
                 f"client {client_id} was changed by someone else (now version "
@@ -200,10 +217,10 @@ class ClientQuery(Input):
     """Search by the start of a given or family name, and by the date a client was registered."""
 
     q: Annotated[str, Field(max_length=200)] = ""
-    registered_from: dt.date | None = None
-    registered_to: dt.date | None = None
+    registered_from: Day | None = None
+    registered_to: Day | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
 
 
 def search_clients(records: Records, actor: Actor, query: object = None) -> Page[ClientOut]:
@@ -256,28 +273,45 @@ _ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intak
 def erase_client(records: Records, actor: Actor, client_id: int) -> None:
     """Right to erasure: remove personal data, clinical rows and photo files for good.
 
+    The client is locked against every write for it first. A photo file goes when no remaining
+    row uses it, decided under the file's own lock (which an upload of the same file takes too);
+    the file is set aside in the transaction and deleted only once the erasure is committed.
     The audit row keeps the client's id and which kinds of data went, never the data.
     """
     require(actor, Permission.ERASE_CLIENT)
-    with records.transaction() as db:
-        client = live_client(db, actor, client_id)
-        hashes = set(db.scalars(select(Photo.sha256).where(Photo.client_id == client_id)))
-        for model in _ERASE_ORDER:
-            db.execute(delete(model).where(model.client_id == client_id))
-        still_used = set(db.scalars(select(Photo.sha256).where(Photo.sha256.in_(hashes))))
-        for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
-            setattr(client, name, None)
-        client.erased_at = utc_now()
-        client.erased_by = actor.user_id
-        db.flush()
-        audit(
-            db,
-            clinic_id=actor.clinic_id,
-            actor_id=actor.user_id,
-            action="client.erase",
-            entity="client",
-            entity_id=client_id,
-            fields=[*PERSONAL_FIELDS, *(model.__tablename__ for model in _ERASE_ORDER)],
-        )
-    for digest in hashes - still_used:
-        records.photos.remove(digest)
+    set_aside: list[tuple[str, Path]] = []
+    try:
+        with records.transaction() as db:
+            client = live_client(db, actor, client_id, lock="exclusive")
+            hashes = sorted(
+                set(db.scalars(select(Photo.sha256).where(Photo.client_id == client_id)))
+            )
+            for model in _ERASE_ORDER:
+                db.execute(delete(model).where(model.client_id == client_id))
+            for digest in hashes:
+                lock_key(db, f"photo:{digest}")
+                if db.scalar(select(Photo.id).where(Photo.sha256 == digest).limit(1)) is None:
+                    aside = records.photos.set_aside(digest)
+                    if aside is not None:
+                        set_aside.append((digest, aside))
+            for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
+                setattr(client, name, None)
+            client.erased_at = utc_now()
+            client.erased_by = actor.user_id
+            db.flush()
+            audit(
+                db,
+                clinic_id=actor.clinic_id,
+                actor_id=actor.user_id,
+                action="client.erase",
+                entity="client",
+                entity_id=client_id,
+                fields=[*PERSONAL_FIELDS, *(model.__tablename__ for model in _ERASE_ORDER)],
+            )
+    except BaseException:
+        for digest, aside in set_aside:
+            records.photos.put_back(digest, aside)
+        raise
+    for _digest, aside in set_aside:
+        aside.unlink(missing_ok=True)
+    forget_erased(records.engine)

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import FieldProblem, InputError
@@ -23,7 +24,7 @@ from microneedling.records.models import Clinical
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clock import Clock
-from microneedling.services.common import Output, Records, owned, parse
+from microneedling.services.common import Output, Records, owned, parse, violates_unique
 from microneedling.services.errors import Conflict
 
 In = TypeVar("In", bound=BaseModel)
@@ -77,7 +78,7 @@ def record(
     require(actor, kind.permission)
     parsed = parse(kind.input_model, data)
     with records.transaction() as db:
-        live_client(db, actor, client_id)
+        live_client(db, actor, client_id, lock="shared")
         return kind.output(save(db, actor, kind, client_id, parsed, records.clock))
 
 
@@ -153,7 +154,15 @@ def amend(
     row.supersedes_id = original.id
     row.amendment_reason = reason
     db.add(row)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as error:
+        # Another amendment of the same row committed between our read and this insert.
+        if not violates_unique(error, "supersedes_id"):
+            raise
+        raise Conflict(
+            f"{kind.entity} {record_id} was amended at the same time; amend the latest version"
+        ) from None
     before = kind.input_of(original)
     changed = [name for name, value in kind.input_of(row).items() if before.get(name) != value]
     audit(

@@ -3,18 +3,29 @@ clinic-scoped lookups and pages of results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from microneedling.config import Settings
-from microneedling.errors import from_validation_error
+from microneedling.errors import FieldProblem, InputError, from_validation_error
 from microneedling.records.database import engine_for, session_factory, transaction
 from microneedling.records.photo_store import PhotoStore
 from microneedling.services.access import Actor
@@ -23,6 +34,21 @@ from microneedling.services.errors import NotFound
 
 M = TypeVar("M", bound=BaseModel)
 Row = TypeVar("Row")
+
+# The largest value an INTEGER column holds on PostgreSQL (SQLite's are wider): ids, offsets and
+# counts beyond it are refused at the input, never sent to the database.
+DB_INT_MAX = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
+# Dates a record can refer to: wide enough for any course, narrow enough that a schedule or a
+# "day after" never runs past the calendar's end (9999-12-31).
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
+
+# Control characters: never in any text (PostgreSQL refuses NUL outright), and in one-line text
+# (a name, a lot number) not even tab or newline.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAKS = re.compile(r"[\t\n\r]")
+ONE_LINE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -52,9 +78,41 @@ class Records:
 
 
 class Input(BaseModel):
-    """Input to a use case: unknown fields are errors, text is trimmed."""
+    """Input to a use case: unknown fields are errors, text is trimmed, and text up to
+    `ONE_LINE_MAX` characters is one line."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: object, info: ValidationInfo) -> object:
+        """No control characters in any text, and no line break in one-line text."""
+        if next(_control_paths(value), None) is not None:
+            raise ValueError("contains a control character")
+        if isinstance(value, str) and info.field_name and LINE_BREAKS.search(value):
+            limit = _max_length(cls.model_fields[info.field_name].annotation)
+            limit = limit or _max_length_of(cls.model_fields[info.field_name].metadata)
+            if limit is not None and limit <= ONE_LINE_MAX:
+                raise ValueError("must be one line (no tab or line break)")
+        return value
+
+
+def _max_length(annotation: object) -> int | None:
+    """The `max_length` a (possibly optional, annotated) string type declares."""
+    if get_origin(annotation) is Annotated:
+        return _max_length_of(get_args(annotation)[1:])
+    limits = [_max_length(arg) for arg in get_args(annotation)]
+    return min((limit for limit in limits if limit is not None), default=None)
+
+
+def _max_length_of(rules: Iterable[object]) -> int | None:
+    for rule in rules:
+        limit = getattr(rule, "max_length", None)
+        if limit is None and isinstance(rule, FieldInfo):
+            limit = _max_length_of(rule.metadata)
+        if limit is not None:
+            return int(limit)
+    return None
 
 
 class Output(BaseModel):
@@ -67,15 +125,48 @@ def parse(model: type[M], data: object, prefix: str = "") -> M:
     """Validate input into `model`, or raise an `InputError` naming each bad field."""
     if isinstance(data, model):
         return data
+    controls = [FieldProblem(path, "contains a control character") for path in _control_paths(data)]
+    if controls:
+        raise InputError(controls).within(prefix)
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise from_validation_error(error).within(prefix) from None
 
 
-def owned(db: Session, actor: Actor, model: type[Row], record_id: int, entity: str) -> Row:
-    """The record with this id in the actor's clinic; another clinic's record is not found."""
-    row = db.get(model, record_id)
+def _control_paths(data: object, path: str = "") -> Iterator[str]:
+    """Where control characters hide in input, at any depth (keys included)."""
+    if isinstance(data, str):
+        if CONTROL.search(data):
+            yield path or "(request)"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and CONTROL.search(key):
+                yield path or "(request)"
+            else:
+                yield from _control_paths(value, inner)
+    elif isinstance(data, BaseModel):
+        yield from _control_paths(dict(data), path)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            yield from _control_paths(value, f"{path}[{index}]")
+
+
+def violates_unique(error: IntegrityError, column: str) -> bool:
+    """Whether an insert failed because another transaction committed the same `column` value
+    first (SQLite and PostgreSQL both name the column in their message)."""
+    return column in str(error.orig)
+
+
+def owned(
+    db: Session, actor: Actor, model: type[Row], record_id: int, entity: str, **get: Any
+) -> Row:
+    """The record with this id in the actor's clinic; another clinic's record is not found, nor
+    is an id no row can have."""
+    if not 1 <= record_id <= DB_INT_MAX:
+        raise NotFound(entity, record_id)
+    row = db.get(model, record_id, **get)
     if row is None or getattr(row, "clinic_id", None) != actor.clinic_id:
         raise NotFound(entity, record_id)
     return row

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from microneedling import __version__
+from microneedling.records.audit import audit_bulk_read
 from microneedling.records.models import Client, Clinic
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut
@@ -75,6 +76,7 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
                 grouped[row.client_id].append(kind.output(row).model_dump(mode="json"))
             for client_id, document in documents.items():
                 document[name] = grouped.get(client_id, [])
+        audit_bulk_read(db, actor, "export.json", "clinic", actor.clinic_id, ["clients"])
         return {
             "format": "microneedling-export",
             "version": __version__,
@@ -121,4 +123,5 @@ def export_sessions_csv(records: Records, actor: Actor) -> str:
                     "passes": zone.get("passes"),
                 }
                 writer.writerow({name: formula_safe(value) for name, value in cells.items()})
+        audit_bulk_read(db, actor, "export.csv", "clinic", actor.clinic_id, ["sessions"])
     return out.getvalue()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
 from microneedling.interop.client_record import ClientRecord, Installation
+from microneedling.records.audit import audit_bulk_read
 from microneedling.records.models import (
     Client,
     ClientIdentifier,
@@ -177,6 +178,8 @@ def read_client_record(
             .where(ClientIdentifier.client_id == client_id)
             .order_by(ClientIdentifier.id)
         ).tuples()
+        sent = ["record", *(["photos"] if inline_photos else [])]
+        audit_bulk_read(db, actor, "client.export_fhir", "client", client_id, sent)
         return ClientRecord(
             clinic={"id": clinic.id, "name": clinic.name},
             identifiers=list(identifiers),

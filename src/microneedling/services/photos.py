@@ -1,17 +1,20 @@
-"""Photos: checked (type by content, size limit), stored once under their SHA-256, and
-described by zone, view, lighting, date and consent to use."""
+"""Photos: checked (type by content, size and pixel limits, decoded in full and re-encoded),
+stored once under their SHA-256, and described by zone, view, lighting, date and consent."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import ZoneCode
 from microneedling.errors import InputError
+from microneedling.records.audit import audit_bulk_read
+from microneedling.records.database import lock_key
+from microneedling.records.image_check import checked_image
 from microneedling.records.models import Clinical, Photo, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
@@ -21,12 +24,6 @@ from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.errors import Conflict
 
 View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
-# The first bytes of each accepted format; the declared content type is never trusted.
-SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
-    ("image/jpeg", b"\xff\xd8\xff", 0),
-    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
-    ("image/webp", b"WEBP", 8),
-)
 
 
 class PhotoIn(Input):
@@ -56,14 +53,6 @@ class PhotoOut(ClinicalOut):
     lighting: str | None
     taken_on: dt.date
     consent_to_use: bool
-
-
-def content_type_of(content: bytes) -> str:
-    for content_type, signature, offset in SIGNATURES:
-        riff = content_type != "image/webp" or content[:4] == b"RIFF"
-        if riff and content[offset : offset + len(signature)] == signature:
-            return content_type
-    raise InputError.one("file", "not a JPEG, PNG or WebP image", ("jpeg", "png", "webp"))
 
 
 def _build(
@@ -101,7 +90,8 @@ PHOTO = RecordKind(
 def add_photo(
     records: Records, actor: Actor, client_id: int, content: bytes, data: object
 ) -> PhotoOut:
-    """Check and store the file, then record it; a failed record leaves no stray file."""
+    """Check the file, then store and record it in one transaction; a failed record leaves no
+    stray file, and a committed one always has its file."""
     require(actor, Permission.ADD_PHOTO)
     description = parse(PhotoIn, data)
     limit = records.settings.photo_max_bytes
@@ -109,24 +99,27 @@ def add_photo(
         raise InputError.one("file", f"larger than the {limit // (1024 * 1024)} MiB limit")
     if not content:
         raise InputError.one("file", "is empty")
+    image = checked_image(content, records.settings.photo_max_pixels)
+    digest = hashlib.sha256(image.content).hexdigest()
     stored = StoredPhoto(
         **description.model_dump(),
-        sha256="",
-        content_type=content_type_of(content),
-        size_bytes=len(content),
+        sha256=digest,
+        content_type=image.content_type,
+        size_bytes=len(image.content),
     )
-    digest = records.photos.put(content)
-    stored = stored.model_copy(update={"sha256": digest})
-    try:
-        with records.transaction() as db:
-            live_client(db, actor, client_id)
+    with records.transaction() as db:
+        live_client(db, actor, client_id, lock="shared")
+        # The file and its row are decided under the file's lock, which an erasure removing
+        # the same file takes too: it is never deleted between being found and being used.
+        lock_key(db, f"photo:{digest}")
+        _digest, written = records.photos.put(image.content)
+        try:
             row = save(db, actor, PHOTO, client_id, stored, records.clock)
-            return PhotoOut.model_validate(row)
-    except Exception:
-        with records.transaction() as db:
-            if db.scalar(select(Photo.id).where(Photo.sha256 == digest).limit(1)) is None:
+        except BaseException:
+            if written:
                 records.photos.remove(digest)
-        raise
+            raise
+        return PhotoOut.model_validate(row)
 
 
 def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, str]:
@@ -135,4 +128,5 @@ def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, st
     with records.transaction() as db:
         photo = owned(db, actor, Photo, photo_id, "photo")
         live_client(db, actor, photo.client_id)
+        audit_bulk_read(db, actor, "photo.download", "photo", photo_id, ["file"])
         return records.photos.read(photo.sha256), photo.content_type

@@ -16,7 +16,7 @@ from microneedling.records.models import Clinical, Intake, PlanRecord
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version
 from microneedling.services.clock import Clock
-from microneedling.services.common import Input, dump, owned
+from microneedling.services.common import Day, Input, dump, owned
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -30,8 +30,8 @@ class PlanIn(Input):
     concerns: list[dict[str, Any]]
     topicals: list[str] = Field(default_factory=list)
     claims: list[str] = Field(default_factory=list)
-    start_date: dt.date | None = None
-    as_of: dt.date | None = None  # the screening day, today when missing; a start never precedes it
+    start_date: Day | None = None
+    as_of: Day | None = None  # the screening day, today when missing; a start never precedes it
 
 
 class PlanOut(ClinicalOut):

@@ -43,7 +43,7 @@ from microneedling.services.clinical_records import (
 )
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, owned, parse
-from microneedling.services.errors import Conflict, DeparturesFound, NotFound
+from microneedling.services.errors import Conflict, DeparturesFound
 
 ShortText = Annotated[str, Field(max_length=120)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -178,9 +178,7 @@ def _build(
         _gate(warnings, data)
     operator_id = data.operator_id if data.operator_id is not None else actor.user_id
     if operator_id is not None:
-        operator = db.get(User, operator_id)
-        if operator is None or operator.clinic_id != actor.clinic_id:
-            raise NotFound("user", operator_id)
+        owned(db, actor, User, operator_id, "user")
     fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on"})
     return TreatmentSession(
         clinic_id=actor.clinic_id,

@@ -1,19 +1,22 @@
 """Clinics, users, passwords and API tokens.
 
-Passwords are hashed with argon2id. Log-in attempts are counted in the database so every
-worker of a clinic group applies the same limit; tokens are signed JWTs that name the user, and
-the user is looked up on every request so a deactivated user is refused at once.
+Passwords are hashed with argon2id. Log-in attempts are counted in the database so every worker
+of a clinic group applies the same limits; tokens are signed JWTs that name the user and quote
+the user's row version, and the user is looked up on every request, so log-out, a password
+change, a role change or a deactivation ends every token of that user at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from dataclasses import dataclass
+import secrets
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, StringConstraints
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microneedling.config import Settings
@@ -21,8 +24,16 @@ from microneedling.errors import InputError
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinic, LoginAttempt, User, utc_now
 from microneedling.services.access import Actor, Permission, Role, require
-from microneedling.services.common import Input, Output, Records, parse
-from microneedling.services.errors import TooManyAttempts, Unauthenticated
+from microneedling.services.common import (
+    CONTROL,
+    Input,
+    Output,
+    Records,
+    owned,
+    parse,
+    violates_unique,
+)
+from microneedling.services.errors import Conflict, TooManyAttempts, Unauthenticated
 
 TOKEN_ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
@@ -57,13 +68,16 @@ class Token(Output):
 
 
 def _hasher(settings: Settings) -> object:
+    return _hasher_with(cheapest=settings.environment == "test")
+
+
+@functools.cache
+def _hasher_with(*, cheapest: bool) -> object:
     """argon2id with the library's defaults; the cheapest profile only for the test suite."""
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
-    if settings.environment == "test":
-        return PasswordHasher.from_parameters(CHEAPEST)
-    return PasswordHasher()
+    return PasswordHasher.from_parameters(CHEAPEST) if cheapest else PasswordHasher()
 
 
 def hash_password(settings: Settings, password: str) -> str:
@@ -112,105 +126,304 @@ def create_user(
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
     user_in = parse(UserIn, data)
-    with records.transaction() as db:
-        if actor is not None:
-            clinic_id = actor.clinic_id
-        elif clinic_name:
-            clinic_id = ensure_clinic(db, clinic_name).id
-        else:
-            raise InputError.one("clinic", "a clinic name is required")
-        if db.scalar(select(User.id).where(User.email == user_in.email)) is not None:
-            raise InputError.one("email", f"'{user_in.email}' is already registered")
-        user = User(
-            clinic_id=clinic_id,
-            email=user_in.email,
-            full_name=user_in.full_name,
-            role=user_in.role,
-            password_hash=hash_password(records.settings, user_in.password.get_secret_value()),
-        )
-        db.add(user)
-        db.flush()
-        audit(
-            db,
-            clinic_id=clinic_id,
-            actor_id=actor.user_id if actor else None,
-            action="user.create",
-            entity="user",
-            entity_id=user.id,
-            fields=["email", "full_name", "role", "password"],
-        )
-        return UserOut.model_validate(user)
+    if actor is None and not clinic_name:
+        raise InputError.one("clinic", "a clinic name is required")
+    taken = InputError.one("email", f"'{user_in.email}' is already registered")
+    # Hashed before the transaction opens, so the write lock is held for milliseconds.
+    password_hash = hash_password(records.settings, user_in.password.get_secret_value())
+    try:
+        with records.transaction() as db:
+            clinic_id = actor.clinic_id if actor else ensure_clinic(db, str(clinic_name)).id
+            if db.scalar(select(User.id).where(User.email == user_in.email)) is not None:
+                raise taken
+            user = User(
+                clinic_id=clinic_id,
+                email=user_in.email,
+                full_name=user_in.full_name,
+                role=user_in.role,
+                password_hash=password_hash,
+            )
+            db.add(user)
+            db.flush()
+            audit(
+                db,
+                clinic_id=clinic_id,
+                actor_id=actor.user_id if actor else None,
+                action="user.create",
+                entity="user",
+                entity_id=user.id,
+                fields=["email", "full_name", "role", "password"],
+            )
+            return UserOut.model_validate(user)
+    except IntegrityError as error:
+        # The same e-mail (or, from the command line, the same new clinic) was added at the
+        # same moment by another request.
+        if violates_unique(error, "email"):
+            raise taken from None
+        if violates_unique(error, "name"):
+            raise Conflict(f"clinic '{clinic_name}' was created at the same time; retry") from None
+        raise
 
 
 def list_users(records: Records, actor: Actor) -> list[UserOut]:
-    require(actor, Permission.READ)
+    """The clinic's users: owners only (the list names every colleague and their role)."""
+    require(actor, Permission.MANAGE_USERS)
     with records.transaction() as db:
         users = db.scalars(select(User).where(User.clinic_id == actor.clinic_id).order_by(User.id))
         return [UserOut.model_validate(user) for user in users]
 
 
+def find_user(records: Records, actor: Actor, email: str) -> UserOut:
+    """The clinic's user with this e-mail (owners only)."""
+    wanted = email.strip().lower()
+    for user in list_users(records, actor):
+        if user.email == wanted:
+            return user
+    raise InputError.one("email", f"no user '{wanted}' in this clinic")
+
+
+def get_me(records: Records, actor: Actor) -> UserOut:
+    with records.transaction() as db:
+        return UserOut.model_validate(owned(db, actor, User, actor.user_id or 0, "user"))
+
+
+class UserChange(Input):
+    """What an owner may change about a user, and the version it was read at."""
+
+    version: int
+    role: Role | None = None
+    active: bool | None = None
+    password: Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH)] | None = None
+
+
+class PasswordChange(Input):
+    current_password: SecretStr
+    new_password: Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH)]
+
+
+def update_user(records: Records, actor: Actor, user_id: int, data: object) -> UserOut:
+    """Owners change a user's role, deactivate or reactivate them, or reset their password.
+
+    Any change bumps the user's version, which every token quotes: the user's tokens stop
+    working at once. The clinic always keeps one active owner."""
+    require(actor, Permission.MANAGE_USERS)
+    change = parse(UserChange, data)
+    fields = sorted(change.model_fields_set - {"version"})
+    password_hash = (
+        hash_password(records.settings, change.password.get_secret_value())
+        if change.password
+        else None
+    )
+    with records.transaction() as db:
+        user = owned(db, actor, User, user_id, "user", with_for_update=True)
+        if change.version != user.version:
+            raise Conflict(f"user {user_id} was changed meanwhile (now version {user.version})")
+        if change.role is not None:
+            user.role = change.role
+        if change.active is not None:
+            user.active = change.active
+        if password_hash is not None:
+            user.password_hash = password_hash
+        user.updated_at = utc_now()  # a version bump even when nothing else changed
+        db.flush()
+        owners = db.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.clinic_id == actor.clinic_id, User.role == "owner", User.active.is_(True))
+        )
+        if not owners:
+            raise Conflict("the clinic must keep one active owner")
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="user.update",
+            entity="user",
+            entity_id=user.id,
+            fields=fields,
+        )
+        return UserOut.model_validate(user)
+
+
+def change_own_password(records: Records, actor: Actor, data: object) -> None:
+    """A user changes their own password with the current one; their tokens stop working."""
+    change = parse(PasswordChange, data)
+    with records.transaction() as db:
+        current = owned(db, actor, User, actor.user_id or 0, "user").password_hash
+    if not _password_matches(records.settings, current, change.current_password.get_secret_value()):
+        raise InputError.one("current_password", "is not your password")
+    new_hash = hash_password(records.settings, change.new_password.get_secret_value())
+    with records.transaction() as db:
+        user = owned(db, actor, User, actor.user_id or 0, "user")
+        user.password_hash = new_hash
+        db.flush()
+        audit(
+            db,
+            clinic_id=actor.clinic_id,
+            actor_id=actor.user_id,
+            action="user.password",
+            entity="user",
+            entity_id=user.id,
+            fields=["password"],
+        )
+
+
+def log_out(records: Records, actor: Actor) -> None:
+    """End every session of this user: the version their tokens quote moves on."""
+    with records.transaction() as db:
+        user = owned(db, actor, User, actor.user_id or 0, "user")
+        user.updated_at = utc_now()
+
+
 def email_digest(email: str) -> str:
     """Log-in attempts are counted per digest, so the table holds no e-mail address."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return _digest(email.strip().lower())
 
 
-@dataclass(frozen=True)
-class LoginOutcome:
-    """A log-in's result, decided after its attempt row has been committed."""
-
-    token: Token | None
-    retry_after_seconds: int = 0
-
-    def result(self) -> Token:
-        if self.retry_after_seconds:
-            raise TooManyAttempts(self.retry_after_seconds)
-        if self.token is None:
-            raise Unauthenticated("incorrect e-mail or password")
-        return self.token
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def log_in(records: Records, email: str, password: str, now: dt.datetime | None = None) -> Token:
-    """Check a password and issue a token; failures count towards the log-in rate limit.
+@functools.cache
+def _dummy_hash(settings_hasher: object) -> str:
+    """A hash no password matches, verified for unknown e-mails so they cost the same time."""
+    from argon2 import PasswordHasher
 
-    The attempt is committed even when the log-in fails, then the failure is raised.
+    assert isinstance(settings_hasher, PasswordHasher)
+    return settings_hasher.hash(secrets.token_urlsafe(32))
+
+
+def log_in(
+    records: Records,
+    email: str,
+    password: str,
+    now: dt.datetime | None = None,
+    *,
+    address: str = "local",
+) -> Token:
+    """Check a password and issue a token, within the log-in limits.
+
+    The attempt is committed as a failure *before* the limits are counted, so of any number of
+    simultaneous guesses the last to count sees all the others: no more than the limit are ever
+    checked. An attempt the limits refuse is taken back, so waiting out `Retry-After` works.
     """
     settings = records.settings
     now = now or utc_now()
-    digest = email_digest(email)
+    normalized = email.strip().lower()
+    account, place = email_digest(normalized), _digest(address)
     with records.transaction() as db:
-        window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-        last_success = db.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.email_digest == digest, LoginAttempt.succeeded.is_(True)
+        _prune_attempts(db, settings, now)
+        attempt = LoginAttempt(email_digest=account, address_digest=place, succeeded=False, at=now)
+        db.add(attempt)
+        db.flush()
+        attempt_id = attempt.id
+    with records.transaction() as db:
+        wait = _seconds_to_wait(db, settings, account, place, now)
+        # An address with a control character (NUL breaks PostgreSQL) names no user.
+        lookup = not wait and not CONTROL.search(normalized)
+        user = db.scalar(select(User).where(User.email == normalized)) if lookup else None
+        if wait:
+            db.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    if wait:
+        _audit_failed_log_in(records, None, "login.limited")
+        raise TooManyAttempts(wait)
+    known = user is not None and user.active
+    password_hash = user.password_hash if known and user else _dummy_hash(_hasher(settings))
+    if not (_password_matches(settings, password_hash, password) and known and user):
+        _audit_failed_log_in(records, user, "login.failed")
+        raise Unauthenticated("incorrect e-mail or password")
+    with records.transaction() as db:
+        db.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
+    return issue_token(settings, user, now)
+
+
+def _audit_failed_log_in(records: Records, user: User | None, action: str) -> None:
+    """A failed or limited log-in, in the account's clinic when the e-mail names a user (never
+    the e-mail itself: an unknown one is recorded with no clinic and no user)."""
+    with records.transaction() as db:
+        audit(
+            db,
+            clinic_id=user.clinic_id if user else None,
+            actor_id=None,
+            action=action,
+            entity="user",
+            entity_id=user.id if user else None,
+        )
+
+
+def _seconds_to_wait(
+    db: Session, settings: Settings, account: str, place: str, now: dt.datetime
+) -> int:
+    """How long this attempt must wait: the client address's own limit first, then the
+    account's, which an address the account logged in from recently passes, so a stranger's
+    guesses cannot lock the owner out."""
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    failed = select(LoginAttempt.at).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - window
+    )
+    by_address = list(db.scalars(failed.where(LoginAttempt.address_digest == place)))
+    wait = _wait(by_address, settings.login_max_failures_per_address, window, now)
+    if wait:
+        return wait
+    # A success forgives the failures before it only for its own address: the owner's log-in
+    # does not hand a stranger a fresh set of guesses.
+    last_success = db.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email_digest == account,
+            LoginAttempt.address_digest == place,
+            LoginAttempt.succeeded.is_(True),
+        )
+    )
+    by_account = failed.where(LoginAttempt.email_digest == account)
+    if last_success is not None:
+        by_account = by_account.where(LoginAttempt.at > last_success)
+    wait = _wait(list(db.scalars(by_account)), settings.login_max_failures, window, now)
+    if wait and _known_address(db, settings, account, place, now):
+        return 0
+    return wait
+
+
+def _wait(failures: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int:
+    """Seconds until enough of these failures (the current attempt among them) leave the window
+    for a new attempt to be within `limit`; 0 when this one already is."""
+    if len(failures) <= limit:
+        return 0
+    earlier = sorted(failures)[:-1]
+    wait = earlier[-limit] + window - now
+    return max(1, int(wait.total_seconds()))
+
+
+def _known_address(
+    db: Session, settings: Settings, account: str, place: str, now: dt.datetime
+) -> bool:
+    since = now - dt.timedelta(days=settings.login_known_address_days)
+    return (
+        db.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.email_digest == account,
+                LoginAttempt.address_digest == place,
+                LoginAttempt.succeeded.is_(True),
+                LoginAttempt.at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _prune_attempts(db: Session, settings: Settings, now: dt.datetime) -> None:
+    """Failures matter for one window, successes as long as their address stays known."""
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    known = dt.timedelta(days=settings.login_known_address_days)
+    db.execute(
+        delete(LoginAttempt).where(
+            or_(
+                LoginAttempt.at < now - max(window, known),
+                LoginAttempt.succeeded.is_(False) & (LoginAttempt.at < now - window),
             )
         )
-        since = max(window_start, last_success) if last_success else window_start
-        failures = list(
-            db.scalars(
-                select(LoginAttempt.at)
-                .where(
-                    LoginAttempt.email_digest == digest,
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.at > since,
-                )
-                .order_by(LoginAttempt.at)
-            )
-        )
-        if len(failures) >= settings.login_max_failures:
-            oldest = failures[-settings.login_max_failures]
-            wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
-            outcome = LoginOutcome(None, max(1, int(wait.total_seconds())))
-        else:
-            user = db.scalar(select(User).where(User.email == email.strip().lower()))
-            ok = (
-                user is not None
-                and user.active
-                and _password_matches(settings, user.password_hash, password)
-            )
-            db.add(LoginAttempt(email_digest=digest, succeeded=ok, at=now))
-            token = issue_token(settings, user, now) if ok and user is not None else None
-            outcome = LoginOutcome(token)
-    return outcome.result()
+    )
 
 
 def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
@@ -218,6 +431,7 @@ def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
 
     claims = {
         "sub": str(user.id),
+        "ver": user.version,
         "clinic": user.clinic_id,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(minutes=settings.token_ttl_minutes)).timestamp()),
@@ -226,7 +440,7 @@ def issue_token(settings: Settings, user: User, now: dt.datetime) -> Token:
 
 
 # Runs on every API request: kept as plain SQL, the cheapest statement to run.
-_TOKEN_USER = "SELECT clinic_id, role, active FROM users WHERE id = "
+_TOKEN_USER = "SELECT clinic_id, role, active, version FROM users WHERE id = "
 
 
 def actor_for_token(records: Records, token: str) -> Actor:
@@ -244,7 +458,12 @@ def actor_for_token(records: Records, token: str) -> Actor:
     marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         user = connection.exec_driver_sql(_TOKEN_USER + marker, (user_id,)).one_or_none()
-    if user is None or not user.active or user.clinic_id != claims.get("clinic"):
+    if (
+        user is None
+        or user.version != claims.get("ver")
+        or not user.active
+        or user.clinic_id != claims.get("clinic")
+    ):
         raise Unauthenticated("invalid or expired token")
     return Actor(clinic_id=user.clinic_id, role=user.role, user_id=user_id)
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from microneedling import __version__
 from microneedling.config import Settings, load_settings
 from microneedling.services.common import Records
-from microneedling.web import errors, pages
+from microneedling.web import errors, pages, security
 from microneedling.web.api import router as api_router
 from microneedling.web.idempotency import Idempotency
 
@@ -19,12 +19,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="microneedling",
         version=__version__,
         summary="Evidence-graded microneedling planning and clinic records",
-        docs_url="/api/docs",
+        docs_url=None,
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
     app.state.records = Records.open(settings)
     app.add_middleware(Idempotency)
+    security.install(app, settings, docs_url="/api/docs")
     errors.install(app)
     app.include_router(api_router)
     pages.install(app)

@@ -24,6 +24,12 @@ async def get_records(request: Request) -> Records:
 RecordsDep = Annotated[Records, Depends(get_records)]
 
 
+def client_address(request: Request) -> str:
+    """The peer's address, for the per-address log-in limit. Behind a reverse proxy, run the
+    server with `--proxy-headers` so this is the client's address rather than the proxy's."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_actor(records: RecordsDep, token: Annotated[str, Depends(bearer)]) -> Actor:
     """The caller, looked up on every request (one indexed read by primary key).
 

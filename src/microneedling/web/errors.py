@@ -4,9 +4,12 @@ and 429 from the services' errors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.orm.exc import StaleDataError
 
 from microneedling.errors import InputError, from_error_items
@@ -28,6 +31,43 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (Conflict, 409),
     (TooManyAttempts, 429),
 )
+
+
+class ErrorOut(BaseModel):
+    """A refusal: what went wrong and what to do."""
+
+    detail: str
+
+
+class FieldProblemOut(BaseModel):
+    field: str
+    msg: str
+    allowed: list[str]
+
+
+class InputErrorOut(BaseModel):
+    """Bad input: each field by its path, what is wrong, and what would be accepted."""
+
+    detail: list[FieldProblemOut]
+
+
+def _refusal(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# What any API operation may answer besides its success, as the OpenAPI schema documents it.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _refusal("The body could not be parsed (not UTF-8, or not JSON)"),
+    401: _refusal("No valid token"),
+    403: _refusal("The role does not allow this"),
+    404: _refusal("Not found in your clinic"),
+    409: _refusal("The record changed meanwhile, or the action no longer applies"),
+    413: _refusal("The request body is over the size limit"),
+    422: {"model": InputErrorOut, "description": "Bad input, each problem with its field"},
+}
+TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
+    429: _refusal("Too many failed log-ins; the Retry-After header says when to try again")
+}
 
 
 def input_error_response(error: InputError) -> JSONResponse:

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
-from tests.web.page_world import CLINIC, Browser, PageWorld
-from tests.world import TODAY
+from tests.images import image
+from tests.web.page_world import CLINIC, Browser, PageWorld, email_for
+from tests.world import PASSWORD, TODAY
 
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import (
@@ -23,6 +24,7 @@ from microneedling.records.models import (
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
+    User,
 )
 from microneedling.services import clients as clients_service
 from microneedling.services.clients import register_client
@@ -33,7 +35,7 @@ from microneedling.services.intakes import INTAKE
 from microneedling.services.plans import PLAN
 from microneedling.services.treatment_sessions import SESSION
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+PNG = image("PNG")
 START = (TODAY + dt.timedelta(days=7)).isoformat()
 PLAN_FORM = [
     ("device.type", "pen"),
@@ -698,12 +700,15 @@ def test_photos_upload_and_compare_before_and_after(clinician: Browser, clinic: 
     clinician.get(f"/clients/{clinic.client_id}/photos")
     assert upload(clinician, clinic, PNG, "2026-01-01").status_code == 200
     page = clinician.get(f"/clients/{clinic.client_id}/photos")
-    assert upload(clinician, clinic, PNG + b"1", "2026-03-01").status_code == 200
+    assert (
+        upload(clinician, clinic, image("PNG", colour=(180, 140, 120)), "2026-03-01").status_code
+        == 200
+    )
     page = clinician.get(f"/clients/{clinic.client_id}/photos")
     assert 'class="side-by-side"' in page.text and 'class="compare-slider"' in page.text
-    image = clinician.get("/photos/1/file")
-    assert image.headers["content-type"] == "image/png"
-    assert image.headers["x-content-type-options"] == "nosniff"
+    photo = clinician.get("/photos/1/file")
+    assert photo.headers["content-type"] == "image/png"
+    assert photo.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_file_that_is_not_an_image_is_refused_beside_the_file(
@@ -850,3 +855,46 @@ def test_a_bad_home_answer_is_named_in_plain_words(
     assert response.status_code == 422
     assert error_beside(response.text, field_id) == plain
     assert "Input should" not in response.text
+
+
+def test_owners_manage_users_on_a_page_and_a_change_ends_the_users_session(
+    browser: Browser, clinic: PageWorld
+) -> None:
+    from fastapi.testclient import TestClient
+
+    reader = Browser(TestClient(browser.client.app))
+    reader.log_in("read_only")
+    assert reader.get("/clients").status_code == 200
+    browser.log_in("owner")
+    page = browser.get("/users")
+    assert page.status_code == 200 and email_for("read_only") in page.text
+    reader_id = clinic.actors["read_only"].user_id
+    with clinic.records.transaction() as db:
+        version = db.get_one(User, reader_id).version
+    saved = browser.post(
+        f"/users/{reader_id}",
+        {"version": str(version), "role": "read_only"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "inactive" in browser.get("/users").text
+    assert reader.get("/clients", follow_redirects=False).status_code == 303  # to log in
+    browser.post("/logout")
+    browser.log_in("clinician")
+    assert browser.get("/users").status_code == 403
+
+
+def test_a_user_changes_their_password_on_a_page(browser: Browser, clinic: PageWorld) -> None:
+    browser.log_in("assistant")
+    browser.get("/account/password")
+    wrong = browser.post(
+        "/account/password", {"current_password": "nope", "new_password": "a new long secret"}
+    )
+    assert wrong.status_code == 422 and "is not your password" in wrong.text
+    done = browser.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "a new long secret"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert browser.get("/clients", follow_redirects=False).status_code == 303

@@ -1,4 +1,4 @@
-"""The vendored front-end file is the version package.json pins, and the pages load it from
+"""The vendored front-end files are the versions package.json pins, and the pages load it from
 this site (no CDN)."""
 
 from __future__ import annotations
@@ -7,17 +7,30 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from tests.web.page_world import Browser
 
 ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "src" / "microneedling" / "web" / "static"
 
 
-def test_vendored_htmx_matches_the_pinned_package() -> None:
-    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["htmx.org"]
+# Each vendored file, and how its text names the version it is.
+VENDORED = {
+    "htmx.org": (STATIC / "htmx.min.js", r'version:"([0-9.]+)"'),
+    "swagger-ui-dist": (
+        STATIC / "swagger-ui" / "swagger-ui-bundle.js",
+        r'PACKAGE_VERSION:"([0-9.]+)"',
+    ),
+}
+
+
+@pytest.mark.parametrize("package", sorted(VENDORED))
+def test_vendored_files_match_the_pinned_package(package: str) -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"][package]
     locked = json.loads((ROOT / "package-lock.json").read_text())
-    assert locked["packages"]["node_modules/htmx.org"]["version"] == pinned
-    vendored = re.search(r'version:"([0-9.]+)"', (STATIC / "htmx.min.js").read_text())
+    assert locked["packages"][f"node_modules/{package}"]["version"] == pinned
+    path, pattern = VENDORED[package]
+    vendored = re.search(pattern, path.read_text(encoding="utf-8"))
     assert vendored and vendored.group(1) == pinned
 
 

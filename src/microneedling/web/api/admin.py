@@ -18,7 +18,22 @@ router = APIRouter(tags=["clinic"])
 
 @router.get("/users")
 def list_users(records: RecordsDep, actor: ActorDep) -> list[UserOut]:
+    """The clinic's users (owners only)."""
     return users.list_users(records, actor)
+
+
+@router.patch("/users/{user_id}")
+def update_user(
+    records: RecordsDep,
+    actor: ActorDep,
+    user_id: int,
+    body: Annotated[
+        dict[str, Any], Body(examples=[{"version": 1, "role": "read_only", "active": False}])
+    ],
+) -> UserOut:
+    """Owners change a user's role, deactivate or reactivate them, or reset their password
+    (with the `version` they read); the user's tokens stop working at once."""
+    return users.update_user(records, actor, user_id, body)
 
 
 @router.post("/users", status_code=201)
@@ -53,7 +68,16 @@ def audit(
     return audit_log.audit_trail(records, actor, query)
 
 
-@router.get("/exports", response_model=None)
+@router.get(
+    "/exports",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The records as JSON, or the sessions as CSV",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export(
     records: RecordsDep,
     actor: ActorDep,

@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
 from microneedling.services import users
 from microneedling.services.users import Token, UserOut
-from microneedling.web.deps import ActorDep, RecordsDep
+from microneedling.web.deps import ActorDep, RecordsDep, client_address
+from microneedling.web.errors import TOO_MANY_ATTEMPTS
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=TOO_MANY_ATTEMPTS)
 async def token(
-    records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request, records: RecordsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:
-    """Exchange an e-mail and password for a bearer token (rate limited per e-mail)."""
-    return await run_in_threadpool(users.log_in, records, form.username, form.password)
+    """Exchange an e-mail and password for a bearer token (rate limited per e-mail and per
+    client address)."""
+    return await run_in_threadpool(
+        functools.partial(users.log_in, address=client_address(request)),
+        records,
+        form.username,
+        form.password,
+    )
+
+
+@router.post("/auth/logout", status_code=204)
+def log_out(records: RecordsDep, actor: ActorDep) -> Response:
+    """End every session of the caller: all their tokens stop working."""
+    users.log_out(records, actor)
+    return Response(status_code=204)
 
 
 @router.get("/me")
 def me(records: RecordsDep, actor: ActorDep) -> UserOut:
-    return next(u for u in users.list_users(records, actor) if u.id == actor.user_id)
+    return users.get_me(records, actor)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    records: RecordsDep,
+    actor: ActorDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[{"current_password": "old one", "new_password": "a new long one"}]),
+    ],
+) -> Response:
+    """Change your own password; your tokens stop working, so log in again."""
+    users.change_own_password(records, actor, body)
+    return Response(status_code=204)

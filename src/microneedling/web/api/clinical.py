@@ -138,10 +138,24 @@ def read_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
     return read(records, actor, PHOTO, record_id)
 
 
-@router.get("/photos/{record_id}/file", response_class=Response)
+@router.get(
+    "/photos/{record_id}/file",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The photo, as stored (re-encoded at upload)",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ("image/jpeg", "image/png", "image/webp")
+            },
+        }
+    },
+)
 def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
     content, content_type = photos.photo_file(records, actor, record_id)
-    return Response(content, media_type=content_type, headers={"Cache-Control": "private"})
+    extension = content_type.removeprefix("image/")
+    disposition = f'attachment; filename="photo-{record_id}.{extension}"'
+    return Response(content, media_type=content_type, headers={"Content-Disposition": disposition})
 
 
 @router.post("/{entity}s/{record_id}/amendments", status_code=201)

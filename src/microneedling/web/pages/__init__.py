@@ -27,6 +27,7 @@ from microneedling.web.pages import (
     record_pages,
     score_pages,
     session_pages,
+    user_pages,
 )
 from microneedling.web.pages.common import TEMPLATES, CsrfRefused, LoginRequired, redirect, render
 
@@ -42,6 +43,7 @@ for module in (
     handout,
     record_pages,
     audit,
+    user_pages,
     home_check,
 ):
     router.include_router(module.router)

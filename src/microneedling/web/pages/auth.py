@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from microneedling.services import users
 from microneedling.services.errors import TooManyAttempts, Unauthenticated
+from microneedling.web.deps import client_address
 from microneedling.web.pages.common import (
     FormDep,
     FormErrors,
@@ -55,7 +57,10 @@ async def log_in(request: Request, form: FormDep) -> Response:
     if not errors:
         try:
             token = await run_in_threadpool(
-                users.log_in, request.app.state.records, email, password
+                functools.partial(users.log_in, address=client_address(request)),
+                request.app.state.records,
+                email,
+                password,
             )
         except (Unauthenticated, TooManyAttempts) as error:
             errors.add("password", str(error))
@@ -72,7 +77,10 @@ async def log_in(request: Request, form: FormDep) -> Response:
 
 
 @router.post("/logout")
-def log_out(request: Request, _form: FormDep) -> Response:
+async def log_out(request: Request, _form: FormDep) -> Response:
+    actor = await optional_actor(request)
+    if actor is not None:  # every token of this user stops working, not only this cookie
+        await run_in_threadpool(users.log_out, request.app.state.records, actor)
     response = redirect(request, "/login")
     clear_session(response)
     return response

@@ -117,5 +117,4 @@ async def upload(
 @router.get("/photos/{photo_id}/file")
 def photo_file(records: RecordsDep, actor: ActorDep, photo_id: int) -> Response:
     content, content_type = photos.photo_file(records, actor, photo_id)
-    headers = {"Cache-Control": "private", "X-Content-Type-Options": "nosniff"}
-    return Response(content, media_type=content_type, headers=headers)
+    return Response(content, media_type=content_type)

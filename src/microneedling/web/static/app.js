@@ -1,6 +1,7 @@
 // Enhancements only: every page works without this file.
 // 1. Zone maps in pick mode: a shape toggles the matching zone checkbox (mouse and keyboard).
 // 2. Before/after slider: the range input sets how much of the "after" photo shows.
+// 3. A button marked data-print prints the page (no inline handlers: the CSP forbids them).
 (function () {
   "use strict";
 
@@ -58,6 +59,11 @@
   function enhance(root) {
     root.querySelectorAll(".zone-map[data-pick]").forEach(enhanceMap);
     root.querySelectorAll(".compare-slider").forEach(enhanceSlider);
+    root.querySelectorAll("button[data-print]").forEach(function (button) {
+      if (button.dataset.enhanced) return;
+      button.dataset.enhanced = "1";
+      button.addEventListener("click", function () { window.print(); });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
