@@ -410,6 +410,25 @@ def test_a_plan_is_saved_shown_and_accepted_with_consent(
     assert "Accepted by Ada Moreau" in accepted.text
 
 
+def test_the_plan_page_names_findings_combinations_referrals_and_warnings_in_words(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    with_intake(clinic)
+    form = [*PLAN_FORM, ("c0.scar_types", "icepick")]
+    page = clinician.post(f"/clients/{clinic.client_id}/plans", form)
+    plan = re.search(r'<section class="plan-body".*', page.text, re.S) or re.search(
+        r"<main.*", page.text, re.S
+    )
+    assert plan is not None
+    coded = re.findall(r'<li[^>]*data-code="([a-z_0-9]+)"[^>]*>\s*<strong>(.*?)</strong>', plan[0])
+    assert coded, "the plan lists coded items"
+    for code, shown in coded:
+        assert shown != code and "_" not in shown, (code, shown)
+    kb = load_knowledge()
+    referrals = {code for code, _ in coded if code in kb.referrals}
+    assert referrals and all(kb.referrals[code].name in plan[0] for code in referrals)
+
+
 def test_the_consent_text_is_shown_before_the_plan_is_accepted(
     clinician: Browser, clinic: PageWorld
 ) -> None:

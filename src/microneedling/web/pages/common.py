@@ -57,12 +57,20 @@ def zones_text(zones: list[str]) -> str:
 def term_name(code: str) -> str:
     """A knowledge-base code in words: "herpes_labialis" → "Herpes labialis (cold sores)"."""
     kb = load_knowledge()
-    for table in (kb.conditions, kb.medications, kb.procedures, kb.client_findings):
+    for table in (
+        kb.conditions,
+        kb.medications,
+        kb.procedures,
+        kb.client_findings,
+        kb.scar_types,
+        kb.indications,
+        kb.combinations,
+        kb.referrals,
+        kb.topicals,
+    ):
         if code in table:
             return table[code].name
-    if code in kb.indications:
-        return kb.indications[code].name
-    return code.replace("_", " ")
+    return code.replace("_", " ").capitalize()
 
 
 templates.env.filters["zones_text"] = zones_text
