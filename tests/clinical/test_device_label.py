@@ -124,7 +124,7 @@ def test_off_label_depth_on_every_planned_depth_above_1_5mm(
         result.treatments[0].depth_mm.max > KB.rules.device_label.evaluated_up_to_mm
     ) == expected
     if expected:
-        assert zone in found[0].message and set(found[0].references) >= LABEL
+        assert KB.zones[zone].name in found[0].message and set(found[0].references) >= LABEL
 
 
 @pytest.mark.rule("warning:off_label_delivery")

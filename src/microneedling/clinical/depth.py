@@ -68,7 +68,7 @@ def plan_depth(
         warnings.append(
             Warning(
                 code=capped_code,
-                message=f"{zone.code}: {_mm(asked.value)} asked; the {limit_name} is "
+                message=f"{zone.name}: {_mm(asked.value)} asked; the {limit_name} is "
                 f"{_mm(cap.value)}, so the plan uses at most {_mm(cap.value)}.",
                 references=list(cap.references),
             )
@@ -77,7 +77,7 @@ def plan_depth(
         warnings.append(
             Warning(
                 code=capped_code,
-                message=f"{zone.code}: {indication.code} is studied at "
+                message=f"{zone.name}: {indication.name.lower()} is studied at "
                 f"{_mm(low.value)}-{_mm(high.value)}; the {limit_name} is {_mm(cap.value)}.",
                 references=list(cap.references),
             )
@@ -108,7 +108,7 @@ def plan_depth(
         warnings.append(
             Warning(
                 code="home_depth_caution",
-                message=f"{zone.code}: {_mm(maximum.value)} at home is for the body only, "
+                message=f"{zone.name}: {_mm(maximum.value)} at home is for the body only, "
                 "at most once every 1-2 weeks, on calm skin.",
                 references=list(home_rules.references),
             )
@@ -123,13 +123,13 @@ def _below_evidence(
     studied = f"{_mm(low.value)}-{_mm(high.value)}"
     if home:
         message = (
-            f"{zone.code}: {indication.code} is studied at {studied}; a home plan stays at "
+            f"{zone.name}: {indication.name.lower()} is studied at {studied}; a home plan stays at "
             f"{_mm(maximum.value)}, so this indication needs a clinic."
         )
     else:
         message = (
-            f"{zone.code}: {_mm(maximum.value)} is below the studied {studied} for "
-            f"{indication.code}; the effect is uncertain."
+            f"{zone.name}: {_mm(maximum.value)} is below the studied {studied} for "
+            f"{indication.name.lower()}; the effect is uncertain."
         )
     references = list(dict.fromkeys([*low.references, *maximum.references]))
     return Warning(code="depth_below_evidence", message=message, references=references)

@@ -352,7 +352,8 @@ def _off_label_depth_warning(kb: Knowledge, zone: str, indication: str, depth: f
     term = kb.warnings["off_label_depth"]
     return Warning(
         code="off_label_depth",
-        message=f"{zone}: {indication} up to {depth:g} mm; {term.name}.",
+        message=f"{kb.zones[zone].name}: {kb.indications[indication].name.lower()} up to "
+        f"{depth:g} mm; {term.name}.",
         references=list(dict.fromkeys([*label.references, *term.references])),
     )
 
