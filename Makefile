@@ -46,10 +46,11 @@ lint: install $(IMAGING_STAMP)
 test: lint $(VALIDATOR)
 	$(BIN)/pytest -q
 
-# The independent FHIR validator the tests run (Node.js); skipped with a note where npm is absent.
+# The test-only Node.js tools (the independent FHIR validator, axe-core for the pages);
+# skipped with a note where npm is absent.
 $(VALIDATOR): tools/fhir-validator/package-lock.json
 	if command -v npm >/dev/null; then npm ci --prefix tools/fhir-validator --no-audit --no-fund; \
-	else echo "npm not found: the FHIR validator tests will skip"; fi
+	else echo "npm not found: the FHIR validator and axe-core tests will skip"; fi
 
 bench: install
 	$(BIN)/python benchmarks/plan.py

@@ -73,14 +73,16 @@ def intake_with_a_deferral(page: Any, shot: Shots, client_url: str) -> None:
 
 
 def plan_on_the_map(page: Any, shot: Shots) -> str:
-    """Cheeks (clicked) and forehead (keyboard) for acne scars; accepted with consent."""
+    """Cheeks (clicked on the map) and forehead (keyboard, on the checklist the map mirrors)
+    for acne scars; accepted with consent."""
     page.get_by_role("link", name="New plan").click()
     page.locator("#c0-indication").select_option("acne_scars_atrophic")
     page.locator('#map-c0 path.zone[data-zone="cheeks"]').first.click()
-    page.locator('#map-c0 path.zone[data-zone="forehead"]').focus()
-    page.keyboard.press("Enter")
+    page.locator("#c0-zone-forehead").focus()
+    page.keyboard.press("Space")
     assert page.locator("#c0-zone-cheeks").is_checked()
     assert page.locator("#c0-zone-forehead").is_checked()
+    page.locator('#map-c0 path.zone.picked[data-zone="forehead"]').wait_for()
     page.get_by_label("First session on").fill(START.isoformat())
     page.locator('#preview-map path.zone.planned[data-zone="forehead"]').wait_for()
     page.locator("#plan-preview").get_by_text(re.compile(r"^\d{4}-\d\d-\d\d$")).first.wait_for()

@@ -392,6 +392,24 @@ def test_a_plan_without_zones_says_so_beside_the_zones(
     assert count(clinic, PlanRecord) == 0
 
 
+def test_the_second_concern_is_folded_until_it_holds_something(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    """Folded, its fields are no tab stops; a form sent back with it filled shows it open."""
+    folded = re.compile(r'<details class="concern-more"\s*>')
+    opened = re.compile(r'<details class="concern-more"\s+open>')
+    with_intake(clinic)
+    blank = clinician.get(f"/clients/{clinic.client_id}/plan")
+    assert folded.search(blank.text) and not opened.search(blank.text)
+    assert '<div class="zone-map" id="map-c0" data-pick="c0" aria-hidden="true">' in blank.text
+    response = clinician.post(
+        f"/clients/{clinic.client_id}/plans", [*PLAN_FORM, ("c1.indication", "striae")]
+    )
+    assert response.status_code == 422
+    assert opened.search(response.text) and not folded.search(response.text)
+    assert error_beside(response.text, "c1-zones")
+
+
 def test_a_plan_is_saved_shown_and_accepted_with_consent(
     clinician: Browser, clinic: PageWorld
 ) -> None:

@@ -107,6 +107,8 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
         f"c{b}": set(form.getlist(f"c{b}.zones")) if hasattr(form, "getlist") else set()
         for b in range(CONCERN_BLOCKS)
     }
+    filled = [key for key, value in form.multi_items() if value] if form else []
+    filled += list(errors.by_field) if errors else []
     return {
         "alerts": alerts_in(client.notes),
         "client": client,
@@ -114,6 +116,10 @@ def _form_context(client: Any, intake: Any, form: Any, errors: FormErrors | None
         "form": form,
         "errors": errors,
         "picked": picked,
+        # An optional concern opens when it holds something, so nothing filled is hidden.
+        "opened": {
+            f"c{b}" for b in range(CONCERN_BLOCKS) if any(k.startswith(f"c{b}.") for k in filled)
+        },
         "preview": None,
         **choices(),
     }

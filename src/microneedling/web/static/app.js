@@ -1,7 +1,11 @@
 // Enhancements only: every page works without this file.
-// 1. Zone maps in pick mode: a shape toggles the matching zone checkbox (mouse and keyboard).
+// 1. Zone maps in pick mode: a click on a shape toggles the matching zone checkbox. The map is
+//    a mouse shortcut only: keyboards and screen readers use the checklist, so no shape is a
+//    tab stop (Save on the plan form was 108 Tab presses away, 58 without the map).
 // 2. Before/after slider: the range input sets how much of the "after" photo shows.
 // 3. A button marked data-print prints the page (no inline handlers: the CSP forbids them).
+// 4. A table wider than the screen scrolls inside itself (phones): it becomes a tab stop, so a
+//    keyboard can scroll it too.
 (function () {
   "use strict";
 
@@ -15,7 +19,6 @@
       var box = checkboxFor(map, shape.getAttribute("data-zone"));
       var on = !!(box && box.checked);
       shape.classList.toggle("picked", on);
-      shape.setAttribute("aria-checked", on ? "true" : "false");
     });
   }
 
@@ -25,20 +28,10 @@
     map.querySelectorAll("path.zone").forEach(function (shape) {
       var box = checkboxFor(map, shape.getAttribute("data-zone"));
       if (!box) return;
-      shape.setAttribute("tabindex", "0");
-      shape.setAttribute("role", "checkbox");
-      shape.setAttribute("aria-label", shape.getAttribute("data-name"));
-      function toggle() {
+      shape.addEventListener("click", function () {
         box.checked = !box.checked;
         box.dispatchEvent(new Event("change", { bubbles: true }));
         sync(map);
-      }
-      shape.addEventListener("click", toggle);
-      shape.addEventListener("keydown", function (event) {
-        if (event.key === " " || event.key === "Enter") {
-          event.preventDefault();
-          toggle();
-        }
       });
     });
     var form = map.closest("form");
@@ -56,7 +49,13 @@
     update();
   }
 
+  function markScrollable(table) {
+    if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
+    else table.removeAttribute("tabindex");
+  }
+
   function enhance(root) {
+    root.querySelectorAll("table").forEach(markScrollable);
     root.querySelectorAll(".zone-map[data-pick]").forEach(enhanceMap);
     root.querySelectorAll(".compare-slider").forEach(enhanceSlider);
     root.querySelectorAll("button[data-print]").forEach(function (button) {
@@ -68,4 +67,7 @@
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function (event) { enhance(event.target); });
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("table").forEach(markScrollable);
+  });
 })();
