@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +22,7 @@ from microneedling.errors import InputError
 from microneedling.records.models import CLINICAL_MODELS, AuditEntry, Client
 from microneedling.services import amendments, clients, photos
 from microneedling.services.clinical_records import record
+from microneedling.services.clock import Clock
 from microneedling.services.errors import Conflict, Forbidden, NotFound
 from microneedling.services.intakes import INTAKE
 from microneedling.services.integrity import check_photo_store
@@ -66,7 +69,7 @@ def test_search_pages_through_results_in_name_order(world: World) -> None:
 
 def test_search_filters_by_registration_date(world: World) -> None:
     new_client(world)
-    today = dt.date.today()
+    today = world.records.clock.today()
     tomorrow = today + dt.timedelta(days=1)
     assert (
         clients.search_clients(world.records, world.reader, {"registered_from": today}).total == 1
@@ -76,6 +79,22 @@ def test_search_filters_by_registration_date(world: World) -> None:
         == 0
     )
     assert clients.search_clients(world.records, world.reader, {"registered_to": today}).total == 1
+
+
+def test_registration_dates_are_the_clinics_calendar_days(world: World) -> None:
+    """20:00 UTC on 1 December is already 2 December in Kiritimati (UTC+14)."""
+    zone = ZoneInfo("Pacific/Kiritimati")
+    evening = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
+    records = replace(world.records, clock=Clock(time_zone=zone, fixed=evening))
+    clients.register_client(
+        records, world.clinician, {"given_name": "Tia", "family_name": "Kaiea", "sex": "female"}
+    )
+
+    def found(day: dt.date) -> int:
+        criteria = {"registered_from": day, "registered_to": day}
+        return clients.search_clients(records, world.reader, criteria).total
+
+    assert (found(dt.date(2026, 12, 2)), found(dt.date(2026, 12, 1))) == (1, 0)
 
 
 def test_search_rejects_a_bad_page_size_naming_the_field(world: World) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from sqlalchemy import (
@@ -116,12 +117,13 @@ def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
     require(actor, Permission.WRITE_CLIENTS)
     client_in = parse(ClientIn, data)
     with records.transaction() as db:
-        return ClientOut.model_validate(add_client(db, actor, client_in))
+        return ClientOut.model_validate(add_client(db, actor, client_in, records.clock.now()))
 
 
-def add_client(db: Session, actor: Actor, client_in: ClientIn) -> Client:
-    """Create a client inside the caller's transaction (registering, importing), audited."""
-    client = Client(clinic_id=actor.clinic_id, **client_in.model_dump())
+def add_client(db: Session, actor: Actor, client_in: ClientIn, now: dt.datetime) -> Client:
+    """Create a client inside the caller's transaction (registering, importing), audited;
+    `now` (the services' clock) is its registration time."""
+    client = Client(clinic_id=actor.clinic_id, created_at=now, **client_in.model_dump())
     db.add(client)
     _saved(db, actor, client, "client.create", client_in.model_fields_set)
     return client
@@ -230,11 +232,12 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
         Client.clinic_id == actor.clinic_id,
         Client.erased_at.is_(None),
     ]
+    zone = records.clock.time_zone
     if criteria.registered_from:
-        conditions.append(Client.created_at >= _start_of(criteria.registered_from))
+        conditions.append(Client.created_at >= _start_of(criteria.registered_from, zone))
     if criteria.registered_to:
         conditions.append(
-            Client.created_at < _start_of(criteria.registered_to + dt.timedelta(days=1))
+            Client.created_at < _start_of(criteria.registered_to + dt.timedelta(days=1), zone)
         )
     name = _name_filter(criteria.q)
     if name is not None:
@@ -261,8 +264,9 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
     return Page(items=items, total=total, limit=criteria.limit, offset=criteria.offset)
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Midnight at the start of a clinic's calendar day, in UTC like the stored times."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,

@@ -265,7 +265,7 @@ def import_fhir(
         else:
             data = client_in.model_dump(exclude_unset=True)
             data["notes"] = _condition_notes(None, lines)
-            client = add_client(db, actor, parse(ClientIn, data, "Patient"))
+            client = add_client(db, actor, parse(ClientIn, data, "Patient"), records.clock.now())
         stored = set(
             db.execute(
                 select(ClientIdentifier.system, ClientIdentifier.value).where(

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from tests.web.page_world import PageWorld, build_page_world
+from tests.world import CLOCK
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, upgrade
@@ -66,9 +67,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     engine = engine_for(settings)
     upgrade(engine)
     engine.dispose()
-    world = build_page_world(settings)
+    world = build_page_world(settings, CLOCK)
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, CLOCK), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

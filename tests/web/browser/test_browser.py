@@ -11,9 +11,9 @@ from typing import Any
 
 from tests.web.browser.conftest import Served, Shots
 from tests.web.page_world import email_for
-from tests.world import PASSWORD
+from tests.world import PASSWORD, TODAY
 
-START = dt.date.today() + dt.timedelta(days=7)
+START = TODAY + dt.timedelta(days=7)
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
