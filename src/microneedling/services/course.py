@@ -2,8 +2,8 @@
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
 still to come (dated from what was actually done), scores, photos and consents.
 
-The clinic's name comes with it (the handout names the clinic). One transaction and one
-"current rows" query per kind, whatever the number of records; the API
+The clinic's name, address and phone come with it (the handout names whom to call). One
+transaction and one "current rows" query per kind, whatever the number of records; the API
 (`GET /clients/{id}/course`) and every page that shows a course render this same value.
 """
 
@@ -28,6 +28,7 @@ from microneedling.records.models import (
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
+from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records
 from microneedling.services.consents import ConsentOut
 from microneedling.services.intakes import IntakeOut
@@ -52,7 +53,7 @@ class CoursePlan(Output):
 
 
 class ClientCourse(Output):
-    clinic: str
+    clinic: ClinicOut
     client: ClientOut
     alerts: list[str]
     intake: IntakeOut | None
@@ -75,11 +76,11 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     require(actor, Permission.READ)
     with records.transaction() as db:
         client = ClientOut.model_validate(live_client(db, actor, client_id))
-        clinic = db.get(Clinic, actor.clinic_id)
-        return _course(db, clinic.name if clinic else "", client, records.clock.today())
+        clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
+        return _course(db, clinic, client, records.clock.today())
 
 
-def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> ClientCourse:
+def _course(db: Session, clinic: ClinicOut, client: ClientOut, today: dt.date) -> ClientCourse:
     intakes = current_rows(db, Intake, client.id)
     plans = current_rows(db, PlanRecord, client.id)
     sessions = sorted(
