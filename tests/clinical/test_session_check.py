@@ -122,7 +122,8 @@ def test_a_zone_the_latest_screening_holds_back_is_a_departure(
     held = [d for d in found if d.code == "zone_held_by_finding"]
     assert [d.zone for d in held] == zones
     for departure in held:
-        assert "herpes_labialis" in departure.message and "fdaweb" in departure.references
+        assert "Herpes labialis (cold sores)" in departure.message
+        assert "herpes_labialis" not in departure.message and "fdaweb" in departure.references
 
 
 def test_departures_name_the_zone_they_concern() -> None:

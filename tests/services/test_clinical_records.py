@@ -111,7 +111,7 @@ def test_a_session_in_a_zone_the_latest_intake_defers_departs_at_that_zone(world
         world.records, world.clinician, client.id, _session_data(plan)
     ).departures
     assert [(d.code, d.zone) for d in departures] == [("zone_held_by_finding", "cheeks")]
-    assert "herpes_labialis" in departures[0].message
+    assert "Herpes labialis (cold sores)" in departures[0].message
 
 
 def test_intake_answers_are_checked_against_the_plan_contract(world: World) -> None:

@@ -148,7 +148,7 @@ def test_a_session_that_departs_answers_409_until_confirmed_with_a_reason(
         ("interval_too_short", None),
     ]
     assert all(set(d) == {"code", "zone", "message"} for d in departures)
-    assert "chin" in refused.json()["departures"][0]["message"]
+    assert "Chin is not planned" in refused.json()["departures"][0]["message"]
     unexplained = client.post(
         url, json={**second, "confirm_departures": True, "departure_reason": ""}, headers=headers
     )

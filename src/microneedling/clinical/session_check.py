@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from microneedling.clinical.models import Finding, Plan, Warning
 from microneedling.knowledge import Knowledge
+from microneedling.knowledge.names import term_name
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def session_warnings(
     if plan is None:
         found.append(("no_plan", None, "no plan was given", []))
     else:
-        found += _against_plan(logged, plan, nearest_on)
-    found += _against_findings(logged, findings)
+        found += _against_plan(logged, plan, nearest_on, kb)
+    found += _against_findings(logged, findings, kb)
     return [_warning(code, zone, detail, refs, kb) for code, zone, detail, refs in found]
 
 
@@ -72,20 +73,23 @@ def holds_on(finding: Finding, day: dt.date) -> bool:
     return finding.until is None or finding.until.date is None or finding.until.date > day
 
 
-def _against_findings(logged: LoggedSession, findings: Sequence[Finding]) -> list[_Found]:
+def _against_findings(
+    logged: LoggedSession, findings: Sequence[Finding], kb: Knowledge
+) -> list[_Found]:
     """Zones the latest screening defers or refuses; a finding with no zones holds every zone."""
     found: list[_Found] = []
     for finding in findings:
         if not holds_on(finding, logged.performed_on):
             continue
         held = " until " + _until_text(finding) if finding.action == "defer" else ""
-        detail = f"{finding.code}: {finding.action}{held} ({finding.reason})"
+        action = {"defer": "deferred", "refuse": "refused"}[finding.action]
+        detail = f"{term_name(kb, finding.code)}, {action}{held} ({finding.reason})"
         refs = list(finding.references)
         if finding.zones is None:
             found.append(("zone_held_by_finding", None, f"every zone: {detail}", refs))
             continue
         found += [
-            ("zone_held_by_finding", entry.zone, f"{entry.zone}: {detail}", refs)
+            ("zone_held_by_finding", entry.zone, f"{term_name(kb, entry.zone)}: {detail}", refs)
             for entry in logged.zones
             if entry.zone in finding.zones
         ]
@@ -101,7 +105,9 @@ def _until_text(finding: Finding) -> str:
     return until.condition or "cleared"
 
 
-def _against_plan(logged: LoggedSession, plan: Plan, nearest_on: dt.date | None) -> list[_Found]:
+def _against_plan(
+    logged: LoggedSession, plan: Plan, nearest_on: dt.date | None, kb: Knowledge
+) -> list[_Found]:
     found: list[_Found] = []
     if plan.status != "ok":
         found.append(("plan_not_go", None, f"the plan's status is {plan.status}", []))
@@ -111,15 +117,16 @@ def _against_plan(logged: LoggedSession, plan: Plan, nearest_on: dt.date | None)
     intervals: list[int] = []
     for entry in logged.zones:
         treatment = planned.get(entry.zone)
+        name = term_name(kb, entry.zone)
         if treatment is None or treatment.depth_mm is None:
-            found.append(("zone_not_in_plan", entry.zone, f"{entry.zone} is not planned", []))
+            found.append(("zone_not_in_plan", entry.zone, f"{name} is not planned", []))
             continue
         if entry.needle_mm > treatment.depth_mm.max:
             found.append(
                 (
                     "depth_above_plan",
                     entry.zone,
-                    f"{entry.zone}: {entry.needle_mm:g} mm logged, plan allows at most "
+                    f"{name}: {entry.needle_mm:g} mm logged, plan allows at most "
                     f"{treatment.depth_mm.max:g} mm",
                     [],
                 )

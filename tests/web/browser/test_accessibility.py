@@ -61,6 +61,7 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
         "photos": f"{client_url}/photos",
         "handout": f"{plan_url}/handout",
         "password": f"{served.url}/account/password",
+        "correction": f"{served.url}/records/consent/1?correct=signed_at",
         "home-check": f"{served.url}/home-check",
     }
 
@@ -102,7 +103,8 @@ def test_axe_finds_nothing_serious_on_the_main_pages(
     owner_page.get_by_label("Password").press("Enter")
     owner_page.wait_for_url("**/clients")
     checks = [(page, name, url) for name, url in pages.items()]
-    checks += [(owner_page, name, f"{served.url}/{name}") for name in ("audit", "users")]
+    owned = ("audit", "users", "clinic")
+    checks += [(owner_page, name, f"{served.url}/{name}") for name in owned]
     found = []
     for tab, name, url in checks:
         for width, viewport in (("laptop", LAPTOP), ("phone", PHONE)):

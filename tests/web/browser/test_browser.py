@@ -137,8 +137,9 @@ def log_session(page: Any, shot: Shots, client_url: str) -> None:
 
 
 def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: str) -> None:
-    """Active cold sores at a new intake: a badge on every facial zone, and the next session on
-    the cheeks is refused until the departure is confirmed with a reason."""
+    """Active cold sores at a new intake: a badge on every facial zone; a new plan for the cheeks
+    is deferred, cannot be accepted, and its handout says "Not now"; the next session on the
+    cheeks is refused until the departure is confirmed with a reason."""
     page.goto(client_url)
     page.get_by_role("link", name="New intake").click()
     page.get_by_label("Fitzpatrick phototype").select_option("3")
@@ -149,8 +150,26 @@ def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: st
     badge = page.locator(".badge-defer").inner_text()
     assert "Herpes labialis (cold sores)" in badge and "every facial zone" in badge
     shot(page, "client-cold-sores")
+    page.get_by_role("link", name="New plan").click()
+    page.locator("#c0-indication").select_option("acne_scars_atrophic")
+    page.locator("#c0-zone-cheeks").check()
+    page.get_by_role("button", name="Save plan").click()
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    assert "This plan is deferred" in page.inner_text("main")
+    assert page.get_by_role("button", name=re.compile("Accept the plan")).count() == 0
+    shot(page, "plan-deferred")
+    page.goto(f"{page.url}/handout")
+    article = page.inner_text("article")
+    assert "Not now" in article and "cold sores" in article.lower()
+    assert "Your next sessions" not in article
+    shot(page, "handout-deferred")
+    page.goto(client_url)
     page.get_by_role("link", name="Log session").click()
+    assert "is deferred: no session is planned" in page.inner_text("main")
     page.get_by_label("I confirm the cartridge is sterile").check()
+    page.locator("#z0-zone").select_option("cheeks")
+    page.locator("#z0-needle_mm").fill("1")
+    shot(page, "session-form-while-deferred")
     page.get_by_role("button", name="Save session").click()
     page.locator('#session-warnings [data-code="zone_held_by_finding"]').first.wait_for()
     assert page.locator('select[aria-invalid="true"]').count() >= 1
@@ -159,7 +178,8 @@ def cold_sores_hold_back_the_next_session(page: Any, shot: Shots, client_url: st
     page.get_by_label("Reason for the departure").fill("lesion crusted; client insisted")
     page.get_by_role("button", name="Save session").click()
     page.wait_for_url(re.compile(r"/records/session/\d+$"))
-    assert "zone_held_by_finding" in page.inner_text("main")
+    held = page.locator('.warnings [data-code="zone_held_by_finding"]').first.inner_text()
+    assert "zone_held_by_finding" not in held and "Active cold sores" in held
 
 
 GAGS = (
@@ -224,10 +244,10 @@ def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path:
     intake_with_a_deferral(page, shot, client_url)
     plan_url = plan_on_the_map(page, shot)
     log_session(page, shot, client_url)
-    cold_sores_hold_back_the_next_session(page, shot, client_url)
     record_score(page, shot, client_url)
     upload_and_compare(page, shot, client_url, tmp_path)
     handout_and_calendar(page, shot, plan_url, client_url)
+    cold_sores_hold_back_the_next_session(page, shot, client_url)
     page.goto(client_url)
     shot(page, "client-timeline")
 
@@ -279,6 +299,7 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         "plan": plan_url,
         "session": f"{client_url}/session",
         "home-check": f"{served.url}/home-check",
+        "correction": f"{served.url}/records/consent/1?correct=method",
     }
     for name, url in pages.items():
         page.goto(url)
@@ -287,7 +308,7 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         assert width <= PHONE["width"], (name, width)
     page.context.clear_cookies()
     log_in(page, served, shot, "owner")  # the owner's menu is the longest
-    for name in ("users", "audit"):
+    for name in ("users", "audit", "clinic"):
         page.goto(f"{served.url}/{name}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         shot(page, f"phone-{name}")

@@ -633,7 +633,7 @@ def test_a_bad_needle_length_is_shown_beside_it_and_nothing_is_saved(
         },
     )
     assert response.status_code == 422
-    assert "less than or equal to 3" in error_beside(response.text, "z0-needle_mm")
+    assert "must be 3 or less" in error_beside(response.text, "z0-needle_mm")
     assert count(clinic, TreatmentSession) == 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -228,6 +229,35 @@ def _field_for(path: str, fields: Mapping[str, str], known: set[str]) -> str | N
     if prefixes:
         return fields[prefixes[-1]]
     return None
+
+
+PLAIN_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"less than or equal to (\S+)"), r"must be \1 or less"),
+    (re.compile(r"greater than or equal to (\S+)"), r"must be at least \1"),
+    (re.compile(r"valid (integer|number)"), "please give a number"),
+    (re.compile(r"at least 1 item"), "please give at least one"),
+    (re.compile(r"^Field required"), "please answer this"),
+    (re.compile(r"^Input should be"), "please choose one of the options"),
+)
+
+
+def in_plain_words(errors: FormErrors) -> FormErrors:
+    """People see what to do, not a validator's wording or the codes it allows (the home
+    check's public and the session form, which is filled in during a session)."""
+    plain = FormErrors()
+    for name, message in errors.by_field.items():
+        plain.add(name, _plain(message))
+    for message in errors.general:
+        plain.add(None, _plain(message))
+    return plain
+
+
+def _plain(message: str) -> str:
+    for pattern, words in PLAIN_WORDS:
+        found = pattern.search(message)
+        if found:
+            return found.expand(words)
+    return message.split(" (allowed:", maxsplit=1)[0]
 
 
 def text(form: Mapping[str, Any], name: str) -> str | None:

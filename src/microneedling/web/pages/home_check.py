@@ -5,7 +5,6 @@ the red flags that mean "see a clinician", and the popular claims corrected wher
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +18,7 @@ from microneedling.web.pages.common import (
     FormDep,
     FormErrors,
     form_errors,
+    in_plain_words,
     optional_actor,
     records_of,
     render,
@@ -34,14 +34,6 @@ RED_FLAG_ACTIONS = ("refuse", "defer", "clinician_only")
 RED_FLAG_CARE = "warning_signs"
 
 
-PLAIN_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"less than or equal to (\S+)"), r"must be \1 or less"),
-    (re.compile(r"greater than or equal to (\S+)"), r"must be at least \1"),
-    (re.compile(r"valid (integer|number)"), "please give a number"),
-    (re.compile(r"at least 1 item"), "please choose at least one"),
-    (re.compile(r"^Field required"), "please answer this"),
-    (re.compile(r"^Input should be"), "please choose one of the options"),
-)
 ASKED_WITH_WHEN = "isotretinoin"  # stopping it does not clear a person at once: ask when
 
 
@@ -50,24 +42,6 @@ def stopped_wait_days(code: str) -> int | None:
     rows = load_knowledge().contraindications
     waits = [r.wait.days for r in rows if r.code == code and "home" in r.settings and r.wait]
     return max(waits, default=None)
-
-
-def in_plain_words(errors: FormErrors) -> FormErrors:
-    """The public sees what to do, not a validator's wording or the codes it allows."""
-    plain = FormErrors()
-    for name, message in errors.by_field.items():
-        plain.add(name, _plain(message))
-    for message in errors.general:
-        plain.add(None, _plain(message))
-    return plain
-
-
-def _plain(message: str) -> str:
-    for pattern, words in PLAIN_WORDS:
-        found = pattern.search(message)
-        if found:
-            return found.expand(words)
-    return message.split(" (allowed:", maxsplit=1)[0]
 
 
 def home_choices() -> dict[str, Any]:

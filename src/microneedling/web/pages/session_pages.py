@@ -32,6 +32,7 @@ from microneedling.web.pages.common import (
     FormErrors,
     RecordsDep,
     form_errors,
+    in_plain_words,
     redirect,
     render,
     text,
@@ -203,7 +204,7 @@ def session_check(
     try:
         departures = check_session(records, actor, client_id, data).departures
     except InputError as error:
-        context = _context(course, form, form_errors(error, fields), [], True)
+        context = _context(course, form, in_plain_words(form_errors(error, fields)), [], True)
     else:
         context = _context(course, form, None, departures, True)
     return render(request, "session_form.html", context, fragment="_session_warnings.html")
@@ -219,7 +220,7 @@ def save_session(
     try:
         saved = record(records, actor, SESSION, client_id, data)
     except InputError as error:
-        context = _context(course, form, form_errors(error, fields), [], True)
+        context = _context(course, form, in_plain_words(form_errors(error, fields)), [], True)
         return render(request, "session_form.html", context, status_code=422)
     except DeparturesFound as found:
         context = _context(course, form, None, found.departures, True)
