@@ -41,6 +41,7 @@ def test_each_correctable_field_has_a_link_and_free_form_answers_have_none(
     page = clinician.get(f"/records/session/{session_id}").text
     assert f'href="/records/session/{session_id}?correct=performed_on#amend"' in page
     assert "Corrected value" not in page and "read as such" not in page
+    assert "zone: Cheeks · needle mm: 1.0 · passes: 4" in page and '"zone"' not in page
     intake_page = clinician.get("/records/intake/1").text
     assert "?correct=answers" not in intake_page
 

@@ -30,6 +30,7 @@ from microneedling.web.pages.common import (
     form_errors,
     redirect,
     render,
+    term_name,
     text,
 )
 
@@ -46,9 +47,25 @@ def kind_of(entity: str, record_id: int) -> RecordKind[Any]:
     return KINDS[entity]
 
 
-def shown(value: Any) -> str:
-    if isinstance(value, dict | list):
+NAMED = {"zone", "zones", "code", "topicals", "indication"}
+
+
+def shown(value: Any, name: str = "") -> str:
+    """A stored value as people read it: codes by their names, a list of items one per line
+    ("zone: Cheeks · needle mm: 1"); free-form answers stay as stored."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return "\n".join(
+            " · ".join(f"{key.replace('_', ' ')}: {shown(v, key)}" for key, v in item.items())
+            for item in value
+        )
+    if isinstance(value, list):
+        return ", ".join(shown(item, name) for item in value)
+    if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str, indent=1)
+    if isinstance(value, str) and name in NAMED:
+        return term_name(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "" if value is None else str(value)
 
 
@@ -83,8 +100,8 @@ def _context(
     rows = [
         {
             "name": name,
-            "value": shown(row[name]),
-            "original": shown(original.get(name)) if original else None,
+            "value": shown(row[name], name),
+            "original": shown(original.get(name), name) if original else None,
             "changed": original is not None and original.get(name) != row[name],
             "correctable": name in controls,
         }
