@@ -1,4 +1,4 @@
-"""Pre-care and day-by-day aftercare (brief §5, §6, §8, §9; rules 11, 13, 14).
+"""Pre-care and day-by-day aftercare (care.toml).
 
 Care rows are data with a `when`; a row applies when every field it gives matches the plan.
 """

@@ -1,4 +1,4 @@
-"""Claims and topicals the evidence does not back (brief §1, §12; rule 8).
+"""Claims and topicals the evidence does not back (rows of claims.toml and topicals.toml).
 
 A request that relies on an unsupported or unsafe claim, or that means to put a non-sterile
 product on open channels, gets a warning with the reason and the references.

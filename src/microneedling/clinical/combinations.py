@@ -1,4 +1,5 @@
-"""Combinations beside needling and referrals to other procedures (brief §2, §3, §7, rule 10).
+"""Combinations beside needling and referrals to other procedures (combinations.toml and
+referrals.toml).
 
 A referral by scar type never blocks the plan: needling still goes ahead for the scars it
 treats, and icepick or deep boxcar scars always add their referral.

@@ -1,10 +1,11 @@
 """Needle length per indication, zone, setting, device and phototype.
 
-The planned range is the indication's range (brief §2) clipped to the zone's cap for the
-setting (§4, §5; rules 1-3), to any cap a finding sets (rule 9), and to the length the client
-has or asks for. A cap that cuts the range is said (`zone_depth_capped`, `home_depth_capped`);
-a plan pushed below the studied minimum says so (`depth_below_evidence`), at home by sending the
-indication to a clinic. The first session is conservative (rules 6, 7) and later sessions ramp.
+The planned range is the indication's range (indications.toml) clipped to the zone's cap for
+the setting (zones.toml), to any cap a finding sets (contraindications.toml), and to the
+length the client has or asks for. A cap that cuts the range is said (`zone_depth_capped`,
+`home_depth_capped`); a plan pushed below the studied minimum says so
+(`depth_below_evidence`), at home by sending the indication to a clinic. The first session is
+conservative (rules.toml `[phototype_start]`, `[ramp]`) and later sessions ramp.
 """
 
 from __future__ import annotations

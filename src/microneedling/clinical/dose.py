@@ -1,4 +1,5 @@
-"""Passes per session by device (brief §8, §10); darker phototypes take fewer pen passes (§6)."""
+"""Passes per session by device (devices.toml); darker phototypes take fewer pen passes
+(rules.toml `[phototype_start]`)."""
 
 from __future__ import annotations
 

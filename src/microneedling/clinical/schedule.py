@@ -1,10 +1,10 @@
 """Course length, interval between sessions, and the dated schedule.
 
-Rule `interval_default` (brief rule 4): the interval follows the planned depth (28 days at
+Rule `interval_default`: the interval follows the planned depth (28 days at
 1.0 mm or more, 14 below; 7 for scalp hair-loss protocols up to 1.5 mm), kept inside the
 indication's own range (§2); at home it is never shorter than `home_frequency` (§5). Rule
-`course_default` (rule 5): the course is the indication's planned count, reviewed up to its
-maximum. Darker phototypes start with a test spot reviewed before session 1 (rule 6).
+`course_default`: the course is the indication's planned count, reviewed up to its
+maximum. Darker phototypes start with a test spot reviewed before session 1 (`phototype_start`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Screening: which contraindication rows fire for a request, and which treatments they touch.
 
-Implements clinical brief §7 and rules 9, 12 and 15 as data (contraindications.toml): a row
+The rules are data (contraindications.toml, described in docs/knowledge-base.md): a row
 fires for the client's matching conditions, medications, procedures, pregnancy, age,
 indications or scar types, scoped to the whole plan, the treated zones it touches, or every
 treated zone of a kind (the face, keloid-prone sites) wherever the condition was recorded.
