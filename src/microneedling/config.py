@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
-    page_size_max: int = Field(default=200, ge=1)
+    page_size_max: int = Field(default=500, ge=1)
     # FHIR: the clinic's own identifier system for Patient.identifier (default: a urn:uuid of
     # the installation id), and the public base URL that photo links in bundles start with.
     fhir_identifier_system: str = ""

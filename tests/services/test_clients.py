@@ -330,3 +330,12 @@ def test_an_erased_name_leaves_the_sqlite_files(world: World, settings: Any) -> 
     held = b"".join(path.read_bytes() for path in files if path.exists())
     for text in ("Quillonax", "Vantrebeck", "Zephyrine", "quillonax", "Xanthorrhoea"):
         assert text.encode() not in held
+
+
+def test_a_page_larger_than_the_setting_is_refused_naming_limit(world: World) -> None:
+    largest = world.records.settings.page_size_max
+    assert clients.search_clients(world.records, world.reader, {"limit": largest}).limit == largest
+    with pytest.raises(InputError) as error:
+        clients.search_clients(world.records, world.reader, {"limit": largest + 1})
+    assert error.value.problems[0].field == "limit"
+    assert f"must be {largest} or less" in error.value.problems[0].message

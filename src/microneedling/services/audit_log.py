@@ -10,7 +10,16 @@ from sqlalchemy import ColumnElement, func, select
 
 from microneedling.records.models import AuditEntry
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Day, Input, Offset, Output, Page, Records, RowId, parse
+from microneedling.services.common import (
+    Day,
+    Input,
+    Offset,
+    Output,
+    Page,
+    Records,
+    RowId,
+    parse_page_query,
+)
 
 
 class AuditOut(Output):
@@ -29,22 +38,22 @@ class AuditQuery(Input):
     actor_id: RowId | None = None
     since: Day | None = None
     until: Day | None = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    limit: Annotated[int, Field(ge=1)] = 100
     offset: Offset = 0
 
 
 def audit_trail(records: Records, actor: Actor, query: object = None) -> Page[AuditOut]:
     require(actor, Permission.READ_AUDIT)
-    criteria = parse(AuditQuery, query or {})
+    criteria = parse_page_query(records, AuditQuery, query)
     conditions: list[ColumnElement[bool]] = [AuditEntry.clinic_id == actor.clinic_id]
     for name in ("entity", "entity_id", "actor_id"):
         value = getattr(criteria, name)
         if value is not None:
             conditions.append(getattr(AuditEntry, name) == value)
     if criteria.since:
-        conditions.append(AuditEntry.at >= dt.datetime.combine(criteria.since, dt.time(), dt.UTC))
+        conditions.append(AuditEntry.at >= records.clock.start_of(criteria.since))
     if criteria.until:
-        end = dt.datetime.combine(criteria.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        end = records.clock.start_of(criteria.until + dt.timedelta(days=1))
         conditions.append(AuditEntry.at < end)
     with records.transaction() as db:
         total = db.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0

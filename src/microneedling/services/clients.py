@@ -11,7 +11,6 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from sqlalchemy import (
@@ -39,7 +38,17 @@ from microneedling.records.models import (
     utc_now,
 )
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.common import Day, Input, Offset, Output, Page, Records, owned, parse
+from microneedling.services.common import (
+    Day,
+    Input,
+    Offset,
+    Output,
+    Page,
+    Records,
+    owned,
+    parse,
+    parse_page_query,
+)
 from microneedling.services.errors import Conflict, NotFound
 from microneedling.services.users import Email
 
@@ -221,24 +230,22 @@ class ClientQuery(Input):
     q: Annotated[str, Field(max_length=200)] = ""
     registered_from: Day | None = None
     registered_to: Day | None = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    limit: Annotated[int, Field(ge=1)] = 50
     offset: Offset = 0
 
 
 def search_clients(records: Records, actor: Actor, query: object = None) -> Page[ClientOut]:
     require(actor, Permission.READ)
-    criteria = parse(ClientQuery, query or {})
+    criteria = parse_page_query(records, ClientQuery, query)
     conditions: list[ColumnElement[bool]] = [
         Client.clinic_id == actor.clinic_id,
         Client.erased_at.is_(None),
     ]
-    zone = records.clock.time_zone
     if criteria.registered_from:
-        conditions.append(Client.created_at >= _start_of(criteria.registered_from, zone))
+        conditions.append(Client.created_at >= records.clock.start_of(criteria.registered_from))
     if criteria.registered_to:
-        conditions.append(
-            Client.created_at < _start_of(criteria.registered_to + dt.timedelta(days=1), zone)
-        )
+        day_after = criteria.registered_to + dt.timedelta(days=1)
+        conditions.append(Client.created_at < records.clock.start_of(day_after))
     name = _name_filter(criteria.q)
     if name is not None:
         conditions.append(name)
@@ -262,11 +269,6 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
         )
         items = [ClientOut.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=criteria.limit, offset=criteria.offset)
-
-
-def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    """Midnight at the start of a clinic's calendar day, in UTC like the stored times."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,

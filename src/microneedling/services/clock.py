@@ -28,3 +28,7 @@ class Clock:
         if isinstance(value, dt.datetime):
             return value.astimezone(self.time_zone).date() if value.tzinfo else value.date()
         return value
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        """Midnight at the start of a clinic's calendar day, in UTC like the stored times."""
+        return dt.datetime.combine(day, dt.time(), tzinfo=self.time_zone).astimezone(dt.UTC)

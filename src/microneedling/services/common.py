@@ -172,6 +172,15 @@ def owned(
     return row
 
 
+def parse_page_query(records: Records, model: type[M], query: object) -> M:
+    """A list's query, with `limit` at most the `page_size_max` setting."""
+    criteria = parse(model, query or {})
+    limit = getattr(criteria, "limit", 0)
+    if limit > records.settings.page_size_max:
+        raise InputError.one("limit", f"must be {records.settings.page_size_max} or less")
+    return criteria
+
+
 class Page(BaseModel, Generic[M]):
     """One page of results and the total that match."""
 
