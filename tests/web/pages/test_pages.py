@@ -935,3 +935,11 @@ def test_a_user_changes_their_password_on_a_page(browser: Browser, clinic: PageW
     )
     assert done.status_code == 303
     assert browser.get("/clients", follow_redirects=False).status_code == 303
+
+
+def test_an_address_with_a_bad_id_is_a_page_not_json(clinician: Browser) -> None:
+    missing = clinician.get("/clients/abc")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "there is no page at /clients/abc" in missing.text
+    api = clinician.client.get("/api/v1/clients/abc")
+    assert api.headers["content-type"].startswith("application/json")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import inspect
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm.exc import StaleDataError
 
-from microneedling.errors import InputError
+from microneedling.errors import InputError, from_error_items
 from microneedling.records.models import AppendOnlyError
 from microneedling.services.errors import ServiceError
 from microneedling.web.pages import (
@@ -64,7 +65,7 @@ def install(app: FastAPI) -> None:
     """Mount the static files and the pages; errors on pages answer HTML, on the API JSON."""
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
     app.include_router(router)
-    for kind in (ServiceError, InputError, StaleDataError, AppendOnlyError):
+    for kind in (ServiceError, InputError, StaleDataError, AppendOnlyError, RequestValidationError):
         _html_for_pages(app, kind)
 
 
@@ -83,6 +84,11 @@ def _html_for_pages(app: FastAPI, kind: type[Exception]) -> None:
 def error_page(request: Request, error: Exception) -> Response:
     if isinstance(error, LoginRequired):
         return redirect(request, f"/login?next={request.url.path}")
+    if isinstance(error, RequestValidationError):
+        if all(problem["loc"][0] == "path" for problem in error.errors()):
+            context = {"message": f"there is no page at {request.url.path}", "status": 404}
+            return render(request, "error.html", context, status_code=404)
+        error = from_error_items(error.errors(), skip=1)
     status = STATUS_BY_NAME.get(type(error).__name__, 409)
     if isinstance(error, InputError):
         status = 422
