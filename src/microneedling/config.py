@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
+PhotoStoreKind = Literal["local", "postgres"]
 PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
 SECRET_FIX = (
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_known_address_days: int = Field(default=30, ge=1)
+    # Where photo files live: the data directory (one machine) or the PostgreSQL database
+    # (shared by every app server).
+    photo_store: PhotoStoreKind = "local"
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -68,6 +72,14 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("photo_store")
+    @classmethod
+    def _store_in_postgres(cls, value: str, info: ValidationInfo) -> str:
+        url = str(info.data.get("database_url") or "")
+        if value == "postgres" and not url.startswith(("postgresql", "postgres")):
+            raise ValueError("postgres needs MICRONEEDLING_DATABASE_URL to be a PostgreSQL URL")
         return value
 
     @field_validator("fhir_identifier_system")

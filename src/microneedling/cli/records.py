@@ -215,11 +215,12 @@ def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")])
 def restore(path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")]) -> None:
     """Replace the database and the photos with a backup (stop the server first)."""
     from microneedling.records.backup import restore as read_backup
-    from microneedling.records.photo_store import PhotoStore
+    from microneedling.records.photo_store import open_photo_store
 
     current = settings()  # no connection is opened before the restore: it counts as a user
+    photos = open_photo_store(current)  # (a database store connects on first use)
     with input_errors_exit():
-        restored = read_backup(current.sqlalchemy_url, PhotoStore(current.photo_dir), path)
+        restored = read_backup(current.sqlalchemy_url, photos, path, current.data_dir)
     open_records()
     typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
     if restored.erased_since:
