@@ -14,6 +14,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -214,3 +215,34 @@ def open_photo_store(settings: Settings) -> PhotoStore:
 
         return DatabasePhotoStore(engine_for(settings))
     return LocalPhotoStore(settings.photo_dir)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What `move_photos` did: files moved, files the target held already, and files left in
+    the source because their bytes did not match their SHA-256."""
+
+    moved: int
+    already_there: int
+    problems: list[str] = field(default_factory=list)
+
+
+def move_photos(source: PhotoStore, target: PhotoStore) -> Moved:
+    """Move every file from `source` to `target`: each is read back from the target and its
+    SHA-256 checked before the source's copy goes, so an interrupted move loses nothing and a
+    second run finishes it."""
+    moved = already_there = 0
+    problems: list[str] = []
+    for digest in sorted(source.stored()):
+        content = source.read(digest)
+        if hashlib.sha256(content).hexdigest() != digest:
+            problems.append(f"file {digest} in the source does not hold the bytes its name says")
+            continue
+        _digest, written = target.put(content)
+        if hashlib.sha256(target.read(digest)).hexdigest() != digest:
+            problems.append(f"file {digest} in the target does not hold the bytes its name says")
+            continue
+        source.remove(digest)
+        moved += written
+        already_there += not written
+    return Moved(moved=moved, already_there=already_there, problems=problems)
