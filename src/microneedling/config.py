@@ -11,7 +11,10 @@ generated secret, so it still refuses to start until `MICRONEEDLING_SECRET_KEY` 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -145,12 +148,21 @@ class Settings(BaseSettings):
 
 
 def generated_secret(data_dir: Path) -> str:
-    """The random secret kept in `data_dir`, made on first use (which starts a local trial)."""
+    """The random secret kept in `data_dir`, made on first use (which starts a local trial).
+
+    Workers starting together may all find it missing: each writes a candidate and links it
+    into place, which only the first link does, so every worker reads the same secret."""
     path = data_dir / SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        handle, candidate = tempfile.mkstemp(dir=data_dir, prefix=f".{SECRET_FILE}-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)
+        finally:
+            os.unlink(candidate)
     return path.read_text(encoding="utf-8").strip()
 
 

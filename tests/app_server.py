@@ -1,0 +1,56 @@
+"""The app served by `microneedling serve` in a process of its own, on a free loopback port,
+for tests and benchmarks that need real HTTP between separate processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: Mapping[str, str], workers: int = 1, wait_s: float = 60) -> Iterator[str]:
+    """A server with these `MICRONEEDLING_*` settings: its base URL while it runs, stopped
+    after. It fails with the server's output if it does not answer within `wait_s`."""
+    port = free_port()
+    command = [sys.executable, "-m", "microneedling", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env={**os.environ, **settings},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                httpx.get(f"{base}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    output = server.communicate()[0].decode(errors="replace")
+                    raise RuntimeError(f"the server did not start:\n{output}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.communicate()
