@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     parser.add_argument("--users", type=int, default=8, help="simultaneous clinicians")
     args = parser.parse_args()
-    args.warm_up, args.seconds = (4, 20) if args.quick else (10, 60)
+    args.warm_up, args.seconds = (3, 15) if args.quick else (10, 60)
     base = {
         "MICRONEEDLING_ENVIRONMENT": "production",
         "MICRONEEDLING_SECRET_KEY": SECRET,
