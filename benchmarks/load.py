@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.app_server import serving  # noqa: E402
-from tests.postgres_server import PostgresServer, running_postgres  # noqa: E402
+from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres  # noqa: E402
 
 from microneedling.services.demo import DEMO_USERS  # noqa: E402
 
@@ -254,4 +254,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except PostgresUnavailable as error:
+        sys.exit(f"The load test needs PostgreSQL's server programs: {error}")
