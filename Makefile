@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 
-.PHONY: run test install install-imaging lint bench bench-imaging clean
+.PHONY: run test install install-imaging lint bench bench-imaging bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ install-imaging: $(STAMP)
 	else \
 		echo "Photo analysis skipped (no libGL): apt-get install libgl1 libglib2.0-0 && $(BIN)/pip install -e '.[imaging]'"; \
 	fi
+
+# The load test: 1 and 2 workers on a throwaway PostgreSQL, then SQLite (about 5 minutes).
+bench-load: install
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/clinic_year.py
 
 bench-imaging: $(IMAGING_STAMP)
 	$(BIN)/python benchmarks/imaging.py

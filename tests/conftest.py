@@ -19,7 +19,7 @@ from tests.world import CLOCK, World, build_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
-from microneedling.records.photo_store import PhotoStore
+from microneedling.records.photo_store import DatabasePhotoStore, PhotoStore, open_photo_store
 from microneedling.services.common import Records
 
 BASE_REQUEST: dict[str, Any] = {
@@ -140,9 +140,30 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
+PHOTO_STORES = ["local", "postgres"]
+
+
 @pytest.fixture
-def records(settings: Settings, engine: Engine) -> Records:
-    return Records(session_factory(engine), PhotoStore(settings.photo_dir), settings, CLOCK)
+def photo_store_kind(settings: Settings) -> str:
+    """The settings' kind of photo store; photo tests parametrize it over `PHOTO_STORES`."""
+    return settings.photo_store
+
+
+@pytest.fixture
+def photo_store(photo_store_kind: str, settings: Settings) -> Iterator[PhotoStore]:
+    """The photo store of that kind; the PostgreSQL store pairs with PostgreSQL only."""
+    kind = photo_store_kind
+    if kind == "postgres" and not settings.database_url.startswith("postgresql"):
+        pytest.skip("the postgres photo store keeps photos in a PostgreSQL database")
+    store = open_photo_store(settings.model_copy(update={"photo_store": kind}))
+    yield store
+    if isinstance(store, DatabasePhotoStore):
+        store.engine.dispose()
+
+
+@pytest.fixture
+def records(settings: Settings, engine: Engine, photo_store: PhotoStore) -> Records:
+    return Records(session_factory(engine), photo_store, settings, CLOCK)
 
 
 @pytest.fixture

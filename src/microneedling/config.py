@@ -11,16 +11,20 @@ generated secret, so it still refuses to start until `MICRONEEDLING_SECRET_KEY` 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
+PhotoStoreKind = Literal["local", "postgres"]
 PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
 SECRET_FIX = (
@@ -53,6 +57,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_known_address_days: int = Field(default=30, ge=1)
+    # Where photo files live: the data directory (one machine) or the PostgreSQL database
+    # (shared by every app server).
+    photo_store: PhotoStoreKind = "local"
     photo_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -68,6 +75,14 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("photo_store")
+    @classmethod
+    def _store_in_postgres(cls, value: str, info: ValidationInfo) -> str:
+        url = str(info.data.get("database_url") or "")
+        if value == "postgres" and not url.startswith(("postgresql", "postgres")):
+            raise ValueError("postgres needs MICRONEEDLING_DATABASE_URL to be a PostgreSQL URL")
         return value
 
     @field_validator("fhir_identifier_system")
@@ -133,12 +148,21 @@ class Settings(BaseSettings):
 
 
 def generated_secret(data_dir: Path) -> str:
-    """The random secret kept in `data_dir`, made on first use (which starts a local trial)."""
+    """The random secret kept in `data_dir`, made on first use (which starts a local trial).
+
+    Workers starting together may all find it missing: each writes a candidate and links it
+    into place, which only the first link does, so every worker reads the same secret."""
     path = data_dir / SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        handle, candidate = tempfile.mkstemp(dir=data_dir, prefix=f".{SECRET_FILE}-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)
+        finally:
+            os.unlink(candidate)
     return path.read_text(encoding="utf-8").strip()
 
 

@@ -353,3 +353,41 @@ def test_restore_refuses_a_damaged_archive_and_a_database_in_use(
         engine.dispose()
     assert busy.returncode == 2, busy.stdout
     assert "stop" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_photos_move_into_postgres_and_back_with_every_file_checked(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    if env["MICRONEEDLING_DATABASE_URL"].startswith("sqlite"):
+        refused = run(env, "photos", "migrate", "--to", "postgres")
+        assert refused.returncode == 2 and refused.stderr.startswith("Error: --to:")
+        return
+    assert run(env, "demo").returncode == 0
+    local = tmp_path / "data" / "photos"
+    files = {path.name for path in local.glob("??/*")}
+    assert files
+    moved = run(env, "photos", "migrate", "--to", "postgres")
+    assert moved.returncode == 0, moved.stderr
+    assert f"Moved {len(files)} photo files to postgres (0 were there already)" in moved.stdout
+    assert not any(path.is_file() for path in local.rglob("*"))
+    again = run(env, "photos", "migrate", "--to", "postgres")
+    assert "Moved 0 photo files" in again.stdout and again.returncode == 0
+    in_postgres = {**env, "MICRONEEDLING_PHOTO_STORE": "postgres"}
+    checked = run(in_postgres, "db", "check")
+    assert checked.returncode == 0 and "all present and used" in checked.stdout, checked.stderr
+    archive = tmp_path / "backup.tar"
+    assert run(in_postgres, "backup", str(archive)).returncode == 0
+    restored = run(in_postgres, "restore", str(archive))
+    assert restored.returncode == 0 and f"{len(files)} photos" in restored.stdout, restored.stderr
+    back = run(env, "photos", "migrate", "--to", "local")
+    assert f"Moved {len(files)} photo files to local" in back.stdout
+    assert {path.name for path in local.glob("??/*")} == files
+    assert run(env, "db", "check").returncode == 0
+
+
+def test_the_postgres_photo_store_needs_a_postgres_database(env: dict[str, str]) -> None:
+    if not env["MICRONEEDLING_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the refusal is for a SQLite database")
+    refused = run({**env, "MICRONEEDLING_PHOTO_STORE": "postgres"}, "db", "check")
+    assert refused.returncode == 2
+    assert "MICRONEEDLING_PHOTO_STORE" in refused.stderr and "PostgreSQL" in refused.stderr

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.concurrency import at_once
+from tests.conftest import PHOTO_STORES
 from tests.services.test_photos import PNG
 from tests.world import World, new_client, planned_course
 
@@ -182,15 +183,16 @@ def test_only_an_owner_may_erase_a_client(world: World) -> None:
             clients.erase_client(world.records, actor, client.id)
 
 
+@pytest.mark.parametrize("photo_store_kind", PHOTO_STORES)
 def test_erasure_removes_personal_data_clinical_rows_and_photo_files(world: World) -> None:
     client, _intake, _plan = planned_course(world)
     photo = photos.add_photo(
         world.records, world.assistant, client.id, PNG, {"view": "front", "taken_on": "2026-01-02"}
     )
-    stored = world.records.photos.path_for(photo.sha256)
-    assert stored.exists()
+    assert world.records.photos.stored() == {photo.sha256}
     clients.erase_client(world.records, world.owner, client.id)
-    assert not stored.exists()
+    assert world.records.photos.stored() == set()
+    assert world.records.photos.leftovers() == []
     with pytest.raises(NotFound):
         clients.get_client(world.records, world.reader, client.id)
     with pytest.raises(NotFound):
@@ -204,6 +206,7 @@ def test_erasure_removes_personal_data_clinical_rows_and_photo_files(world: Worl
     assert {"given_name", "photos", "sessions"} <= set(erasure.fields)
 
 
+@pytest.mark.parametrize("photo_store_kind", PHOTO_STORES)
 def test_erasure_keeps_a_photo_file_another_client_still_uses(world: World) -> None:
     first = new_client(world, "Ann", "Lee")
     second = new_client(world, "Bea", "Lim")
@@ -216,7 +219,7 @@ def test_erasure_keeps_a_photo_file_another_client_still_uses(world: World) -> N
             {"view": "front", "taken_on": "2026-01-02"},
         )
     clients.erase_client(world.records, world.owner, first.id)
-    assert world.records.photos.path_for(shared.sha256).exists()
+    assert world.records.photos.stored() == {shared.sha256}
 
 
 def _rows_of(world: World, client_id: int) -> int:
@@ -278,6 +281,7 @@ def test_an_erasure_races_no_write_for_that_client(world: World) -> None:
             assert (row.given_name, row.family_name, row.notes) == (None, None, None)
 
 
+@pytest.mark.parametrize("photo_store_kind", PHOTO_STORES)
 def test_an_upload_of_the_same_photo_during_an_erasure_keeps_its_file(world: World) -> None:
     """The erased client's photo is uploaded for another client at that moment: every upload
     that was confirmed still has its file."""

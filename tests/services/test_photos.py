@@ -9,6 +9,7 @@ import struct
 import zlib
 
 import pytest
+from tests.conftest import PHOTO_STORES
 from tests.images import image
 from tests.world import World, new_client
 
@@ -23,6 +24,15 @@ PNG = image("PNG")
 JPEG = image("JPEG")
 WEBP = image("WEBP")
 META = {"view": "front", "taken_on": "2026-11-02", "zone": "cheeks"}
+
+
+@pytest.fixture(params=PHOTO_STORES)
+def photo_store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _nothing_stored(records: Records) -> bool:
+    return records.photos.stored() == set() and records.photos.leftovers() == []
 
 
 @pytest.mark.parametrize(
@@ -47,7 +57,8 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(world: World) -> No
     assert photos.photo_file(world.records, world.reader, photo.id) == (PNG, "image/png")
     again = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
     assert again.id != photo.id
-    assert len(list(world.records.photos.root.rglob("*"))) == 2  # one folder, one file
+    assert world.records.photos.stored() == {photo.sha256}
+    assert world.records.photos.leftovers() == []
     assert [e.kind for e in timeline(world.records, world.reader, client.id)] == ["photo", "photo"]
 
 
@@ -57,7 +68,7 @@ def test_a_photo_over_the_size_limit_is_refused_and_nothing_is_kept(world: World
     client = new_client(world)
     with pytest.raises(InputError, match="file: larger than"):
         photos.add_photo(small, world.assistant, client.id, PNG + b"\x00" * 2000, META)
-    assert not world.records.photos.root.exists()
+    assert _nothing_stored(world.records)
 
 
 def test_bad_metadata_names_the_field_and_stores_no_file(world: World) -> None:
@@ -66,15 +77,13 @@ def test_bad_metadata_names_the_field_and_stores_no_file(world: World) -> None:
         photos.add_photo(world.records, world.assistant, client.id, PNG, {**META, "zone": "elbow"})
     assert error.value.problems[0].field == "zone"
     assert "cheeks" in error.value.problems[0].allowed
-    assert not world.records.photos.root.exists()
+    assert _nothing_stored(world.records)
 
 
 def test_a_failed_record_leaves_no_stray_file(world: World) -> None:
     with pytest.raises(NotFound):
         photos.add_photo(world.records, world.assistant, 9999, PNG, META)
-    assert not any(world.records.photos.root.rglob("*.*")) and not any(
-        p.is_file() for p in world.records.photos.root.rglob("*")
-    )
+    assert _nothing_stored(world.records)
 
 
 def test_readers_cannot_add_and_outsiders_cannot_see_photos(world: World) -> None:
@@ -95,7 +104,7 @@ def test_a_photo_taken_after_today_is_refused_and_nothing_is_kept(world: World) 
         )
     assert [p.field for p in error.value.problems] == ["taken_on"]
     assert timeline(world.records, world.reader, client.id) == []
-    assert [path for path in world.records.photos.root.rglob("*") if path.is_file()] == []
+    assert _nothing_stored(world.records)
 
 
 def _png_declaring(width: int, height: int) -> bytes:
@@ -135,7 +144,7 @@ def test_hostile_files_are_refused_on_the_file_field_and_nothing_is_kept(
     with pytest.raises(InputError) as error:
         photos.add_photo(world.records, world.assistant, client.id, content, META)
     assert [p.field for p in error.value.problems] == ["file"]
-    assert not any(p.is_file() for p in world.records.photos.root.rglob("*"))
+    assert _nothing_stored(world.records)
 
 
 def test_a_photo_over_the_pixel_limit_is_refused_before_decoding(world: World) -> None:

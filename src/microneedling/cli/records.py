@@ -22,6 +22,7 @@ db_app = typer.Typer(
 )
 users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
+photos_app = typer.Typer(help="The photo store.", no_args_is_help=True)
 
 ClinicOption = Annotated[
     str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(users_app, name="users")
     app.add_typer(clients_app, name="clients")
+    app.add_typer(photos_app, name="photos")
     app.command("backup")(backup)
     app.command("restore")(restore)
     app.command("export")(export)
@@ -116,6 +118,37 @@ def db_check() -> None:
         + (f"{len(report.problems)} problems." if report.problems else "all present and used.")
     )
     if report.problems:
+        raise typer.Exit(1)
+
+
+@photos_app.command("migrate")
+def photos_migrate(
+    to: Annotated[
+        Literal["local", "postgres"],
+        typer.Option("--to", help="local: the data directory; postgres: the database."),
+    ],
+) -> None:
+    """Move every photo file into one store from the other, checking each file's SHA-256 as
+    read back; run it again to finish an interrupted move. Then set MICRONEEDLING_PHOTO_STORE
+    to the new store and restart the servers."""
+    from microneedling.records.photo_store import move_photos, open_photo_store
+
+    records = open_records()
+    if not records.settings.sqlalchemy_url.startswith("postgresql"):
+        fail("--to: the postgres photo store needs MICRONEEDLING_DATABASE_URL to be PostgreSQL")
+    stores = {
+        kind: open_photo_store(records.settings.model_copy(update={"photo_store": kind}))
+        for kind in ("local", "postgres")
+    }
+    source = stores["postgres" if to == "local" else "local"]
+    moved = move_photos(source, stores[to])
+    for problem in moved.problems:
+        typer.echo(problem, err=True)
+    typer.echo(
+        f"Moved {moved.moved} photo files to {to} ({moved.already_there} were there already); "
+        f"{len(moved.problems)} left in place."
+    )
+    if moved.problems:
         raise typer.Exit(1)
 
 
@@ -215,11 +248,12 @@ def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")])
 def restore(path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")]) -> None:
     """Replace the database and the photos with a backup (stop the server first)."""
     from microneedling.records.backup import restore as read_backup
-    from microneedling.records.photo_store import PhotoStore
+    from microneedling.records.photo_store import open_photo_store
 
     current = settings()  # no connection is opened before the restore: it counts as a user
+    photos = open_photo_store(current)  # (a database store connects on first use)
     with input_errors_exit():
-        restored = read_backup(current.sqlalchemy_url, PhotoStore(current.photo_dir), path)
+        restored = read_backup(current.sqlalchemy_url, photos, path, current.data_dir)
     open_records()
     typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
     if restored.erased_since:

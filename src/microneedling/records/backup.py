@@ -86,29 +86,38 @@ def backup(url: str, photos: PhotoStore, target: Path) -> int:
     with tempfile.TemporaryDirectory() as work:
         dump = Path(work) / DATABASE_NAMES[kind]
         _dump_database(url, dump)
-        members = {DATABASE_NAMES[kind]: dump}
-        members |= {f"photos/{digest}": photos.path_for(digest) for digest in photos.stored()}
+        digests = sorted(photos.stored())
+        files = {DATABASE_NAMES[kind]: _sha256(dump)}
+        files |= {
+            f"photos/{digest}": hashlib.sha256(photos.read(digest)).hexdigest()
+            for digest in digests
+        }
         manifest = {
             "format": ARCHIVE_FORMAT,
             "version": __version__,
             "schema": _revision_of(url),
             "database": kind,
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            "files": {name: _sha256(path) for name, path in members.items()},
+            "files": files,
         }
         handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.chmod(target, 0o600)
         with os.fdopen(handle, "wb") as stream, tarfile.open(fileobj=stream, mode="w") as tar:
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-            for name, path in members.items():
-                tar.add(path, arcname=name, recursive=False)
-    return len(members) - 1
+            _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
+            tar.add(dump, arcname=DATABASE_NAMES[kind], recursive=False)
+            for digest in digests:
+                _add_bytes(tar, f"photos/{digest}", photos.read(digest))
+    return len(digests)
 
 
-def restore(url: str, photos: PhotoStore, source: Path) -> Restored:
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
+
+
+def restore(url: str, photos: PhotoStore, source: Path, data_dir: Path) -> Restored:
     """Replace the database and the photo store with an archive made by `backup`, after
     checking it is this project's, of a known schema, intact, and that no server is using the
     database. Lists the clients erased after the backup was taken: erase them again."""
@@ -121,7 +130,7 @@ def restore(url: str, photos: PhotoStore, source: Path) -> Restored:
             raise InputError.one(
                 "path", f"'{source}' is a {manifest.get('database')} backup; this is {kind}"
             )
-        _refuse_while_served(url, photos.root.parent)
+        _refuse_while_served(url, data_dir)
         erased = _erased_since(url, str(manifest["created_at"]))
         _load_database(url, Path(work) / DATABASE_NAMES[kind])
         kept = {

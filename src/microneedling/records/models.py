@@ -347,6 +347,17 @@ class IdempotencyKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
 
 
+class PhotoBlob(Base):
+    """One chunk of a photo file in the database photo store, under the file's SHA-256 (or,
+    while an erasure is not yet committed, the name it was set aside under)."""
+
+    __tablename__ = "photo_blobs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (
     Intake,
     PlanRecord,

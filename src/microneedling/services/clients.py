@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -285,7 +284,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
     The audit row keeps the client's id and which kinds of data went, never the data.
     """
     require(actor, Permission.ERASE_CLIENT)
-    set_aside: list[tuple[str, Path]] = []
+    set_aside: list[tuple[str, str]] = []
     try:
         with records.transaction() as db:
             client = live_client(db, actor, client_id, lock="exclusive")
@@ -318,6 +317,6 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
         for digest, aside in set_aside:
             records.photos.put_back(digest, aside)
         raise
-    for _digest, aside in set_aside:
-        aside.unlink(missing_ok=True)
+    for digest, aside in set_aside:
+        records.photos.discard(digest, aside)
     forget_erased(records.engine)

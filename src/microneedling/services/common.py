@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microneedling.config import Settings
 from microneedling.errors import FieldProblem, InputError, from_validation_error
 from microneedling.records.database import engine_for, session_factory, transaction
-from microneedling.records.photo_store import PhotoStore
+from microneedling.records.photo_store import PhotoStore, open_photo_store
 from microneedling.services.access import Actor
 from microneedling.services.clock import Clock
 from microneedling.services.errors import NotFound
@@ -64,7 +64,7 @@ class Records:
     def open(cls, settings: Settings, clock: Clock | None = None) -> Records:
         clock = clock or Clock(ZoneInfo(settings.time_zone))
         engine = engine_for(settings)
-        return cls(session_factory(engine), PhotoStore(settings.photo_dir), settings, clock)
+        return cls(session_factory(engine), open_photo_store(settings), settings, clock)
 
     @property
     def engine(self) -> Engine:

@@ -36,5 +36,5 @@ def check_photo_store(records: Records) -> StoreReport:
         for sha256 in sorted(files & used)
         if hashlib.sha256(records.photos.read(sha256)).hexdigest() != sha256
     ]
-    problems += [f"left over: {path.name}" for path in records.photos.leftovers()]
+    problems += [f"left over: {name}" for name in records.photos.leftovers()]
     return StoreReport(photos=len(rows), files=len(files), problems=problems)
