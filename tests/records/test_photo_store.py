@@ -65,11 +65,11 @@ def test_putting_back_after_the_same_bytes_came_again_keeps_one_copy(
     assert photo_store.read(digest) == b"same bytes"
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_photos_move_between_stores_checked_and_a_damaged_file_stays(
     settings: Settings, photo_store_kind: str
 ) -> None:
-    if not settings.database_url.startswith("postgresql"):
-        pytest.skip("the move is between the data directory and PostgreSQL")
+    """The move is between the data directory and PostgreSQL: on PostgreSQL only."""
     local = open_photo_store(settings.model_copy(update={"photo_store": "local"}))
     database = open_photo_store(settings.model_copy(update={"photo_store": "postgres"}))
     source, target = (local, database) if photo_store_kind == "postgres" else (database, local)
