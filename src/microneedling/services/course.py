@@ -1,6 +1,7 @@
 """A client's course, read once: the client (with alerts and contact), the current intake and
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
-still to come (dated from what was actually done), scores, photos and consents.
+still to come (dated from what was actually done), scores, photos (none while photography
+consent stands withdrawn) and consents.
 
 The clinic's name comes with it (the handout names the clinic). One transaction and one
 "current rows" query per kind, whatever the number of records; the API
@@ -29,7 +30,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
 from microneedling.services.common import Output, Records
-from microneedling.services.consents import ConsentOut
+from microneedling.services.consents import ConsentOut, consent_out, photos_withheld
 from microneedling.services.intakes import IntakeOut
 from microneedling.services.photos import PhotoOut
 from microneedling.services.scores import ScoreOut
@@ -100,8 +101,10 @@ def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> Clie
         upcoming=upcoming(plan.plan.schedule, [s.performed_on for s in done]) if plan else [],
         sessions=sessions,
         scores=[ScoreOut.model_validate(r) for r in current_rows(db, ScoreRecord, client.id)],
-        photos=[PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
-        consents=[ConsentOut.model_validate(r) for r in current_rows(db, Consent, client.id)],
+        photos=[]
+        if photos_withheld(db, [client.id])
+        else [PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
+        consents=[consent_out(r) for r in current_rows(db, Consent, client.id)],
     )
 
 

@@ -19,6 +19,8 @@ from microneedling.web.pages import (
     audit,
     auth,
     client_pages,
+    consent_pages,
+    document_pages,
     handout,
     home_check,
     intake,
@@ -41,6 +43,8 @@ for module in (
     score_pages,
     photo_pages,
     handout,
+    consent_pages,
+    document_pages,
     record_pages,
     audit,
     user_pages,
@@ -54,7 +58,9 @@ STATUS_BY_NAME = {
     "Forbidden": 403,
     "NotFound": 404,
     "Conflict": 409,
+    "IntakeNeeded": 409,
     "TooManyAttempts": 429,
+    "DocumentsUnavailable": 503,
 }
 
 
