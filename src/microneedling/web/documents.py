@@ -162,20 +162,11 @@ def course_report(records: Records, actor: Actor, client_id: int) -> Document:
     )
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Only inline `data:` URLs are read: a document never reaches the network or the disk."""
-    from weasyprint.urls import default_url_fetcher
-
-    if not url.startswith("data:"):
-        raise ValueError(f"documents fetch nothing: {url[:40]}")
-    fetched: dict[str, Any] = default_url_fetcher(url, *args, **kwargs)
-    return fetched
-
-
 def pdf_of(document: Document) -> bytes:
     """The document laid out as A4 pages."""
     try:
         from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
     except (ImportError, OSError) as error:
         raise DocumentsUnavailable(
             "PDFs need the documents extra (pip install 'microneedling[documents]') and the "
@@ -184,7 +175,9 @@ def pdf_of(document: Document) -> bytes:
     html = templates.get_template("document_pdf.html").render(
         {"document": document, **document.context}
     )
-    content: bytes = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    # Only inline `data:` URLs are read: a document never reaches the network or the disk.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    content: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
     return content
 
 

@@ -60,6 +60,10 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
         "scores": f"{client_url}/scores",
         "photos": f"{client_url}/photos",
         "handout": f"{plan_url}/handout",
+        "plan-summary": f"{plan_url}/summary",
+        "consents": f"{client_url}/consents",
+        "consent-sign": f"{client_url}/consents/new?scope=photography",
+        "course-report": f"{client_url}/report",
         "password": f"{served.url}/account/password",
         "home-check": f"{served.url}/home-check",
     }

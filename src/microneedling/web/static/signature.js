@@ -30,7 +30,8 @@
 
     canvas.addEventListener("pointerdown", function (event) {
       event.preventDefault();
-      canvas.setPointerCapture(event.pointerId);
+      // Keep the stroke when the pointer leaves the pad; some pointers cannot be captured.
+      try { canvas.setPointerCapture(event.pointerId); } catch (ignored) { /* draw anyway */ }
       drawing = true;
       var at = point(event);
       pen.beginPath();
