@@ -13,33 +13,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from microneedling.records.audit import audit_bulk_read
-from microneedling.records.models import Clinic, Consent, User
+from microneedling.records.models import Consent, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.common import Output, Records, owned
 from microneedling.services.consents import ConsentOut, consent_out, seal_holds, standing_decisions
-from microneedling.services.course import ClientCourse, client_course
+from microneedling.services.course import (
+    ClientCourse,
+    ClinicContact,
+    client_course,
+    clinic_contact,
+)
 from microneedling.services.photos import PhotoOut, before_after
-
-
-class ClinicContact(Output):
-    """The clinic as a document names it."""
-
-    name: str
-    address: str | None = None
-    phone: str | None = None
-
-
-def clinic_contact(db: Session, clinic_id: int) -> ClinicContact:
-    clinic = db.get_one(Clinic, clinic_id)
-    return ClinicContact(
-        name=clinic.name,
-        address=getattr(clinic, "address", None),
-        phone=getattr(clinic, "phone", None),
-    )
 
 
 @dataclass(frozen=True)
@@ -133,7 +119,7 @@ def course_report(records: Records, actor: Actor, client_id: int) -> CourseRepor
         audit_bulk_read(db, actor, "course.report", "client", client_id, ["document"])
         content = {p.id: records.photos.read(p.sha256) for p in pair}
         return CourseReport(
-            clinic=clinic_contact(db, actor.clinic_id),
+            clinic=course.clinic_contact,
             course=course,
             scores=score_changes(course),
             before=before,
@@ -141,9 +127,3 @@ def course_report(records: Records, actor: Actor, client_id: int) -> CourseRepor
             photo_content=content,
             photos_allowed=allowed,
         )
-
-
-def clinic_of(records: Records, actor: Actor) -> ClinicContact:
-    require(actor, Permission.READ)
-    with records.transaction() as db:
-        return clinic_contact(db, actor.clinic_id)

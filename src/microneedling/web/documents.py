@@ -10,7 +10,6 @@ and every other URL is refused."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +21,9 @@ from microneedling.knowledge import load_knowledge
 from microneedling.services import documents
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
-from microneedling.services.course import client_course
+from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.errors import DocumentsUnavailable
-from microneedling.services.plans import PlanOut
-from microneedling.web.pages.common import templates
-from microneedling.web.pages.course import read_plan
+from microneedling.services.plans import PlanOut, read_plan
 
 WARNING_SIGNS = "warning_signs"
 HOLDING_ACTIONS = ("defer", "refuse")
@@ -42,14 +39,7 @@ class Document:
     context: dict[str, Any]
 
 
-def data_uri(content: bytes | None, content_type: str = "image/png") -> str:
-    """An image inline, so neither the page nor the PDF fetches it from anywhere."""
-    if content is None:
-        return ""
-    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
-
-
-templates.env.filters["data_uri"] = data_uri
+Builder = Callable[[Records, Actor, int], Document]
 
 
 def local_time(records: Records) -> Callable[[dt.datetime], str]:
@@ -82,10 +72,11 @@ def _upcoming(schedule: list[dict[str, Any]], today: dt.date) -> list[dict[str, 
     return [s for s in dated if dt.date.fromisoformat(s["date"]) >= today]
 
 
-def sessions_to_come(records: Records, actor: Actor, saved: PlanOut) -> list[dict[str, Any]]:
-    """The plan's sessions still to come: for the current plan, dated from the sessions
-    actually done; for an older plan, its own dates from today on."""
-    course = client_course(records, actor, saved.client_id)
+def sessions_to_come(
+    records: Records, saved: PlanOut, course: ClientCourse
+) -> list[dict[str, Any]]:
+    """The plan's sessions still to come: for the client's current plan, dated from the
+    sessions actually done; for an older plan, its own dates from today on."""
     if course.plan is not None and course.plan.id == saved.id:
         return [entry.model_dump(mode="json") for entry in course.upcoming]
     return _upcoming(saved.plan.get("schedule", []), records.clock.today())
@@ -108,9 +99,9 @@ def _plan_values(records: Records, actor: Actor, plan_id: int) -> dict[str, Any]
     return {
         "saved": saved,
         "client": course.client,
-        "clinic": documents.clinic_of(records, actor),
+        "clinic": course.clinic_contact,
         "plan": saved.plan,
-        "sessions": sessions_to_come(records, actor, saved),
+        "sessions": sessions_to_come(records, saved, course),
         "zone_names": {code: zone.name for code, zone in kb.zones.items()},
         "indication_names": {code: row.name for code, row in kb.indications.items()},
         "holding": [f for f in saved.plan.get("findings", []) if f["action"] in HOLDING_ACTIONS],
@@ -172,6 +163,8 @@ def pdf_of(document: Document) -> bytes:
             "PDFs need the documents extra (pip install 'microneedling[documents]') and the "
             f"system's Pango library: {error}"
         ) from None
+    from microneedling.web.pages.common import templates  # the pages' templates, filters included
+
     html = templates.get_template("document_pdf.html").render(
         {"document": document, **document.context}
     )

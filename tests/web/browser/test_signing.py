@@ -70,7 +70,8 @@ def test_the_pad_draws_with_a_finger_too(page: Any, served: Served, shot: Shots)
             const at = (x, type) => canvas.dispatchEvent(new PointerEvent(type, {
                 pointerId: 7, pointerType: "touch", isPrimary: true, bubbles: true,
                 clientX: box.left + x, clientY: box.top + box.height / 2}));
-            at(20, "pointerdown"); at(80, "pointermove"); at(160, "pointermove"); at(160, "pointerup");
+            at(20, "pointerdown"); at(80, "pointermove");
+            at(160, "pointermove"); at(160, "pointerup");
         }"""
     )
     assert page.locator("#signature_png").input_value()

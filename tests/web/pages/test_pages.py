@@ -767,7 +767,7 @@ def test_the_handout_and_the_calendar_carry_the_session_dates(
     plan_id = with_plan(clinic)
     handout = clinician.get(f"/plans/{plan_id}/handout")
     assert f"<strong>{START}</strong>" in handout.text and "After each session" in handout.text
-    assert f"your clinic: <strong>{CLINIC}</strong>" in handout.text
+    assert f"Your clinic: <strong>{CLINIC}</strong>" in handout.text
     ics = clinician.get(f"/plans/{plan_id}/schedule.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" in ics.text

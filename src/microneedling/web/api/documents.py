@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from microneedling.web import documents
 from microneedling.web.deps import ActorDep, RecordsDep
-from microneedling.web.pages.document_pages import Builder
+from microneedling.web.documents import Builder
 
 router = APIRouter(tags=["documents"])
 PDF = {200: {"description": "The document as a PDF", "content": {"application/pdf": {}}}}

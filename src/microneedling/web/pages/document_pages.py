@@ -4,19 +4,14 @@ aftercare handout's PDF (its page is the handout's own)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.services.access import Actor
-from microneedling.services.common import Records
 from microneedling.web import documents
-from microneedling.web.documents import Document
+from microneedling.web.documents import Builder
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
 
 router = APIRouter()
-Builder = Callable[[Records, Actor, int], Document]
 
 
 def _add(path: str, build: Builder, with_page: bool = True) -> None:

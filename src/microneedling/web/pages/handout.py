@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.services.course import client_course
+from microneedling.services.plans import read_plan
 from microneedling.web import documents
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
-from microneedling.web.pages.course import read_plan
 
 router = APIRouter()
 
@@ -61,7 +62,8 @@ def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -
 @router.get("/plans/{plan_id}/schedule.ics")
 def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    sessions = documents.sessions_to_come(records, actor, saved)
+    course = client_course(records, actor, saved.client_id)
+    sessions = documents.sessions_to_come(records, saved, course)
     body = calendar(plan_id, sessions, records.clock.now())
     return Response(
         body,
