@@ -214,6 +214,14 @@ def test_withdrawing_photography_consent_hides_photos_everywhere_but_the_audit(
         read(world.records, world.clinician, photos.PHOTO, photo.id)
     with pytest.raises(NotFound):
         photos.photo_file(world.records, world.clinician, photo.id)
+    with pytest.raises(NotFound):
+        amendments.amend_record(
+            world.records,
+            world.clinician,
+            "photo",
+            photo.id,
+            {"changes": {"view": "left"}, "reason": "wrong view"},
+        )
     exported = exports.export_json(world.records, world.owner)
     (document,) = [c for c in exported["clients"] if c["id"] == client.id]
     assert document["photos"] == [] and len(document["consents"]) == 2

@@ -13,6 +13,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import RecordKind, amend
 from microneedling.services.common import Input, Records, owned, parse
+from microneedling.services.errors import NotFound
 from microneedling.services.intakes import INTAKE
 from microneedling.services.photos import PHOTO
 from microneedling.services.scores import SCORE
@@ -46,6 +47,8 @@ def amend_record(
     with records.transaction() as db:
         original = owned(db, actor, kind.model, record_id, kind.entity)
         live_client(db, actor, original.client_id, lock="shared")
+        if kind.withheld is not None and kind.withheld(db, original):
+            raise NotFound(kind.entity, record_id)
         merged = {**kind.input_of(original), **amendment.changes}
         corrected = parse(kind.input_model, merged, "changes")
         try:
