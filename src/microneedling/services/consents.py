@@ -44,6 +44,11 @@ from microneedling.services.errors import Conflict
 
 Scope = Literal["treatment", "photography", "photo_publication"]
 SCOPES: tuple[str, ...] = ("treatment", "photography", "photo_publication")
+SCOPE_NAMES = {
+    "treatment": "Treatment",
+    "photography": "Photography for the clinical record",
+    "photo_publication": "Photography for publication",
+}
 Method = Literal["written_signature", "electronic_signature", "typed_name", "verbal_witnessed"]
 Decision = Literal["given", "withdrawn"]
 # A signature image: a PNG of at most this many bytes (decoded) and pixels, at least this wide

@@ -21,6 +21,7 @@ from microneedling.knowledge import load_knowledge
 from microneedling.services import documents
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
+from microneedling.services.consents import SCOPE_NAMES
 from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.errors import DocumentsUnavailable
 from microneedling.services.plans import PlanOut, read_plan
@@ -50,11 +51,7 @@ def local_time(records: Records) -> Callable[[dt.datetime], str]:
 
 def consent(records: Records, actor: Actor, consent_id: int) -> Document:
     doc = documents.consent_document(records, actor, consent_id)
-    scope = {
-        "treatment": "treatment",
-        "photography": "photography for the clinical record",
-        "photo_publication": "photography for publication",
-    }[doc.consent.scope]
+    scope = SCOPE_NAMES[doc.consent.scope].lower()
     withdrawn = doc.consent.decision == "withdrawn"
     return Document(
         template="_consent_document.html",

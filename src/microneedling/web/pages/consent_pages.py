@@ -16,6 +16,7 @@ from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.consents import (
     CONSENT,
+    SCOPE_NAMES,
     SCOPES,
     ConsentOut,
     consent_texts,
@@ -35,11 +36,6 @@ from microneedling.web.pages.common import (
 )
 
 router = APIRouter()
-SCOPE_NAMES = {
-    "treatment": "Treatment",
-    "photography": "Photography for the clinical record",
-    "photo_publication": "Photography for publication",
-}
 SIGN_FIELDS = (
     "signer_name",
     "signature_png",
