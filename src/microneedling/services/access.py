@@ -29,6 +29,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read the audit log"
     MANAGE_USERS = "manage users"
     ERASE_CLIENT = "erase clients"
+    MANAGE_CLINIC = "change the clinic's details"
 
 
 _CLINICAL = {

@@ -3,10 +3,9 @@ its open findings, the current plan as a typed `Plan`, the sessions done against
 still to come (dated from what was actually done), scores, photos (none while photography
 consent stands withdrawn) and consents.
 
-The clinic's name, address and phone come with it (the documents handed over name the
-clinic). One transaction and one "current rows" query per kind, whatever the number of
-records; the API (`GET /clients/{id}/course`) and every page that shows a course render this
-same value.
+The clinic's name, address and phone come with it (the documents name whom to call). One
+transaction and one "current rows" query per kind, whatever the number of records; the API
+(`GET /clients/{id}/course`) and every page that shows a course render this same value.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from microneedling.records.models import (
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
+from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records
 from microneedling.services.consents import ConsentOut, consent_out, photos_withheld
 from microneedling.services.intakes import IntakeOut
@@ -53,17 +53,8 @@ class CoursePlan(Output):
     plan: Plan
 
 
-class ClinicContact(Output):
-    """The clinic as the documents handed to a client name it."""
-
-    name: str
-    address: str | None = None
-    phone: str | None = None
-
-
 class ClientCourse(Output):
-    clinic: str
-    clinic_contact: ClinicContact
+    clinic: ClinicOut
     client: ClientOut
     alerts: list[str]
     intake: IntakeOut | None
@@ -86,20 +77,11 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     require(actor, Permission.READ)
     with records.transaction() as db:
         client = ClientOut.model_validate(live_client(db, actor, client_id))
-        contact = clinic_contact(db, actor.clinic_id)
-        return _course(db, contact, client, records.clock.today())
+        clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
+        return _course(db, clinic, client, records.clock.today())
 
 
-def clinic_contact(db: Session, clinic_id: int) -> ClinicContact:
-    clinic = db.get_one(Clinic, clinic_id)
-    return ClinicContact(
-        name=clinic.name,
-        address=getattr(clinic, "address", None),
-        phone=getattr(clinic, "phone", None),
-    )
-
-
-def _course(db: Session, clinic: ClinicContact, client: ClientOut, today: dt.date) -> ClientCourse:
+def _course(db: Session, clinic: ClinicOut, client: ClientOut, today: dt.date) -> ClientCourse:
     intakes = current_rows(db, Intake, client.id)
     plans = current_rows(db, PlanRecord, client.id)
     sessions = sorted(
@@ -110,8 +92,7 @@ def _course(db: Session, clinic: ClinicContact, client: ClientOut, today: dt.dat
     plan = _plan(plans[-1]) if plans else None
     done = [s for s in sessions if plan is not None and s.plan_id == plan.id]
     return ClientCourse(
-        clinic=clinic.name,
-        clinic_contact=clinic,
+        clinic=clinic,
         client=client,
         alerts=alerts_in(client.notes),
         intake=intake,

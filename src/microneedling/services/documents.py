@@ -14,23 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from microneedling.records.audit import audit_bulk_read
-from microneedling.records.models import Consent, User
+from microneedling.records.models import Clinic, Consent, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut, live_client
+from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records, owned
 from microneedling.services.consents import ConsentOut, consent_out, seal_holds, standing_decisions
-from microneedling.services.course import (
-    ClientCourse,
-    ClinicContact,
-    client_course,
-    clinic_contact,
-)
+from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.photos import PhotoOut, before_after
 
 
 @dataclass(frozen=True)
 class ConsentDocument:
-    clinic: ClinicContact
+    clinic: ClinicOut
     client: ClientOut
     consent: ConsentOut
     taken_by: str | None
@@ -48,7 +44,7 @@ def consent_document(records: Records, actor: Actor, consent_id: int) -> Consent
         taker = db.get(User, row.created_by) if row.created_by is not None else None
         audit_bulk_read(db, actor, "consent.document", "consent", consent_id, ["document"])
         return ConsentDocument(
-            clinic=clinic_contact(db, actor.clinic_id),
+            clinic=ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id)),
             client=client,
             consent=consent_out(row),
             taken_by=taker.full_name if taker else None,
@@ -74,7 +70,7 @@ class ScoreChange(Output):
 
 @dataclass(frozen=True)
 class CourseReport:
-    clinic: ClinicContact
+    clinic: ClinicOut
     course: ClientCourse
     scores: list[ScoreChange]
     before: PhotoOut | None
@@ -119,7 +115,7 @@ def course_report(records: Records, actor: Actor, client_id: int) -> CourseRepor
         audit_bulk_read(db, actor, "course.report", "client", client_id, ["document"])
         content = {p.id: records.photos.read(p.sha256) for p in pair}
         return CourseReport(
-            clinic=course.clinic_contact,
+            clinic=course.clinic,
             course=course,
             scores=score_changes(course),
             before=before,

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from microneedling.clinical.aftercare import patient_pre_care
 from microneedling.knowledge import load_knowledge
 from microneedling.services import documents
 from microneedling.services.access import Actor
@@ -96,7 +97,7 @@ def _plan_values(records: Records, actor: Actor, plan_id: int) -> dict[str, Any]
     return {
         "saved": saved,
         "client": course.client,
-        "clinic": course.clinic_contact,
+        "clinic": course.clinic,
         "plan": saved.plan,
         "sessions": sessions_to_come(records, saved, course),
         "zone_names": {code: zone.name for code, zone in kb.zones.items()},
@@ -111,6 +112,7 @@ def handout(records: Records, actor: Actor, plan_id: int) -> Document:
     kb = load_knowledge()
     signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
     values |= {
+        "pre_care": patient_pre_care((item["code"] for item in plan.get("pre_care", [])), kb),
         "aftercare": [
             {**item, "when": day_span(item["from_day"], item["to_day"])}
             for item in plan.get("aftercare", [])

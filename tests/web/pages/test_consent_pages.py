@@ -16,6 +16,7 @@ from tests.web.pages.test_pages import with_plan
 
 from microneedling.records.models import Consent, TreatmentSession
 from microneedling.services import photos
+from microneedling.services.clinics import update_clinic
 from microneedling.services.consents import consent_texts, current_version
 
 SIGNATURE = base64.b64encode(image("PNG", size=(300, 100), colour=(250, 250, 250))).decode()
@@ -129,8 +130,12 @@ def test_withdrawing_photography_hides_the_photos_page_and_the_report(
 def test_every_document_downloads_as_a_pdf_naming_the_clinic(
     clinician: Browser, clinic: PageWorld
 ) -> None:
+    contact = {"address": "4 River Lane, Kingston KT1 1AA", "phone": "+44 20 7946 0000"}
+    update_clinic(clinic.records, clinic.actors["owner"], contact)
     plan_id = with_plan(clinic)
+    signed = _sign(clinician, clinic, plan_id=str(plan_id), signature_png=SIGNATURE)
     for url in (
+        f"{signed.url.path}.pdf",
         f"/plans/{plan_id}/handout.pdf",
         f"/plans/{plan_id}/summary.pdf",
         f"/clients/{clinic.client_id}/report.pdf",
@@ -140,6 +145,7 @@ def test_every_document_downloads_as_a_pdf_naming_the_clinic(
         assert answer.headers["content-type"] == "application/pdf"
         text = pdf_text(answer.content)
         assert CLINIC in text and "Ada Moreau" in text, url
+        assert contact["address"] in text and contact["phone"] in text, url
     for url in (f"/plans/{plan_id}/summary", f"/clients/{clinic.client_id}/report"):
         page = clinician.get(url)
         assert page.status_code == 200 and f'href="{url}.pdf"' in page.text

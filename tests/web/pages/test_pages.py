@@ -793,12 +793,12 @@ def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: P
     clinician.get(f"/records/session/{session.id}")  # type: ignore[attr-defined]
     missing = clinician.post(
         f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
-        {"field": "lot_number", "value": "B-2231", "reason": ""},
+        {"field": "lot_number", "lot_number": "B-2231", "reason": ""},
     )
     assert missing.status_code == 422 and error_beside(missing.text, "reason")
     page = clinician.post(
         f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
-        {"field": "lot_number", "value": "B-2231", "reason": "lot misread"},
+        {"field": "lot_number", "lot_number": "B-2231", "reason": "lot misread"},
     )
     assert "Original (session" in page.text and "B-2213" in page.text and "B-2231" in page.text
     assert 'class="changed"' in page.text

@@ -19,6 +19,7 @@ from microneedling.web.pages import (
     audit,
     auth,
     client_pages,
+    clinic_pages,
     consent_pages,
     document_pages,
     handout,
@@ -48,6 +49,7 @@ for module in (
     record_pages,
     audit,
     user_pages,
+    clinic_pages,
     home_check,
 ):
     router.include_router(module.router)
