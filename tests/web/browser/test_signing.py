@@ -52,7 +52,13 @@ def test_a_client_signs_with_the_mouse_and_the_pdf_holds_the_text_and_the_signer
     assert words(text) in found and "Noor Haddad" in found
 
     page.set_viewport_size(PHONE)
-    for url in (page.url, f"{client_url}/consents", f"{client_url}/consents/new?scope=treatment"):
+    pages = (
+        page.url,
+        f"{client_url}/consents",
+        f"{client_url}/consents/new?scope=treatment",
+        f"{client_url}/report",
+    )
+    for url in pages:
         page.goto(url)
         shot(page, "phone-" + url.rsplit("/", 1)[-1].split("?")[0])
         width = page.evaluate("() => document.documentElement.scrollWidth")
