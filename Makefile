@@ -10,7 +10,7 @@ VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,fhir]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,fhir,documents]"
 	touch $(STAMP)
 
 install: $(STAMP) install-imaging

@@ -367,8 +367,10 @@ def _observations(b: _Builder) -> None:
 def _consents(b: _Builder) -> None:
     for consent in b.record.consents:
         scope_code, scope_display = codes.CONSENT_SCOPE_BY_SCOPE[consent["scope"]]
+        withdrawn = consent.get("decision") == "withdrawn"
         title = (
-            f"{consent['scope']} consent, text version {consent['text_version']}, "
+            f"{consent['scope']} consent{' withdrawn' if withdrawn else ''}, "
+            f"text version {consent['text_version']}, "
             f"{consent['method'].replace('_', ' ')} by {consent['signer_name']}"
         )
         resource: Resource = {
@@ -390,7 +392,8 @@ def _consents(b: _Builder) -> None:
             "policy": [
                 {"uri": f"{codes.PROJECT_URI}/consent/{consent['scope']}/{consent['text_version']}"}
             ],
-            "provision": {"type": "permit"},
+            # A withdrawal is a record of its own that denies what the earlier one permitted.
+            "provision": {"type": "deny" if withdrawn else "permit"},
         }
         b.add("consent", consent["resource_id"], resource, consent["version"])
 

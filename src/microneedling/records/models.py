@@ -196,17 +196,25 @@ class PlanRecord(Clinical, Base):
 
 
 class Consent(Clinical, Base):
-    """What the client agreed to, in which version of the text, how and when."""
+    """What the client agreed to (or withdrew), in which version of the text, how, when and
+    before whom: the signature images and a SHA-256 seal over all of it (services/consents.py
+    says what the seal covers). Rows recorded before signing on screen carry no seal."""
 
     __tablename__ = "consents"
 
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
     scope: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(16), server_default="given")
     text_version: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
     signer_name: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[dt.datetime] = mapped_column()
     method: Mapped[str] = mapped_column(String(32))
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    witness_name: Mapped[str | None] = mapped_column(String(200))
+    witness_signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class TreatmentSession(Clinical, Base):
@@ -233,6 +241,7 @@ class TreatmentSession(Clinical, Base):
     warnings: Mapped[list[Any]] = mapped_column()
     confirm_departures: Mapped[bool] = mapped_column(Boolean, server_default=false())
     departure_reason: Mapped[str | None] = mapped_column(Text)
+    pre_session_changes: Mapped[list[Any] | None] = mapped_column()
 
 
 class Photo(Clinical, Base):

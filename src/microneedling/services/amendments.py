@@ -1,5 +1,6 @@
 """Amend a clinical record: the corrected version is a new row that keeps the original, names
-the changed fields in the audit log and says why. Plans are not amended: plan again."""
+the changed fields in the audit log and says why. Plans are not amended: plan again. Consents
+are not amended either: what was signed stays as signed; record a new consent or withdraw."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import RecordKind, amend
 from microneedling.services.common import Input, Records, owned, parse
-from microneedling.services.consents import CONSENT
+from microneedling.services.errors import NotFound
 from microneedling.services.intakes import INTAKE
 from microneedling.services.photos import PHOTO
 from microneedling.services.scores import SCORE
 from microneedling.services.treatment_sessions import SESSION
 
 AMENDABLE: dict[str, RecordKind[Any]] = {
-    kind.entity: kind for kind in (INTAKE, CONSENT, SESSION, SCORE, PHOTO)
+    kind.entity: kind for kind in (INTAKE, SESSION, SCORE, PHOTO)
 }
 
 
@@ -46,6 +47,8 @@ def amend_record(
     with records.transaction() as db:
         original = owned(db, actor, kind.model, record_id, kind.entity)
         live_client(db, actor, original.client_id, lock="shared")
+        if kind.withheld is not None and kind.withheld(db, original):
+            raise NotFound(kind.entity, record_id)
         merged = {**kind.input_of(original), **amendment.changes}
         corrected = parse(kind.input_model, merged, "changes")
         try:

@@ -25,7 +25,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clock import Clock
 from microneedling.services.common import Output, Records, owned, parse, violates_unique
-from microneedling.services.errors import Conflict
+from microneedling.services.errors import Conflict, NotFound
 
 In = TypeVar("In", bound=BaseModel)
 
@@ -42,6 +42,9 @@ class RecordKind(Generic[In]):
     output: Callable[[Clinical], BaseModel]
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
+    # Rows kept but not shown (a photo whose client withdrew photography consent): read as
+    # not found everywhere but the audit log.
+    withheld: Callable[[Session, Clinical], bool] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
@@ -87,6 +90,8 @@ def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) 
     with records.transaction() as db:
         row = owned(db, actor, kind.model, record_id, kind.entity)
         live_client(db, actor, row.client_id)
+        if kind.withheld is not None and kind.withheld(db, row):
+            raise NotFound(kind.entity, record_id)
         return kind.output(row)
 
 

@@ -1,8 +1,9 @@
 """A client's course, read once: the client (with alerts and contact), the current intake and
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
-still to come (dated from what was actually done), scores, photos and consents.
+still to come (dated from what was actually done), scores, photos (none while photography
+consent stands withdrawn) and consents.
 
-The clinic's name, address and phone come with it (the handout names whom to call). One
+The clinic's name, address and phone come with it (the documents name whom to call). One
 transaction and one "current rows" query per kind, whatever the number of records; the API
 (`GET /clients/{id}/course`) and every page that shows a course render this same value.
 """
@@ -30,7 +31,7 @@ from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
 from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records
-from microneedling.services.consents import ConsentOut
+from microneedling.services.consents import ConsentOut, consent_out, photos_withheld
 from microneedling.services.intakes import IntakeOut
 from microneedling.services.photos import PhotoOut
 from microneedling.services.scores import ScoreOut
@@ -101,8 +102,10 @@ def _course(db: Session, clinic: ClinicOut, client: ClientOut, today: dt.date) -
         upcoming=upcoming(plan.plan.schedule, [s.performed_on for s in done]) if plan else [],
         sessions=sessions,
         scores=[ScoreOut.model_validate(r) for r in current_rows(db, ScoreRecord, client.id)],
-        photos=[PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
-        consents=[ConsentOut.model_validate(r) for r in current_rows(db, Consent, client.id)],
+        photos=[]
+        if photos_withheld(db, [client.id])
+        else [PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
+        consents=[consent_out(r) for r in current_rows(db, Consent, client.id)],
     )
 
 

@@ -1,8 +1,9 @@
 """What a use case can refuse, beside bad input (`microneedling.errors.InputError`).
 
 The API maps them to status codes once: not found 404, forbidden 403, conflict 409,
-unauthenticated 401, too many log-in attempts 429; unconfirmed session departures 409 with
-the departures listed.
+unauthenticated 401, too many log-in attempts 429, documents unavailable 503; unconfirmed
+session departures 409 with the departures listed; a refusal with a `code` carries it (and its
+facts) in the body.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from microneedling.clinical.session_check import Departure
 
 
 class ServiceError(Exception):
-    """A refusal the caller can act on; the message says what and why."""
+    """A refusal the caller can act on; the message says what and why, and a `code` (where
+    set) names the kind of refusal for programs, with any `extra()` facts beside it."""
+
+    code: str | None = None
+
+    def extra(self) -> dict[str, Any]:
+        return {}
 
 
 class NotFound(ServiceError):
@@ -59,3 +66,7 @@ class TooManyAttempts(ServiceError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(f"too many failed log-ins; try again in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
+
+
+class DocumentsUnavailable(ServiceError):
+    """PDFs need the `documents` extra (WeasyPrint) and the system's Pango library."""

@@ -18,7 +18,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut
 from microneedling.services.clinical_records import RecordKind
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT
+from microneedling.services.consents import CONSENT, photos_withheld
 from microneedling.services.intakes import INTAKE
 from microneedling.services.photos import PHOTO
 from microneedling.services.plans import PLAN
@@ -57,7 +57,8 @@ SESSION_COLUMNS = (
 
 
 def export_json(records: Records, actor: Actor) -> dict[str, Any]:
-    """Every live client of the clinic with all their clinical records (photos by reference)."""
+    """Every live client of the clinic with all their clinical records (photos by reference,
+    none of a client whose photography consent stands withdrawn)."""
     require(actor, Permission.EXPORT)
     with records.transaction() as db:
         clinic = db.get_one(Clinic, actor.clinic_id)
@@ -67,12 +68,15 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
             .order_by(Client.id)
         )
         documents = {c.id: {**ClientOut.model_validate(c).model_dump(mode="json")} for c in clients}
+        withheld = photos_withheld(db, list(documents))
         for name, kind in SECTIONS:
             grouped: dict[int, list[Any]] = defaultdict(list)
             model: Any = kind.model
             for row in db.scalars(
                 select(model).where(model.clinic_id == actor.clinic_id).order_by(model.id)
             ):
+                if kind is PHOTO and row.client_id in withheld:
+                    continue
                 grouped[row.client_id].append(kind.output(row).model_dump(mode="json"))
             for client_id, document in documents.items():
                 document[name] = grouped.get(client_id, [])

@@ -37,7 +37,7 @@ from microneedling.services.clients import (
 )
 from microneedling.services.clinical_records import RecordKind, current_rows
 from microneedling.services.common import Records, parse
-from microneedling.services.consents import CONSENT
+from microneedling.services.consents import CONSENT, photos_withheld
 from microneedling.services.intakes import INTAKE
 from microneedling.services.photos import PHOTO
 from microneedling.services.plans import PLAN
@@ -144,12 +144,15 @@ def latest_ids(db: Session, model: Any, client_id: int) -> dict[int, int]:
 def read_client_record(
     records: Records, actor: Actor, client_id: int, *, inline_photos: bool = False
 ) -> ClientRecord:
-    """Everything the FHIR export needs about one client, current versions only."""
+    """Everything the FHIR export needs about one client, current versions only (no photo
+    while the client's photography consent stands withdrawn)."""
     require(actor, Permission.EXPORT)
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
         clinic = db.get_one(Clinic, actor.clinic_id)
         rows = {name: current_json(db, kind, client_id) for name, kind in RECORD_KINDS.items()}
+        if photos_withheld(db, [client_id]):
+            rows["photos"] = []
         for name, kind in RECORD_KINDS.items():
             lineage = versions(db, kind.model, client_id)
             for row in rows[name]:

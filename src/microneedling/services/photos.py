@@ -1,5 +1,8 @@
 """Photos: checked (type by content, size and pixel limits, decoded in full and re-encoded),
-stored once under their SHA-256, and described by zone, view, lighting, date and consent."""
+stored once under their SHA-256, and described by zone, view, lighting, date and consent.
+
+A client who withdrew photography consent has their photos kept but withheld: not listed, not
+read, not exported (the audit log still names them), and no new photo is taken."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, save
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
-from microneedling.services.errors import Conflict
+from microneedling.services.consents import photos_withheld
+from microneedling.services.errors import Conflict, NotFound
 
 View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
 
@@ -67,12 +71,19 @@ def _build(
         session = owned(db, actor, TreatmentSession, data.session_id, "session")
         if session.client_id != client_id:
             raise Conflict(f"session {data.session_id} belongs to another client")
+    if photos_withheld(db, [client_id]):
+        raise Conflict("the client withdrew consent to photography: no photo can be taken")
     return Photo(
         clinic_id=actor.clinic_id,
         client_id=client_id,
         created_by=actor.user_id,
         **data.model_dump(),
     )
+
+
+def withheld(db: Session, row: Clinical) -> bool:
+    """The photo's client withdrew photography consent."""
+    return bool(photos_withheld(db, [row.client_id]))
 
 
 PHOTO = RecordKind(
@@ -84,6 +95,7 @@ PHOTO = RecordKind(
     output=PhotoOut.model_validate,
     fixed=frozenset({"sha256", "content_type", "size_bytes"}),
     not_after_today=("taken_on",),
+    withheld=withheld,
 )
 
 
@@ -128,5 +140,24 @@ def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, st
     with records.transaction() as db:
         photo = owned(db, actor, Photo, photo_id, "photo")
         live_client(db, actor, photo.client_id)
+        if withheld(db, photo):
+            raise NotFound("photo", photo_id)
         audit_bulk_read(db, actor, "photo.download", "photo", photo_id, ["file"])
         return records.photos.read(photo.sha256), photo.content_type
+
+
+def before_after(
+    shown: list[PhotoOut], before: int | None, after: int | None
+) -> tuple[PhotoOut | None, PhotoOut | None]:
+    """The two photos to compare (of those shown, oldest first): those asked for, else the
+    first and last of the latest photo's zone and view."""
+    by_id = {p.id: p for p in shown}
+    if before in by_id and after in by_id:
+        return by_id[before], by_id[after]
+    if len(shown) < 2:
+        return None, None
+    last = shown[-1]
+    same = [p for p in shown if p.zone == last.zone and p.view == last.view]
+    if len(same) < 2:
+        return None, None
+    return same[0], same[-1]

@@ -14,9 +14,9 @@ from microneedling.clinical.planner import plan as make_plan
 from microneedling.knowledge.models import Setting
 from microneedling.records.models import Clinical, Intake, PlanRecord
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version
+from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version, read
 from microneedling.services.clock import Clock
-from microneedling.services.common import Day, Input, dump, owned
+from microneedling.services.common import Day, Input, Records, dump, owned
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -93,3 +93,10 @@ PLAN = RecordKind(
     build=_build,
     output=PlanOut.model_validate,
 )
+
+
+def read_plan(records: Records, actor: Actor, plan_id: int) -> PlanOut:
+    """A saved plan, typed (the pages, the documents and the calendar file read it so)."""
+    plan = read(records, actor, PLAN, plan_id)
+    assert isinstance(plan, PlanOut)
+    return plan

@@ -1,5 +1,6 @@
 """A client's course at a glance: intakes, plans, consents, sessions, photos and scores in
-date order, each marked with what it corrects and what corrected it."""
+date order, each marked with what it corrects and what corrected it (photos left out while the
+client's photography consent stands withdrawn)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from microneedling.scores.registry import INSTRUMENTS
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.common import Output, Records
+from microneedling.services.consents import photos_withheld
 
 
 def _words(codes: list[str]) -> str:
@@ -54,7 +56,8 @@ def _plan(row: Any) -> tuple[dt.date, str]:
 
 
 def _consent(row: Any) -> tuple[dt.date, str]:
-    return row.signed_at.date(), f"consent to {row.scope} ({row.method}, text {row.text_version})"
+    action = "consent to" if row.decision == "given" else "consent withdrawn:"
+    return row.signed_at.date(), f"{action} {row.scope} ({row.method}, text {row.text_version})"
 
 
 def _session(row: Any) -> tuple[dt.date, str]:
@@ -91,7 +94,10 @@ def timeline(records: Records, actor: Actor, client_id: int) -> list[TimelineEnt
     entries: list[TimelineEntry] = []
     with records.transaction() as db:
         live_client(db, actor, client_id)
+        hidden = {"photo"} if photos_withheld(db, [client_id]) else set()
         for kind, model, describe in _KINDS:
+            if kind in hidden:
+                continue
             table: Any = model
             rows = list(db.scalars(select(table).where(table.client_id == client_id)))
             corrected_by = {row.supersedes_id: row.id for row in rows if row.supersedes_id}

@@ -3,7 +3,8 @@ passes per zone, end-point, anaesthetic, topicals, reactions and adverse events.
 
 The session gate: a new session is checked against its plan and the client's latest intake
 (clinical/session_check.py). One that departs from either is saved only when the departures are
-confirmed with a reason; both are kept on the record beside the departures themselves. An
+confirmed with a reason; both are kept on the record beside the departures themselves. A
+session whose pre-session answers report a change waits for a new intake (pre_session.py). An
 amendment corrects the record of a session already done, so it is checked and never refused.
 `check_session` gives the same answer without saving, for the pages' live checks."""
 
@@ -44,6 +45,7 @@ from microneedling.services.clinical_records import (
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.pre_session import Change, require_intake_after_changes
 
 ShortText = Annotated[str, Field(max_length=120)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -80,6 +82,11 @@ class SessionIn(Input):
     notes: LongText | None = None
     confirm_departures: bool = False
     departure_reason: LongText | None = None
+    pre_session_changes: list[Change] | None = Field(
+        default=None,
+        description="What changed since the last visit (the pre-session questions); "
+        "[] when nothing did, absent when not asked",
+    )
 
 
 class SessionOut(ClinicalOut):
@@ -101,6 +108,7 @@ class SessionOut(ClinicalOut):
     warnings: list[dict[str, Any]]
     confirm_departures: bool
     departure_reason: str | None
+    pre_session_changes: list[str] | None
 
 
 def _nearest_session_on(
@@ -173,6 +181,9 @@ def _build(
     original: Clinical | None,
     _clock: Clock,
 ) -> TreatmentSession:
+    if original is None:
+        changes = data.pre_session_changes
+        require_intake_after_changes(db, client_id, data.plan_id, changes)
     warnings = _departures(db, actor, client_id, data, original)
     if original is None:
         _gate(warnings, data)

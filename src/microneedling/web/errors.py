@@ -17,6 +17,7 @@ from microneedling.records.models import AppendOnlyError
 from microneedling.services.errors import (
     Conflict,
     DeparturesFound,
+    DocumentsUnavailable,
     Forbidden,
     NotFound,
     ServiceError,
@@ -30,13 +31,15 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (TooManyAttempts, 429),
+    (DocumentsUnavailable, 503),
 )
 
 
 class ErrorOut(BaseModel):
-    """A refusal: what went wrong and what to do."""
+    """A refusal: what went wrong and what to do (and, for some, a code naming the kind)."""
 
     detail: str
+    code: str | None = None
 
 
 class FieldProblemOut(BaseModel):
@@ -96,6 +99,9 @@ def install(app: FastAPI) -> None:
         if isinstance(error, TooManyAttempts):
             headers["Retry-After"] = str(error.retry_after_seconds)
         body: dict[str, object] = {"detail": str(error)}
+        if error.code is not None:
+            body["code"] = error.code
+        body.update(error.extra())
         if isinstance(error, DeparturesFound):
             body["departures"] = error.listed()
         return JSONResponse(body, status_code=status, headers=headers)

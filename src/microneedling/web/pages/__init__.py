@@ -21,6 +21,8 @@ from microneedling.web.pages import (
     auth,
     client_pages,
     clinic_pages,
+    consent_pages,
+    document_pages,
     handout,
     home_check,
     intake,
@@ -43,6 +45,8 @@ for module in (
     score_pages,
     photo_pages,
     handout,
+    consent_pages,
+    document_pages,
     record_pages,
     audit,
     user_pages,
@@ -57,7 +61,9 @@ STATUS_BY_NAME = {
     "Forbidden": 403,
     "NotFound": 404,
     "Conflict": 409,
+    "IntakeNeeded": 409,
     "TooManyAttempts": 429,
+    "DocumentsUnavailable": 503,
 }
 
 

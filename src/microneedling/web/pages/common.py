@@ -8,6 +8,7 @@ seed cookie and the session, checked on every POST.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -60,6 +61,15 @@ def term_name(code: str) -> str:
     return names.term_name(load_knowledge(), code)
 
 
+def data_uri(content: bytes | None, content_type: str = "image/png") -> str:
+    """An image inline (a signature, a photo in a document): neither the page nor its PDF
+    fetches it from anywhere."""
+    if content is None:
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
+
+
+templates.env.filters["data_uri"] = data_uri
 templates.env.filters["zones_text"] = zones_text
 templates.env.filters["term"] = term_name
 templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)

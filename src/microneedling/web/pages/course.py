@@ -1,15 +1,11 @@
 """What the pages take from a client's course (services/course.py): the open findings as
-badges, and a plan read by id."""
+badges."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from microneedling.clinical.models import Finding
-from microneedling.services.access import Actor
-from microneedling.services.clinical_records import read
-from microneedling.services.common import Records
-from microneedling.services.plans import PLAN, PlanOut
 from microneedling.web.pages.common import zones_text
 
 
@@ -22,12 +18,6 @@ class Badge:
     label: str
     reason: str
     references: list[str]
-
-
-def read_plan(records: Records, actor: Actor, plan_id: int) -> PlanOut:
-    plan = read(records, actor, PLAN, plan_id)
-    assert isinstance(plan, PlanOut)
-    return plan
 
 
 def open_badges(findings: list[Finding]) -> list[Badge]:

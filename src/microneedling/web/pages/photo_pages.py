@@ -16,7 +16,7 @@ from microneedling.services import photos
 from microneedling.services.access import Actor, Permission
 from microneedling.services.common import Records
 from microneedling.services.course import client_course
-from microneedling.services.photos import PhotoOut, View
+from microneedling.services.photos import View, before_after
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -32,23 +32,6 @@ router = APIRouter()
 PHOTO_FIELDS = ("file", "view", "taken_on", "zone", "lighting", "consent_to_use")
 
 
-def pair(
-    shown: list[PhotoOut], before: int | None, after: int | None
-) -> tuple[PhotoOut | None, PhotoOut | None]:
-    """The two photos to compare: those asked for, else the first and last of the latest
-    photo's zone and view."""
-    by_id = {p.id: p for p in shown}
-    if before in by_id and after in by_id:
-        return by_id[before], by_id[after]
-    if len(shown) < 2:
-        return None, None
-    last = shown[-1]
-    same = [p for p in shown if p.zone == last.zone and p.view == last.view]
-    if len(same) < 2:
-        return None, None
-    return same[0], same[-1]
-
-
 def _context(
     records: Records,
     actor: Actor,
@@ -60,7 +43,7 @@ def _context(
 ) -> dict[str, Any]:
     course = client_course(records, actor, client_id)
     shown = sorted(course.photos, key=lambda p: (p.taken_on, p.id))
-    first, second = pair(shown, before, after)
+    first, second = before_after(shown, before, after)
     return {
         "client": course.client,
         "photos": shown,

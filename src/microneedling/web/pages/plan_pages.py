@@ -20,7 +20,7 @@ from microneedling.services.consents import CONSENT, consent_texts, current_vers
 from microneedling.services.course import alerts_in, client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import IntakeOut
-from microneedling.services.plans import PLAN, PlanOut
+from microneedling.services.plans import PLAN, PlanOut, read_plan
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -31,7 +31,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.course import read_plan
 from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 

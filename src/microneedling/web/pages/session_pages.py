@@ -2,7 +2,8 @@
 device, cartridge, lot and single-use confirmation. The service's session gate answers both the
 live check and the save: each departure from the plan or the latest intake is shown at its field
 and in a summary at the top, and a session that departs is saved only once the departures are
-confirmed with a reason."""
+confirmed with a reason. The pre-session questions come first: a change since the last visit
+sends the user to a new intake before the session is saved."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.course import ClientCourse, CoursePlan, client_course
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.pre_session import QUESTIONS, IntakeNeeded
 from microneedling.services.treatment_sessions import (
     SESSION,
     AdverseEvent,
@@ -103,6 +105,8 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
     data.update(plan_id=plan_id, single_use=form.get("single_use") == "true")
     data["confirm_departures"] = form.get("confirm_departures") == "true"
     data["topicals"] = [t for t in form.getlist("topicals") if t]
+    data["pre_session_changes"] = [c for c in form.getlist("pre_session_changes") if c]
+    fields["pre_session_changes"] = "pre_session_changes"
     zones: list[dict[str, Any]] = []
     for row in range(rows_in(form)):
         zone = text(form, f"z{row}.zone")
@@ -162,6 +166,7 @@ def _context(
     errors: FormErrors | None,
     departures: list[Departure],
     checked: bool,
+    intake_needed: str | None = None,
 ) -> dict[str, Any]:
     kb = load_knowledge()
     placed = departure_fields(departures, form)
@@ -181,6 +186,8 @@ def _context(
         "devices": [(code, device.name) for code, device in kb.devices.items()],
         "topicals": [(code, t.name) for code, t in kb.topicals.items()],
         "severities": [(s, s) for s in SEVERITIES],
+        "pre_session_questions": list(QUESTIONS.items()),
+        "intake_needed": intake_needed,
     }
 
 
@@ -224,5 +231,8 @@ def save_session(
         return render(request, "session_form.html", context, status_code=422)
     except DeparturesFound as found:
         context = _context(course, form, None, found.departures, True)
+        return render(request, "session_form.html", context, status_code=409)
+    except IntakeNeeded as needed:
+        context = _context(course, form, None, [], True, intake_needed=str(needed))
         return render(request, "session_form.html", context, status_code=409)
     return redirect(request, f"/records/session/{saved.id}")  # type: ignore[attr-defined]
