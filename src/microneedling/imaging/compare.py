@@ -36,7 +36,7 @@ from microneedling.imaging.metrics import (
     srgb_to_linear,
 )
 from microneedling.imaging.photos import load_photo
-from microneedling.imaging.repeatability import MEASURES, noise_level
+from microneedling.imaging.repeatability import MEASURES, detectable, mdc
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
 STABLE_IBUG68 = (0, 1, 2, 14, 15, 16, *range(17, 48))
@@ -119,7 +119,7 @@ class Comparison:
             },
             "scale": scale_json(self.scale),
             "zones": {
-                name: with_noise(
+                name: with_mdc(
                     name,
                     paired(self.before[name].to_json(), self.after[name].to_json()),
                     judged=self.alignment.refined,
@@ -129,18 +129,20 @@ class Comparison:
         }
 
 
-def with_noise(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
-    """Each judged measure's pair gains `noise` (the measured repeatability limit) and
-    `within_noise` (the change is no larger than it, so it is not a change). The limits were
-    measured on pairs aligned with refinement; without it both are null (not judged)."""
+def with_mdc(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
+    """Each judged measure's pair gains `change` (after − before), `mdc` (the minimal
+    detectable change in this zone, in the measure's unit) and `detectable` (|change| ≥ mdc:
+    below it the change is "no detectable change", never an improvement). The MDCs were
+    measured on pairs aligned with refinement; without it `mdc` and `detectable` are null."""
     for measure in MEASURES:
         pair = pairs[measure]["count"] if measure == "spots" else pairs[measure]
+        pair["change"] = pair["delta"]
         if pair["delta"] is None or not judged:
-            pair["noise"] = pair["within_noise"] = None
+            pair["mdc"] = pair["detectable"] = None
             continue
-        limit = noise_level(measure, zone, pair["before"])
-        pair["noise"] = round(limit, 3)
-        pair["within_noise"] = abs(pair["delta"]) <= limit
+        limit = mdc(measure, zone, pair["before"])
+        pair["mdc"] = round(limit, 3)
+        pair["detectable"] = detectable(pair["delta"], limit)
     return pairs
 
 
