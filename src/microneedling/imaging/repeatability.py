@@ -12,7 +12,8 @@ own repeat-capture error). Each repeat is compared with the face's reference pho
 
 Per face, zone and measure the standard error of measurement (SEM) is the root mean square of
 the changes over the repeats (every change is error; the mean change, a bias of re-capture,
-counts too); pooled over the faces of the evaluation set, SEM = √(mean of the faces' SEM²).
+counts too); over the faces of the evaluation set, SEM = the largest of the faces' SEMs (the
+MDC holds for the least repeatable face).
 MDC95 = 1.96 · √2 · SEM (Weir JP, J Strength Cond Res 2005;19(1):231-240; Beckerman H et
 al., Clin Rehabil 2001;15(3):347-351). A change is detectable when |change| ≥ MDC95 and not
 zero. `texture` is relative: its change is |Δ| / before and its MDC a share of the before
@@ -238,16 +239,11 @@ def sem_of(deltas: Iterable[ZoneDeltas]) -> ByZone:
 
 
 def pooled(per_face: Sequence[ByZone]) -> ByZone:
-    """SEM over the faces: √(mean of the faces' SEM²), per measure and zone."""
+    """SEM over the evaluation set, per measure and zone: the largest of the faces' SEMs, so
+    the MDC holds for the least repeatable face of the set, not only for the average one."""
     return {
         measure: {
-            zone: float(
-                np.sqrt(
-                    np.mean(
-                        [face[measure][zone] ** 2 for face in per_face if zone in face[measure]]
-                    )
-                )
-            )
+            zone: max(face[measure][zone] for face in per_face if zone in face[measure])
             for zone in sorted({z for face in per_face for z in face[measure]})
         }
         for measure in MEASURES
@@ -314,9 +310,9 @@ def to_toml(data: dict[str, Any]) -> str:
         "# Minimal detectable change (MDC95) of the imaging measures per zone; `compare` calls",
         '# a change below it "no detectable change". Written by',
         "# benchmarks/imaging_repeatability.py --write: do not edit by hand.",
-        "# SEM = root mean square change over a face's repeat captures, pooled over the faces",
-        "# as sqrt(mean SEM^2); MDC95 = 1.96 * sqrt(2) * SEM. texture is relative (share of the",
-        "# before value); spots is a count (MDC at least 1).",
+        "# SEM = root mean square change over a face's repeat captures; over the faces, the",
+        "# largest; MDC95 = 1.96 * sqrt(2) * SEM. texture is relative (share of the before",
+        "# value); spots is a count (MDC at least 1).",
         "",
         "[method]",
         *(f"{key} = {_toml_value(value)}" for key, value in data["method"].items()),
