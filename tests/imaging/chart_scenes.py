@@ -192,7 +192,9 @@ def evaluate(capture: Capture) -> Result:
         capture=capture,
         chart_found=True,
         delta_e_before=calibration.delta_e2000(as_srgb, reference),
-        delta_e_after=calibration.delta_e2000(calibration.correct(swatches, swatches), reference),
+        delta_e_after=calibration.delta_e2000(
+            calibration.correct(swatches, swatches).astype(np.float64), reference
+        ),
         ita_error_before=before,
         ita_error_after=after,
     )

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from microneedling.imaging.calibration import Calibration, calibrate
+from microneedling.imaging.calibration import Calibration, find_calibration
 from microneedling.imaging.faces import (
     Face,
     Landmarker,
@@ -107,12 +107,12 @@ def analyze_loaded(
     """As `analyze_photo`, for a photo already in memory. With a colour chart in the photo
     the measures are of the calibrated photo; the quality check sees the photo as taken."""
     faces = faces_found(photo.rgb, landmarker or default_landmarker())
-    rgb, calibration = calibrate(photo.rgb)
+    calibration = find_calibration(photo.rgb)
     quality = check_quality(photo.rgb, faces, view, chart_found=calibration.chart_found)
     face = one_measurable_face(faces, photo.rgb.shape)
     geometric = zone_masks(face, photo.rgb.shape[:2])
     top, left, bottom, right = geometric.box
-    crop = np.ascontiguousarray(rgb[top:bottom, left:right])
+    crop = calibration.apply(np.ascontiguousarray(photo.rgb[top:bottom, left:right]))
     zones = skin_only(crop, geometric)
     scale = Scale.of(face.pupil_distance_px, pupil_distance_mm)
     return Analysis(

@@ -150,6 +150,12 @@ class Exclusions:
 def exclusions(rgb: NDArray[np.uint8], zones: ZoneMasks, scale: Scale) -> Exclusions:
     """This photo's own clipped pixels and spot pixels, over the crop `zones` covers."""
     contrast = ndimage.black_tophat(rgb2lab(rgb)[..., 0], size=_spot_width(zones.frame.iod_px))
+    return _exclusions(rgb, contrast, zones, scale)
+
+
+def _exclusions(
+    rgb: NDArray[np.uint8], contrast: FloatImage, zones: ZoneMasks, scale: Scale
+) -> Exclusions:
     spots = np.zeros(zones.shape, bool)
     for zone in zones.masks.values():
         spots |= _spots(contrast, zone, zones.frame.iod_px, scale)[0]
@@ -172,13 +178,13 @@ def measure_zones(
     lab: FloatImage = rgb2lab(rgb)
     lightness = lab[..., 0]
     linear = srgb_to_linear(rgb).astype(np.float64)
+    contrast = ndimage.black_tophat(lightness, size=_spot_width(iod))
     if exclude is None:
-        exclude = exclusions(rgb, zones, scale)
+        exclude = _exclusions(rgb, contrast, zones, scale)
     # the texture's blur averages only pixels that are measured, so it does not see a mark
     # that is left out
     left_out = exclude.spots | exclude.clipped
     support = zones.union() & ~left_out
-    contrast = ndimage.black_tophat(lightness, size=_spot_width(iod))
     working = min(1.0, WORKING_IOD_PX / iod)
     coarse = _shrunk(lightness, working)
     coarse_iod = iod * coarse.shape[0] / lightness.shape[0]
