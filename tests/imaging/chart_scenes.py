@@ -198,3 +198,21 @@ def evaluate(capture: Capture) -> Result:
         ita_error_before=before,
         ita_error_after=after,
     )
+
+
+def srgb_card() -> NDArray[np.uint8]:
+    """The chart as an sRGB camera would show it under D65, on its black frame with a grey
+    margin: a card that agrees with a photo already in sRGB."""
+    from microneedling.imaging.calibration import encode, reference_linear
+
+    margin = 40
+    width = 6 * PATCH_PX + 7 * GAP_PX + 2 * margin
+    height = 4 * PATCH_PX + 5 * GAP_PX + 2 * margin
+    linear = np.full((height, width, 3), 0.2, np.float32)
+    linear[margin:-margin, margin:-margin] = 0.003
+    for index, colour in enumerate(reference_linear()):
+        row, col = divmod(index, 6)
+        y = margin + GAP_PX + row * (PATCH_PX + GAP_PX)
+        x = margin + GAP_PX + col * (PATCH_PX + GAP_PX)
+        linear[y : y + PATCH_PX, x : x + PATCH_PX] = colour
+    return encode(linear)

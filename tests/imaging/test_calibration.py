@@ -10,12 +10,16 @@ from pathlib import Path
 import chart_scenes
 import numpy as np
 import pytest
+import synthetic
 from numpy.typing import NDArray
 from PIL import Image
 from typer.testing import CliRunner
 
 from microneedling.cli import app
 from microneedling.imaging.calibration import calibrate
+from microneedling.imaging.compare import compare_photos
+from microneedling.imaging.faces import Landmarker
+from microneedling.imaging.repeatability import mdc
 
 GOAL_DELTA_E_MEAN = 2.0
 GOAL_ITA_ERROR_DEG = 3.0
@@ -50,18 +54,11 @@ def test_without_a_chart_the_photo_is_unchanged_and_uncalibrated(
     }
 
 
-def chart_card() -> NDArray[np.uint8]:
-    """The chart on a plain grey card, as photographed under daylight."""
-    shot = chart_scenes.scene(chart_scenes.Capture("D65", 0, 0.9, 2.2, 1.0))
-    top, left = chart_scenes.CHART_ORIGIN
-    return shot.rgb[top - 40 : top + 280, left - 40 : left + 420]
-
-
 def test_analyze_reports_a_chart_beside_the_face(
     before_rgb: NDArray[np.uint8], tmp_path: Path
 ) -> None:
     photo = before_rgb.copy()
-    card = chart_card()
+    card = chart_scenes.srgb_card()
     photo[-card.shape[0] :, -card.shape[1] :] = card  # lower right, clear of the face
     path = tmp_path / "with-chart.png"
     Image.fromarray(photo).save(path)
@@ -73,3 +70,28 @@ def test_analyze_reports_a_chart_beside_the_face(
     assert data["calibration"]["colour"] == "calibrated"
     card_check = next(c for c in data["quality"]["checks"] if c["name"] == "colour_card")
     assert card_check["passed"] is True
+
+
+def test_compare_corrects_both_photos_to_their_charts(
+    before_rgb: NDArray[np.uint8], landmarker: Landmarker, tmp_path: Path
+) -> None:
+    """The after photo is taken with another tone curve and a warmer light, which grey-world
+    gains cannot undo; with a chart in both photos each is corrected to it and the unchanged
+    skin shows no detectable change."""
+    card = chart_scenes.srgb_card()
+    before = before_rgb.copy()
+    before[-card.shape[0] :, -card.shape[1] :] = card
+    moved = synthetic.moved(before, synthetic.ROTATION_DEG, synthetic.SHIFT_PX)
+    warmer = (moved / 255.0) ** np.array([1.0, 1.15, 1.35])  # a different tone curve per channel
+    after = np.asarray(np.round(warmer * 255), np.uint8)
+    paths = tmp_path / "before.png", tmp_path / "after.png"
+    Image.fromarray(before).save(paths[0])
+    Image.fromarray(after).save(paths[1])
+    result = compare_photos(*paths, landmarker=landmarker)
+    data = result.to_json()
+    assert data["colour_normalisation"]["method"] == "colour_chart"
+    assert data["calibration"]["after"]["chart_found"] is True
+    for zone in ("cheek_left", "cheek_right", "forehead"):
+        for measure in ("l_star", "a_star", "b_star"):
+            change = data["zones"][zone][measure]["change"]
+            assert abs(change) < mdc(measure, zone, 0.0), (zone, measure, change)

@@ -4,7 +4,9 @@ measure both through the same zone masks so every delta compares the same skin.
 Alignment is the least-squares similarity transform (rotation, uniform scale, shift) between
 the two faces' stable landmarks (brows, eyes, nose, upper jaw, forehead arc), after Umeyama S,
 IEEE TPAMI 1991;13(4):376-380, refined over the face by enhanced correlation (`refined`).
-Colour is matched in linear RGB by a gain per channel: by
+When both photos show a colour chart, each is corrected to the chart's reference
+(`calibration`) and nothing more is matched. Otherwise colour is matched in linear RGB by a
+gain per channel: by
 default the after photo's mean colour is made equal to the before's (grey-world assumption:
 the scene as a whole did not change colour, after Buchsbaum G, J Franklin Inst
 1980;310(1):1-26); with a reference patch (a grey card or any area marked in the before photo)
@@ -25,6 +27,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from microneedling.imaging.analysis import face_json, scale_json
+from microneedling.imaging.calibration import Calibration, find_calibration
 from microneedling.imaging.errors import PhotoError
 from microneedling.imaging.faces import Face, Landmarker, Points, default_landmarker, find_face
 from microneedling.imaging.metrics import (
@@ -102,6 +105,7 @@ class Comparison:
     alignment: Alignment
     colour_method: str
     colour_gains: tuple[float, float, float]
+    calibration: tuple[Calibration, Calibration]
     scale: Scale
     before: dict[str, ZoneMeasures]
     after: dict[str, ZoneMeasures]
@@ -116,6 +120,10 @@ class Comparison:
             "colour_normalisation": {
                 "method": self.colour_method,
                 "gains_rgb": [round(gain, 4) for gain in self.colour_gains],
+            },
+            "calibration": {
+                "before": self.calibration[0].to_json(),
+                "after": self.calibration[1].to_json(),
             },
             "scale": scale_json(self.scale),
             "zones": {
@@ -261,6 +269,7 @@ def compare_photos(
     before_crop = np.ascontiguousarray(before.rgb[top:bottom, left:right])
     before_thumb = np.ascontiguousarray(before.rgb[::GREY_WORLD_STRIDE_PX, ::GREY_WORLD_STRIDE_PX])
     before_source = before.source
+    before_chart = find_calibration(before.rgb)
     del before
 
     after = load_photo(after_path, label="after")
@@ -274,9 +283,16 @@ def compare_photos(
     after_crop, valid = _warp(after.rgb, alignment.matrix, zones.box)
     thumb_valid = _inner(thumb_valid, GREY_WORLD_MARGIN)
     after_source = after.source
+    after_chart = find_calibration(after.rgb)
     del after
 
-    if patch:
+    if before_chart.chart_found and after_chart.chart_found and not patch:
+        # each photo corrected to the same chart reference: no further matching
+        before_crop = before_chart.apply(before_crop)
+        after_crop = after_chart.apply(after_crop)
+        gains = np.ones(3)
+        method = "colour_chart"
+    elif patch:
         local = _local_mask(patch, zones.box, zones.shape)
         gains = _mean_linear(before_crop, local) / _mean_linear(after_crop, local & valid)
         method = "reference_patch"
@@ -296,6 +312,7 @@ def compare_photos(
         alignment=alignment,
         colour_method=method,
         colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])),
+        calibration=(before_chart, after_chart),
         scale=scale,
         before=measure_zones(before_crop, common, scale, left_out),
         after=measure_zones(after_crop, common, scale, left_out),
