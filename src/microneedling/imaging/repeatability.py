@@ -13,11 +13,10 @@ own repeat-capture error). Each repeat is compared with the face's reference pho
 Per face, zone and measure the standard error of measurement (SEM) is the root mean square of
 the changes over the repeats (every change is error; the mean change, a bias of re-capture,
 counts too); over the faces of the evaluation set, SEM = the largest of the faces' SEMs (the
-MDC holds for the least repeatable face).
-MDC95 = 1.96 · √2 · SEM (Weir JP, J Strength Cond Res 2005;19(1):231-240; Beckerman H et
-al., Clin Rehabil 2001;15(3):347-351). A change is detectable when |change| ≥ MDC95 and not
-zero. `texture` is relative: its change is |Δ| / before and its MDC a share of the before
-value. The figures live in `mdc.toml` beside this module, written by
+MDC holds for the least repeatable face). MDC95 = 1.96 · √2 · SEM (Weir JP, J Strength Cond
+Res 2005;19(1):231-240). A change is detectable when |change| ≥ MDC95 and not zero. `texture`
+is relative: its change is |Δ| / before and its MDC a share of the before value. The figures
+live in `mdc.toml` beside this module, written by
 `benchmarks/imaging_repeatability.py --write`, which also writes the table in docs/imaging.md.
 """
 
