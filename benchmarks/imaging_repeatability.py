@@ -1,31 +1,43 @@
-"""Measure the repeatability of every imaging measure on unchanged faces and print it; with
-`--write`, store the limits that `compare` uses in src/microneedling/imaging/noise_levels.toml.
+"""The repeatability study: the minimal detectable change (MDC95) of every imaging measure per
+zone, from simulated repeat captures of the faces of the evaluation set. With `--write` it
+stores the result in src/microneedling/imaging/mdc.toml (which `compare` reads) and the table
+in docs/imaging.md (generated from that file).
 
-Run: `.venv/bin/python benchmarks/imaging_repeatability.py [--repeats 64] [--write]`.
-Each repeat is a simulated repeat capture (turned up to 3°, moved up to 20 px by a sub-pixel
-amount, saved as JPEG 75-95, landmarks found again and jittered): see
-`microneedling.imaging.repeatability`. The limits are measured on scikit-image's
-`astronaut` at 1024 px (the face of the ground-truth tests); `--face grace_hopper` measures
-matplotlib's Grace Hopper portrait (a 512 px photo, upscaled) for comparison.
-"""
+Run: `.venv/bin/python benchmarks/imaging_repeatability.py [--repeats 32] [--write]`. Each
+repeat is turned up to ±5°, scaled 0.8-1.2, moved up to ±20 px, blurred (σ ≤ 0.6 px), exposed
+±0.3 EV, white-balanced ±5 %, given sensor noise (σ ≤ 1.5 DN), saved as JPEG 75-95 and its
+landmarks found again and jittered: see `microneedling.imaging.repeatability`. Every landmark
+backend installed is used in turn."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "imaging"))
-import synthetic
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "imaging"))
+import synthetic  # noqa: E402
 
-from microneedling.imaging import repeatability
-from microneedling.imaging.faces import MediapipeLandmarker
+from microneedling.imaging import repeatability  # noqa: E402
+from microneedling.imaging.errors import ImagingUnavailableError  # noqa: E402
+from microneedling.imaging.faces import (  # noqa: E402
+    DlibLandmarker,
+    Landmarker,
+    MediapipeLandmarker,
+    find_face,
+)
+from microneedling.imaging.zones import zone_masks  # noqa: E402
+
+DOC = ROOT / "docs" / "imaging.md"
 
 
 def grace_hopper(side_px: int = synthetic.SIDE_PX) -> NDArray[np.uint8]:
@@ -38,88 +50,101 @@ def grace_hopper(side_px: int = synthetic.SIDE_PX) -> NDArray[np.uint8]:
     return np.asarray(resized, np.uint8)
 
 
-FACES = {"astronaut": synthetic.astronaut, "grace_hopper": grace_hopper}
+def planted() -> NDArray[np.uint8]:
+    """The ground-truth tests' after face before it is moved: astronaut with planted redness,
+    spots, chin texture and a blurred nose."""
+    rgb = synthetic.astronaut()
+    face = find_face(rgb, MediapipeLandmarker())
+    pair = synthetic.plant(rgb, face, zone_masks(face, rgb.shape[:2]))
+    return synthetic.moved(pair.after, -synthetic.ROTATION_DEG, (0.0, 0.0))
 
 
-def measured(face: str, repeats: int, seed: int) -> list[repeatability.ZoneDeltas]:
-    landmarker = MediapipeLandmarker()
-    captures = repeatability.repeat_captures(repeats, seed)
-    with tempfile.TemporaryDirectory() as workdir:
-        deltas = repeatability.unchanged_deltas(FACES[face](), captures, landmarker, Path(workdir))
-    print(f"seed {seed}: {len(deltas)} of {repeats} pairs aligned with refinement")
-    return deltas
+IMAGES: dict[str, tuple[Callable[[], NDArray[np.uint8]], str, str]] = {
+    "astronaut": (
+        synthetic.astronaut,
+        "scikit-image `skimage.data.astronaut()` (Eileen Collins, NASA), resized to 1024 px",
+        "public domain (NASA); scikit-image data, BSD-3-Clause package",
+    ),
+    "grace_hopper": (
+        grace_hopper,
+        "matplotlib sample data `grace_hopper.jpg`, resized to 1024 px",
+        "public domain (US Navy photo); matplotlib, PSF-based licence",
+    ),
+    "synthetic_planted": (
+        planted,
+        "the astronaut with the ground-truth tests' planted changes (tests/imaging/synthetic.py)",
+        "derived from the astronaut, public domain",
+    ),
+}
+
+
+def landmarkers() -> list[Landmarker]:
+    found: list[Landmarker] = [MediapipeLandmarker()]
+    with contextlib.suppress(ImagingUnavailableError):  # dlib is optional
+        found.append(DlibLandmarker())
+    return found
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--face", choices=sorted(FACES), default="astronaut")
-    parser.add_argument("--repeats", type=int, default=64, help="repeat captures per seed")
-    parser.add_argument("--seeds", type=int, nargs=2, default=[2026, 7])
-    parser.add_argument("--write", action="store_true", help="write noise_levels.toml")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=32, help="repeat captures per face")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--write", action="store_true", help="write mdc.toml and the doc table")
     options = parser.parse_args()
 
     started = time.perf_counter()
-    first, second = (measured(options.face, options.repeats, seed) for seed in options.seeds)
-    print(f"{options.face}, {time.perf_counter() - started:.0f} s")
-    one, other = repeatability.spreads(first), repeatability.spreads(second)
-    print(
-        f"\nlargest change in the second set / in the first (the safety factor is "
-        f"{repeatability.SAFETY_FACTOR}):"
-    )
-    table(
-        {
-            measure: {
-                zone: (other[measure][zone] / value if value else float("nan"))
-                for zone, value in by_zone.items()
+    per_face: dict[str, repeatability.ByZone] = {}
+    images = []
+    backends = landmarkers()
+    for number, (name, (load, source, licence)) in enumerate(IMAGES.items()):
+        rgb = load()
+        deltas: list[repeatability.ZoneDeltas] = []
+        for landmarker in backends:
+            captures = repeatability.repeat_captures(options.repeats, options.seed + number)
+            with TemporaryDirectory() as workdir:
+                deltas += repeatability.unchanged_deltas(rgb, captures, landmarker, Path(workdir))
+        per_face[name] = repeatability.sem_of(deltas)
+        tried = options.repeats * len(backends)
+        images.append(
+            {
+                "name": name,
+                "source": source,
+                "licence": licence,
+                "repeats": tried,
+                "refined": len(deltas),
             }
-            for measure, by_zone in one.items()
-        }
-    )
-    both = repeatability.spreads(first + second)
-    print("\nlargest change over both sets (the spread):")
-    table(both)
-    print("\nlimit = safety factor x spread:")
-    table(repeatability.limits_from(both))
-    if options.write:
-        repeatability.NOISE_FILE.write_text(toml(options, both), encoding="utf-8")
-        print(f"written: {repeatability.NOISE_FILE.name}")
-
-
-def table(values: repeatability.Spreads) -> None:
-    zones = sorted(next(iter(values.values())))
-    print(f"{'measure':15}" + "".join(f"{zone[:11]:>12}" for zone in zones))
-    for measure, by_zone in values.items():
-        print(f"{measure:15}" + "".join(f"{by_zone[zone]:12.3f}" for zone in zones))
-
-
-def toml(options: argparse.Namespace, spreads: repeatability.Spreads) -> str:
-    lines = [
-        "# Repeatability of the imaging measures on an unchanged face; `compare` calls a change",
-        "# within `limit` no change. Written by benchmarks/imaging_repeatability.py --write:",
-        "# do not edit by hand. spread = the largest |after - before| over the repeat",
-        "# captures, per measure and zone; limit = safety_factor x spread. texture is relative",
-        "# (|change| / before); spots is a count.",
-        "",
-        "[method]",
-        f'face = "{options.face}"',
-        f"side_px = {synthetic.SIDE_PX}",
-        f"repeats = {2 * options.repeats}",
-        f"seeds = {options.seeds}",
-        f"max_rotation_deg = {repeatability.MAX_ROTATION_DEG}",
-        f"max_shift_px = {repeatability.MAX_SHIFT_PX}",
-        f"jpeg_quality = [{repeatability.JPEG_QUALITY[0]}, {repeatability.JPEG_QUALITY[1]}]",
-        f"landmark_jitter_px = {repeatability.LANDMARK_JITTER_PX}",
-        f"safety_factor = {repeatability.SAFETY_FACTOR}",
-    ]
-    rounded = {
-        measure: {zone: round(value, 4) for zone, value in by_zone.items()}
-        for measure, by_zone in spreads.items()
+        )
+        print(
+            f"{name}: {len(deltas)} of {tried} pairs refined, {time.perf_counter() - started:.0f} s"
+        )
+    data = {
+        "method": {
+            "repeats_per_face": options.repeats,
+            "seed": options.seed,
+            "landmarkers": [landmarker.name for landmarker in backends],
+            "max_rotation_deg": repeatability.MAX_ROTATION_DEG,
+            "scale": list(repeatability.SCALE),
+            "max_shift_px": repeatability.MAX_SHIFT_PX,
+            "max_exposure_ev": repeatability.MAX_EXPOSURE_EV,
+            "max_white_balance": repeatability.MAX_WHITE_BALANCE,
+            "max_blur_px": repeatability.MAX_BLUR_PX,
+            "max_noise_dn": repeatability.MAX_NOISE_DN,
+            "jpeg_quality": list(repeatability.JPEG_QUALITY),
+            "landmark_jitter_px": repeatability.LANDMARK_JITTER_PX,
+        },
+        "images": images,
+        "face_sem": per_face,
+        "sem": repeatability.pooled(list(per_face.values())),
     }
-    for section, values in (("spread", rounded), ("limit", repeatability.limits_from(rounded))):
-        for measure, by_zone in values.items():
-            lines += ["", f"[{section}.{measure}]"]
-            lines += [f"{zone} = {value:.4f}" for zone, value in sorted(by_zone.items())]
-    return "\n".join(lines) + "\n"
+    data["mdc"] = repeatability.mdc_from(data["sem"])
+    text = repeatability.to_toml(data)
+    print(repeatability.doc_table(repeatability.parse_toml(text)))
+    if options.write:
+        repeatability.MDC_FILE.write_text(text, encoding="utf-8")
+        DOC.write_text(
+            repeatability.with_doc_table(DOC.read_text(encoding="utf-8"), text), encoding="utf-8"
+        )
+        print(f"written: {repeatability.MDC_FILE.name}, {DOC.name}")
 
 
 if __name__ == "__main__":

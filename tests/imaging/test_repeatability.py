@@ -1,8 +1,9 @@
-"""The noise limits `compare` uses are measured, and they hold for repeat captures that were
-not in the measurement."""
+"""The minimal detectable changes `compare` uses are measured, the documentation is generated
+from the same file, and repeat captures that were not in the study stay below them."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,42 +15,97 @@ from microneedling.imaging.compare import Comparison
 from microneedling.imaging.faces import Face, Landmarker
 
 FRESH_SEED = 99
-"""Not a seed of the calibration sets (noise_levels.toml [method] seeds)."""
+"""Not a seed of the study (mdc.toml [method] seed and the seeds after it, one per image)."""
+DOC = Path(__file__).resolve().parents[2] / "docs" / "imaging.md"
 
 
-def test_every_limit_is_the_measured_spread_times_the_safety_factor() -> None:
-    stored = repeatability.noise_file()
-    assert stored["method"]["safety_factor"] == repeatability.SAFETY_FACTOR
-    assert set(stored["limit"]) == set(repeatability.MEASURES)
-    for measure, by_zone in stored["limit"].items():
-        for zone, limit in by_zone.items():
-            expected = repeatability.SAFETY_FACTOR * stored["spread"][measure][zone]
-            assert limit == pytest.approx(expected, abs=1e-4), (measure, zone)
+def test_every_mdc_is_1_96_root_2_times_the_largest_sem() -> None:
+    stored = repeatability.mdc_file()
+    assert set(stored["mdc"]) == set(repeatability.MEASURES)
+    for measure, by_zone in stored["mdc"].items():
+        for zone, value in by_zone.items():
+            faces = [face[measure][zone] for face in stored["face_sem"].values()]
+            sem = max(faces)
+            assert stored["sem"][measure][zone] == pytest.approx(sem, abs=2e-4)
+            expected = max(1.96 * math.sqrt(2) * sem, repeatability.MDC_FLOOR.get(measure, 0))
+            assert value == pytest.approx(expected, abs=1e-3), (measure, zone)
 
 
-def test_every_zone_compare_reports_has_a_limit(null_comparison: Comparison) -> None:
+def test_the_doc_table_is_generated_from_the_file() -> None:
+    text = repeatability.MDC_FILE.read_text(encoding="utf-8")
+    doc = DOC.read_text(encoding="utf-8")
+    assert repeatability.doc_table(repeatability.parse_toml(text)) in doc, (
+        "docs/imaging.md is stale: run benchmarks/imaging_repeatability.py --write"
+    )
+    assert "Minimal detectable change" in doc
+
+
+def test_every_zone_compare_reports_has_an_mdc(null_comparison: Comparison) -> None:
     for measure in repeatability.MEASURES:
-        assert set(null_comparison.zones.masks) <= set(repeatability.noise_file()["limit"][measure])
+        assert set(null_comparison.zones.masks) <= set(repeatability.mdc_file()["mdc"][measure])
 
 
 def test_the_method_in_the_file_is_the_one_in_the_code() -> None:
-    method = repeatability.noise_file()["method"]
-    assert FRESH_SEED not in method["seeds"]
+    method = repeatability.mdc_file()["method"]
+    images = len(repeatability.mdc_file()["images"])
+    assert FRESH_SEED not in range(method["seed"], method["seed"] + images)
     assert method["max_rotation_deg"] == repeatability.MAX_ROTATION_DEG
+    assert tuple(method["scale"]) == repeatability.SCALE
     assert method["max_shift_px"] == repeatability.MAX_SHIFT_PX
+    assert method["max_exposure_ev"] == repeatability.MAX_EXPOSURE_EV
+    assert method["max_white_balance"] == repeatability.MAX_WHITE_BALANCE
+    assert method["max_blur_px"] == repeatability.MAX_BLUR_PX
+    assert method["max_noise_dn"] == repeatability.MAX_NOISE_DN
     assert tuple(method["jpeg_quality"]) == repeatability.JPEG_QUALITY
     assert method["landmark_jitter_px"] == repeatability.LANDMARK_JITTER_PX
 
 
-def test_fresh_repeat_captures_stay_within_the_limits(
-    before_rgb: NDArray[np.uint8], landmarker: Landmarker, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def fresh(
+    before_rgb: NDArray[np.uint8], landmarker: Landmarker, tmp_path_factory: pytest.TempPathFactory
+) -> list[repeatability.ZoneDeltas]:
     captures = repeatability.repeat_captures(2, FRESH_SEED)
-    for run in repeatability.unchanged_deltas(before_rgb, captures, landmarker, tmp_path):
+    workdir = tmp_path_factory.mktemp("repeats")
+    return repeatability.unchanged_deltas(before_rgb, captures, landmarker, workdir)
+
+
+def test_fresh_repeat_captures_show_no_detectable_change(
+    fresh: list[repeatability.ZoneDeltas],
+) -> None:
+    assert fresh, "no repeat was aligned with refinement"
+    for run in fresh:
         for zone, changes in run.items():
             for measure, change in changes.items():
-                limit = repeatability.noise_level(measure, zone, 1.0)
-                assert change <= limit, (zone, measure, change, limit)
+                limit = repeatability.mdc(measure, zone, 1.0)
+                assert not repeatability.detectable(change, limit), (zone, measure, change)
+
+
+def test_the_study_code_runs_on_two_repeats(fresh: list[repeatability.ZoneDeltas]) -> None:
+    sem = repeatability.sem_of(fresh)
+    for measure, by_zone in sem.items():
+        for zone, value in by_zone.items():
+            changes = [run[zone][measure] for run in fresh]
+            assert value == pytest.approx(math.sqrt(np.mean(np.square(changes))))
+    halved = {m: {z: v / 2 for z, v in by_zone.items()} for m, by_zone in sem.items()}
+    pooled = repeatability.pooled([halved, sem])
+    for measure in sem:
+        for zone in sem[measure]:
+            assert pooled[measure][zone] == pytest.approx(sem[measure][zone])
+    data = {
+        "method": {"repeats_per_face": 2, "seed": FRESH_SEED, "landmarkers": ["x"]},
+        "images": [{"name": "a", "source": "s", "licence": "l", "repeats": 2, "refined": 2}],
+        "face_sem": {"a": sem},
+        "sem": pooled,
+        "mdc": repeatability.mdc_from(pooled),
+    }
+    text = repeatability.to_toml(data)
+    parsed = repeatability.parse_toml(text)
+    assert parsed["mdc"]["a_star"]["cheek_left"] == pytest.approx(
+        1.96 * math.sqrt(2) * sem["a_star"]["cheek_left"], abs=1e-4
+    )
+    doc = f"before\n{repeatability.DOC_START}\nold\n{repeatability.DOC_END}\nafter"
+    assert repeatability.with_doc_table(doc, text).startswith("before\n")
+    assert "| `cheek_left` |" in repeatability.with_doc_table(doc, text)
 
 
 def test_repeat_captures_are_reproducible_and_within_their_ranges() -> None:
@@ -57,7 +113,13 @@ def test_repeat_captures_are_reproducible_and_within_their_ranges() -> None:
     assert captures == repeatability.repeat_captures(50, 3)
     for capture in captures:
         assert abs(capture.rotation_deg) <= repeatability.MAX_ROTATION_DEG
+        assert repeatability.SCALE[0] <= capture.scale <= repeatability.SCALE[1]
         assert max(map(abs, capture.shift_px)) <= repeatability.MAX_SHIFT_PX
+        assert abs(capture.exposure_ev) <= repeatability.MAX_EXPOSURE_EV
+        assert 0 <= capture.blur_px <= repeatability.MAX_BLUR_PX
+        assert 0 <= capture.noise_dn <= repeatability.MAX_NOISE_DN
+        for gain in capture.white_balance:
+            assert abs(gain - 1) <= repeatability.MAX_WHITE_BALANCE
         low, high = repeatability.JPEG_QUALITY
         assert low <= capture.jpeg_quality <= high
 

@@ -9,9 +9,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from microneedling.imaging.faces import Face, Landmarker, default_landmarker, find_face
+from microneedling.imaging.calibration import Calibration, find_calibration
+from microneedling.imaging.faces import (
+    Face,
+    Landmarker,
+    default_landmarker,
+    faces_found,
+    one_measurable_face,
+)
 from microneedling.imaging.metrics import Scale, ZoneMeasures, measure_zones, skin_only
 from microneedling.imaging.photos import Photo, load_photo
+from microneedling.imaging.quality import QualityReport, check_quality
+from microneedling.imaging.repeatability import MEASURES, mdc
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
 
@@ -27,6 +36,8 @@ class Analysis:
     scale: Scale
     measures: dict[str, ZoneMeasures]
     crop: NDArray[np.uint8]
+    quality: QualityReport
+    calibration: Calibration
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,9 +48,24 @@ class Analysis:
                 "exif_orientation": self.exif_orientation,
             },
             "face": face_json(self.face),
+            "quality": self.quality.to_json(),
+            "calibration": self.calibration.to_json(),
             "scale": scale_json(self.scale),
-            "zones": {name: measure.to_json() for name, measure in self.measures.items()},
+            "zones": {
+                name: with_mdcs(name, measure.to_json()) for name, measure in self.measures.items()
+            },
         }
+
+
+def with_mdcs(zone: str, measures: dict[str, Any]) -> dict[str, Any]:
+    """The zone's measures with `mdc`: the minimal detectable change each measure of this
+    zone is judged against in a comparison (texture's as a share of this photo's value)."""
+    values = {**measures, "spots": measures["spots"]["count"]}
+    measures["mdc"] = {
+        measure: None if values[measure] is None else round(mdc(measure, zone, values[measure]), 3)
+        for measure in MEASURES
+    }
+    return measures
 
 
 def face_json(face: Face) -> dict[str, Any]:
@@ -63,10 +89,11 @@ def analyze_photo(
     *,
     landmarker: Landmarker | None = None,
     pupil_distance_mm: float | None = None,
+    view: str = "front",
 ) -> Analysis:
-    """Load a photo, find the one face, build its zones and measure each zone."""
+    """Load a photo, check its quality, find the one face, build its zones and measure each."""
     return analyze_loaded(
-        load_photo(path), landmarker=landmarker, pupil_distance_mm=pupil_distance_mm
+        load_photo(path), landmarker=landmarker, pupil_distance_mm=pupil_distance_mm, view=view
     )
 
 
@@ -75,12 +102,17 @@ def analyze_loaded(
     *,
     landmarker: Landmarker | None = None,
     pupil_distance_mm: float | None = None,
+    view: str = "front",
 ) -> Analysis:
-    """As `analyze_photo`, for a photo already in memory."""
-    face = find_face(photo.rgb, landmarker or default_landmarker())
+    """As `analyze_photo`, for a photo already in memory. With a colour chart in the photo
+    the measures are of the calibrated photo; the quality check sees the photo as taken."""
+    faces = faces_found(photo.rgb, landmarker or default_landmarker())
+    calibration = find_calibration(photo.rgb)
+    quality = check_quality(photo.rgb, faces, view, chart_found=calibration.chart_found)
+    face = one_measurable_face(faces, photo.rgb.shape)
     geometric = zone_masks(face, photo.rgb.shape[:2])
     top, left, bottom, right = geometric.box
-    crop = np.ascontiguousarray(photo.rgb[top:bottom, left:right])
+    crop = calibration.apply(np.ascontiguousarray(photo.rgb[top:bottom, left:right]))
     zones = skin_only(crop, geometric)
     scale = Scale.of(face.pupil_distance_px, pupil_distance_mm)
     return Analysis(
@@ -92,4 +124,6 @@ def analyze_loaded(
         scale=scale,
         measures=measure_zones(crop, zones, scale),
         crop=crop,
+        quality=quality,
+        calibration=calibration,
     )

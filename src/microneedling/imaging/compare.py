@@ -4,7 +4,9 @@ measure both through the same zone masks so every delta compares the same skin.
 Alignment is the least-squares similarity transform (rotation, uniform scale, shift) between
 the two faces' stable landmarks (brows, eyes, nose, upper jaw, forehead arc), after Umeyama S,
 IEEE TPAMI 1991;13(4):376-380, refined over the face by enhanced correlation (`refined`).
-Colour is matched in linear RGB by a gain per channel: by
+When both photos show a colour chart, each is corrected to the chart's reference
+(`calibration`) and nothing more is matched. Otherwise colour is matched in linear RGB by a
+gain per channel: by
 default the after photo's mean colour is made equal to the before's (grey-world assumption:
 the scene as a whole did not change colour, after Buchsbaum G, J Franklin Inst
 1980;310(1):1-26); with a reference patch (a grey card or any area marked in the before photo)
@@ -25,17 +27,19 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from microneedling.imaging.analysis import face_json, scale_json
+from microneedling.imaging.calibration import Calibration, find_calibration
 from microneedling.imaging.errors import PhotoError
 from microneedling.imaging.faces import Face, Landmarker, Points, default_landmarker, find_face
 from microneedling.imaging.metrics import (
     Scale,
     ZoneMeasures,
+    exclusions,
     measure_zones,
     skin_only,
     srgb_to_linear,
 )
 from microneedling.imaging.photos import load_photo
-from microneedling.imaging.repeatability import MEASURES, noise_level
+from microneedling.imaging.repeatability import MEASURES, detectable, mdc
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
 STABLE_IBUG68 = (0, 1, 2, 14, 15, 16, *range(17, 48))
@@ -62,18 +66,24 @@ class Alignment:
 
     @property
     def scale(self) -> float:
-        return float(np.hypot(self.matrix[0, 0], self.matrix[1, 0]))
+        """The transform's area scale as one length factor: √|det A| of its linear part A."""
+        return float(np.sqrt(abs(np.linalg.det(self.matrix[:, :2]))))
 
     @property
     def rotation_deg(self) -> float:
-        return float(np.degrees(np.arctan2(self.matrix[1, 0], self.matrix[0, 0])))
+        """The rotation of the polar decomposition A = R S (R a rotation, S symmetric): the
+        rotation nearest to A, unmoved by the small stretch or shear a refinement adds (the
+        angle of A's first column is not)."""
+        u, _, vt = np.linalg.svd(self.matrix[:, :2])
+        rotation = u @ vt
+        return float(np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0])))
 
     @property
     def shift_px(self) -> tuple[float, float]:
         return (float(self.matrix[0, 2]), float(self.matrix[1, 2]))
 
     def to_json(self) -> dict[str, Any]:
-        """Rotation and scale of the transform's linear part (exact for a similarity)."""
+        """Rotation and scale of the transform's linear part (see the properties)."""
         dx, dy = self.shift_px
         return {
             "rotation_deg": round(self.rotation_deg, 3),
@@ -95,6 +105,7 @@ class Comparison:
     alignment: Alignment
     colour_method: str
     colour_gains: tuple[float, float, float]
+    calibration: tuple[Calibration, Calibration]
     scale: Scale
     before: dict[str, ZoneMeasures]
     after: dict[str, ZoneMeasures]
@@ -110,9 +121,13 @@ class Comparison:
                 "method": self.colour_method,
                 "gains_rgb": [round(gain, 4) for gain in self.colour_gains],
             },
+            "calibration": {
+                "before": self.calibration[0].to_json(),
+                "after": self.calibration[1].to_json(),
+            },
             "scale": scale_json(self.scale),
             "zones": {
-                name: with_noise(
+                name: with_mdc(
                     name,
                     paired(self.before[name].to_json(), self.after[name].to_json()),
                     judged=self.alignment.refined,
@@ -122,18 +137,20 @@ class Comparison:
         }
 
 
-def with_noise(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
-    """Each judged measure's pair gains `noise` (the measured repeatability limit) and
-    `within_noise` (the change is no larger than it, so it is not a change). The limits were
-    measured on pairs aligned with refinement; without it both are null (not judged)."""
+def with_mdc(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
+    """Each judged measure's pair gains `change` (after − before), `mdc` (the minimal
+    detectable change in this zone, in the measure's unit) and `detectable` (|change| ≥ mdc:
+    below it the change is "no detectable change", never an improvement). The MDCs were
+    measured on pairs aligned with refinement; without it `mdc` and `detectable` are null."""
     for measure in MEASURES:
         pair = pairs[measure]["count"] if measure == "spots" else pairs[measure]
+        pair["change"] = pair["delta"]
         if pair["delta"] is None or not judged:
-            pair["noise"] = pair["within_noise"] = None
+            pair["mdc"] = pair["detectable"] = None
             continue
-        limit = noise_level(measure, zone, pair["before"])
-        pair["noise"] = round(limit, 3)
-        pair["within_noise"] = abs(pair["delta"]) <= limit
+        limit = mdc(measure, zone, pair["before"])
+        pair["mdc"] = round(limit, 3)
+        pair["detectable"] = detectable(pair["delta"], limit)
     return pairs
 
 
@@ -200,7 +217,7 @@ def refined(
     correction = np.asarray(found, np.float64)
     correction[:, 2] /= factor
     stretch = np.abs(correction[:, :2] - np.eye(2)).max()
-    shift = float(np.hypot(*correction[:, 2]))
+    shift = face_shift_px(correction, zones.union())
     if stretch > REFINE_MAX_STRETCH or shift > REFINE_MAX_SHIFT_IOD * zones.frame.iod_px:
         return alignment
     # crop = C @ full, the warped crop samples after at C^-1 x; ECC found crop(x) ~ warped(W x)
@@ -209,6 +226,18 @@ def refined(
     total = np.linalg.inv(to_crop) @ np.linalg.inv(_homogeneous(correction)) @ to_crop
     matrix = (total @ _homogeneous(alignment.matrix))[:2]
     return Alignment(matrix=matrix, residual_px=alignment.residual_px, refined=True)
+
+
+def face_shift_px(correction: NDArray[np.float64], face: NDArray[np.bool_]) -> float:
+    """How far a correction (an affine map of crop pixels) moves the face: the mean distance
+    over the face's pixels. Its shift alone is the motion of the crop's corner, which a small
+    turn about the face makes large while the face hardly moves."""
+    rows, cols = np.nonzero(face)
+    if not len(rows):
+        return float(np.hypot(*correction[:, 2]))
+    points = np.stack([cols, rows], axis=1).astype(np.float64)
+    moved = points @ (correction[:, :2] - np.eye(2)).T + correction[:, 2]
+    return float(np.hypot(moved[:, 0], moved[:, 1]).mean())
 
 
 def _homogeneous(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -240,6 +269,7 @@ def compare_photos(
     before_crop = np.ascontiguousarray(before.rgb[top:bottom, left:right])
     before_thumb = np.ascontiguousarray(before.rgb[::GREY_WORLD_STRIDE_PX, ::GREY_WORLD_STRIDE_PX])
     before_source = before.source
+    before_chart = find_calibration(before.rgb)
     del before
 
     after = load_photo(after_path, label="after")
@@ -253,9 +283,16 @@ def compare_photos(
     after_crop, valid = _warp(after.rgb, alignment.matrix, zones.box)
     thumb_valid = _inner(thumb_valid, GREY_WORLD_MARGIN)
     after_source = after.source
+    after_chart = find_calibration(after.rgb)
     del after
 
-    if patch:
+    if before_chart.chart_found and after_chart.chart_found and not patch:
+        # each photo corrected to the same chart reference: no further matching
+        before_crop = before_chart.apply(before_crop)
+        after_crop = after_chart.apply(after_crop)
+        gains = np.ones(3)
+        method = "colour_chart"
+    elif patch:
         local = _local_mask(patch, zones.box, zones.shape)
         gains = _mean_linear(before_crop, local) / _mean_linear(after_crop, local & valid)
         method = "reference_patch"
@@ -266,6 +303,7 @@ def compare_photos(
     shared = replace(zones, masks={name: mask & valid for name, mask in zones.masks.items()})
     common = skin_only(before_crop, shared)
     scale = Scale.of(before_face.pupil_distance_px, pupil_distance_mm)
+    left_out = exclusions(before_crop, common, scale) | exclusions(after_crop, common, scale)
     return Comparison(
         before_source=before_source,
         after_source=after_source,
@@ -274,9 +312,10 @@ def compare_photos(
         alignment=alignment,
         colour_method=method,
         colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])),
+        calibration=(before_chart, after_chart),
         scale=scale,
-        before=measure_zones(before_crop, common, scale),
-        after=measure_zones(after_crop, common, scale),
+        before=measure_zones(before_crop, common, scale, left_out),
+        after=measure_zones(after_crop, common, scale, left_out),
         before_crop=before_crop,
         after_crop=after_crop,
     )

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from microneedling.imaging.analysis import Analysis
 from microneedling.imaging.compare import Comparison
-from microneedling.imaging.repeatability import noise_level
+from microneedling.imaging.repeatability import detectable, mdc
 from microneedling.imaging.zones import ZoneMasks
 
 # (measure, title with the sign convention of a positive change)
@@ -62,19 +62,23 @@ def _bars(
     names: list[str],
     values: list[float],
     title: str,
-    noise: list[float] | None = None,
+    mdcs: list[float] | None = None,
 ) -> None:
-    """Horizontal bars, one per zone; with `noise`, changes within it are grey and the band
-    of the smallest noise level is shaded."""
+    """Horizontal bars, one per zone; with `mdcs`, changes below them are grey and the band
+    of the smallest MDC is shaded."""
     positions = np.arange(len(names))
-    if noise is None:
+    if mdcs is None:
         colours = ["#7f8c8d"] * len(values)
     else:
         colours = [
-            NOISE_COLOUR if abs(value) <= limit else UP_COLOUR if value > 0 else DOWN_COLOUR
-            for value, limit in zip(values, noise, strict=True)
+            UP_COLOUR
+            if detectable(value, limit) and value > 0
+            else DOWN_COLOUR
+            if detectable(value, limit)
+            else NOISE_COLOUR
+            for value, limit in zip(values, mdcs, strict=True)
         ]
-        band = min(noise)
+        band = min(mdcs)
         axes.axvspan(-band, band, color="#eeeeee", zorder=0)
     axes.barh(positions, values, color=colours)
     axes.set_yticks(positions, [name.replace("_", " ") for name in names], fontsize=7)
@@ -113,17 +117,17 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> None:
     cells = [grid[row, col] for row in range(4) for col in (4, 5)]
     for cell, (key, title) in zip(cells, CHANGE_PANELS, strict=False):
         deltas = [_value(after[n], key) - _value(before[n], key) for n in names]
-        noise = [
-            noise_level(key, n, _value(before[n], key)) if comparison.alignment.refined else 0.0
+        mdcs = [
+            mdc(key, n, _value(before[n], key)) if comparison.alignment.refined else 0.0
             for n in names
         ]
-        _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", noise)
+        _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", mdcs)
     figure.suptitle(
-        "Change per zone, after − before. Red: went up; blue: went down; grey: within the "
-        "repeat-photo noise (docs/imaging.md)"
+        "Change per zone, after − before. Red: went up; blue: went down; grey: no detectable "
+        "change (below the zone's MDC95, docs/imaging.md)"
         if comparison.alignment.refined
         else "Change per zone, after − before. Aligned by landmarks only: not judged against "
-        "noise (docs/imaging.md)",
+        "the MDC95 (docs/imaging.md)",
         fontsize=11,
     )
     _save(figure, out)

@@ -1,21 +1,23 @@
-"""How far the measures of an unchanged face move between repeat captures: the noise below
-which `compare` reports no change.
+"""How far the measures of an unchanged face move between repeat captures: the minimal
+detectable change (MDC95) per measure and zone, below which `compare` reports "no detectable
+change".
 
-A repeat capture of the same face is simulated the way it really differs from the first photo:
-the face turned by a small angle and moved by a sub-pixel amount (bicubic resampling), saved
-again as JPEG, and its landmarks found again — by the real landmarker, plus a random jitter of
-every landmark (`LANDMARK_JITTER_PX`, the landmarker's own repeat-capture error) so that the
-zone masks themselves move as much as they do between captures. The last bits of a landmark
-or of an image kernel differ between processors (instruction sets); that difference is orders
-of magnitude below the jitter, so limits measured this way hold on any CPU.
+A repeat capture of a face is simulated the way it really differs from the first photo: turned
+by a small angle, scaled (nearer or farther), moved by a sub-pixel amount (bicubic), a little
+blurred (focus), exposed a little differently (±0.3 EV), with another white balance (±5 % on
+red and blue), with sensor noise, saved again as JPEG, and its landmarks found again by the
+real landmarker plus a random jitter of every landmark (`LANDMARK_JITTER_PX`, the landmarker's
+own repeat-capture error). Each repeat is compared with the face's reference photo by
+`compare`, as a clinic compares two visits.
 
-For each measure and zone the spread is the largest |after - before| over the repeats, and
-the noise limit is `SAFETY_FACTOR` times it. The largest, not a percentile: the changes are
-heavy-tailed (now and then the alignment lands half a pixel off), so a percentile of a few
-dozen repeats misses what the next pair shows. Zones differ: a jawline next to the neck's
-shadow moves more than a cheek when the alignment is off by a fraction of a pixel. The figures
-live in `noise_levels.toml` beside this module, written by
-`benchmarks/imaging_repeatability.py --write`; the tests measure fresh repeats against them.
+Per face, zone and measure the standard error of measurement (SEM) is the root mean square of
+the changes over the repeats (every change is error; the mean change, a bias of re-capture,
+counts too); over the faces of the evaluation set, SEM = the largest of the faces' SEMs (the
+MDC holds for the least repeatable face). MDC95 = 1.96 · √2 · SEM (Weir JP, J Strength Cond
+Res 2005;19(1):231-240). A change is detectable when |change| ≥ MDC95 and not zero. `texture`
+is relative: its change is |Δ| / before and its MDC a share of the before value. The figures
+live in `mdc.toml` beside this module, written by
+`benchmarks/imaging_repeatability.py --write`, which also writes the table in docs/imaging.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from numpy.typing import NDArray
 
 from microneedling.imaging.faces import Face, Landmarker
 
-NOISE_FILE = Path(__file__).with_name("noise_levels.toml")
+MDC_FILE = Path(__file__).with_name("mdc.toml")
 
 MEASURES = (
     "l_star",
@@ -46,22 +48,28 @@ MEASURES = (
     "wrinkles",
     "texture",
 )
-"""The measures `compare` judges against noise. `texture` is relative: |Δ| / before."""
+"""The measures `compare` judges against their MDC. `texture` is relative: |Δ| / before."""
 
 RELATIVE_MEASURES = frozenset({"texture"})
 
 MAX_ROTATION_DEG = 5.0
 MAX_SHIFT_PX = 20.0
+SCALE = (0.8, 1.2)
+MAX_EXPOSURE_EV = 0.3
+MAX_WHITE_BALANCE = 0.05
+MAX_BLUR_PX = 0.6
+"""Focus and hand-shake differences: a Gaussian blur of σ up to 0.6 px."""
+MAX_NOISE_DN = 1.5
+"""Sensor noise: Gaussian, σ up to 1.5 of 255 levels, before JPEG."""
 JPEG_QUALITY = (75, 95)
 LANDMARK_JITTER_PX = 1.0
 """Root-mean-square landmark error between repeat captures of one face, measured for the
 MediaPipe mesh on the astronaut photo (0.8-1.4 px over 8 captures turned up to 3 degrees and
 saved as JPEG 75-95); applied per axis, it moves the zone masks by about that much."""
-SAFETY_FACTOR = 2.0
-"""Margin over the largest change seen in the calibration: a limit must hold for repeats that
-were not in it. Between two independent sets of 64 repeats the largest change differed by a
-factor of at most 1.63 for the colour measures and texture, 2 for spot counts (1 against 2)
-and 2.97 for the nose's wrinkles (0.14 against 0.43 points); see docs/imaging.md."""
+Z_95 = 1.96
+MDC_FLOOR = {"spots": 1.0}
+"""The smallest MDC a measure can have: a count changes by whole spots, so a study in which a
+zone's count never moved still calls a change of one spot detectable, not a change of zero."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,12 @@ class RepeatCapture:
     """One simulated repeat photo of an unchanged face."""
 
     rotation_deg: float
+    scale: float
     shift_px: tuple[float, float]
+    exposure_ev: float
+    white_balance: tuple[float, float, float]
+    blur_px: float
+    noise_dn: float
     jpeg_quality: int
     seed: int
 
@@ -80,10 +93,19 @@ def repeat_captures(count: int, seed: int) -> list[RepeatCapture]:
     return [
         RepeatCapture(
             rotation_deg=float(rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG)),
+            scale=float(rng.uniform(*SCALE)),
             shift_px=(
                 float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
                 float(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
             ),
+            exposure_ev=float(rng.uniform(-MAX_EXPOSURE_EV, MAX_EXPOSURE_EV)),
+            white_balance=(
+                float(rng.uniform(1 - MAX_WHITE_BALANCE, 1 + MAX_WHITE_BALANCE)),
+                1.0,
+                float(rng.uniform(1 - MAX_WHITE_BALANCE, 1 + MAX_WHITE_BALANCE)),
+            ),
+            blur_px=float(rng.uniform(0.0, MAX_BLUR_PX)),
+            noise_dn=float(rng.uniform(0.0, MAX_NOISE_DN)),
             jpeg_quality=int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1)),
             seed=int(rng.integers(2**31)),
         )
@@ -92,21 +114,34 @@ def repeat_captures(count: int, seed: int) -> list[RepeatCapture]:
 
 
 def recaptured(rgb: NDArray[np.uint8], capture: RepeatCapture) -> bytes:
-    """The photo turned about its centre and moved (bicubic, border reflected), as JPEG bytes."""
+    """The photo turned and scaled about its centre and moved (bicubic, border reflected),
+    blurred, exposed and white-balanced in linear light, with sensor noise, as JPEG bytes."""
     from PIL import Image
+    from scipy import ndimage
     from skimage import transform
+
+    from microneedling.imaging.metrics import srgb_to_linear
 
     centre = np.array(rgb.shape[1::-1]) / 2
     motion = (
         transform.SimilarityTransform(translation=-centre)
-        + transform.SimilarityTransform(rotation=np.radians(capture.rotation_deg))
+        + transform.SimilarityTransform(
+            rotation=np.radians(capture.rotation_deg), scale=capture.scale
+        )
         + transform.SimilarityTransform(translation=centre + np.array(capture.shift_px))
     )
     warped = transform.warp(rgb, motion.inverse, order=3, mode="reflect", preserve_range=True)
+    if capture.blur_px > 0:
+        warped = ndimage.gaussian_filter(warped, (capture.blur_px, capture.blur_px, 0))
     moved = np.asarray(np.clip(np.round(warped), 0, 255), np.uint8)
-    encoded = io.BytesIO()
-    Image.fromarray(moved).save(encoded, "JPEG", quality=capture.jpeg_quality)
-    return encoded.getvalue()
+    gains = 2**capture.exposure_ev * np.array(capture.white_balance, np.float32)
+    linear = np.clip(srgb_to_linear(moved) * gains, 0.0, 1.0)
+    encoded = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    noise = np.random.default_rng(capture.seed).normal(0.0, capture.noise_dn, encoded.shape)
+    lit = np.asarray(np.clip(np.round(encoded * 255 + noise), 0, 255), np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(lit).save(out, "JPEG", quality=capture.jpeg_quality)
+    return out.getvalue()
 
 
 class JitteredLandmarker:
@@ -144,9 +179,9 @@ def unchanged_deltas(
     landmarker: Landmarker,
     workdir: Path,
 ) -> list[ZoneDeltas]:
-    """Compare the photo with each repeat capture; every change measured is noise. Only pairs
-    whose alignment was refined on the image count: the limits are for those (a pair aligned
-    by landmarks alone is not judged against noise, see `compare`)."""
+    """Compare the photo with each repeat capture; every change measured is error. Only pairs
+    whose alignment was refined on the image count: the MDCs are for those (a pair aligned
+    by landmarks alone is not judged, see `compare`)."""
     from PIL import Image
 
     from microneedling.imaging.compare import compare_photos
@@ -182,44 +217,170 @@ def _change(measure: str, before: object, after: object) -> float:
     return abs(new - old)
 
 
-Spreads = dict[str, dict[str, float]]
-"""measure → zone → the largest |change| over the repeat captures."""
+ByZone = dict[str, dict[str, float]]
+"""measure → zone → a figure (SEM or MDC)."""
 
 
-def spreads(deltas: Iterable[ZoneDeltas]) -> Spreads:
-    """Each measure's spread in each zone: the largest |Δ| over the repeats."""
+def sem_of(deltas: Iterable[ZoneDeltas]) -> ByZone:
+    """One face's SEM per measure and zone: the root mean square of the changes over its
+    repeat captures (zones that no repeat measured are left out)."""
     runs = list(deltas)
     zones = sorted({zone for run in runs for zone in run})
+    found: ByZone = {}
+    for measure in MEASURES:
+        found[measure] = {}
+        for zone in zones:
+            values = [run[zone][measure] for run in runs if zone in run]
+            finite = np.array([v for v in values if np.isfinite(v)])
+            if len(finite):
+                found[measure][zone] = float(np.sqrt(np.mean(finite**2)))
+    return found
+
+
+def pooled(per_face: Sequence[ByZone]) -> ByZone:
+    """SEM over the evaluation set, per measure and zone: the largest of the faces' SEMs, so
+    the MDC holds for the least repeatable face of the set, not only for the average one."""
     return {
         measure: {
-            zone: _spread([run[zone][measure] for run in runs if zone in run]) for zone in zones
+            zone: max(face[measure][zone] for face in per_face if zone in face[measure])
+            for zone in sorted({z for face in per_face for z in face[measure]})
         }
         for measure in MEASURES
     }
 
 
-def _spread(values: list[float]) -> float:
-    finite = [value for value in values if np.isfinite(value)]
-    return float(max(finite)) if finite else 0.0
-
-
-def limits_from(measured: Spreads) -> Spreads:
-    """The noise limits: `SAFETY_FACTOR` times each measured spread."""
+def mdc_from(sem: ByZone) -> ByZone:
+    """MDC95 = 1.96 · √2 · SEM, at least the measure's floor (`MDC_FLOOR`)."""
     return {
-        measure: {zone: SAFETY_FACTOR * spread for zone, spread in by_zone.items()}
-        for measure, by_zone in measured.items()
+        measure: {
+            zone: max(Z_95 * float(np.sqrt(2)) * value, MDC_FLOOR.get(measure, 0.0))
+            for zone, value in by_zone.items()
+        }
+        for measure, by_zone in sem.items()
     }
 
 
 @cache
-def noise_file() -> dict[str, Any]:
-    """`noise_levels.toml`: the method, the measured spreads and the limits."""
-    with NOISE_FILE.open("rb") as handle:
+def mdc_file() -> dict[str, Any]:
+    """`mdc.toml`: the method, the images, the pooled SEM and the MDC95."""
+    with MDC_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
 
-def noise_level(measure: str, zone: str, before: float) -> float:
-    """The change below which `measure` did not move in `zone`, whose value was `before`
-    (0 for a measure or zone that was not measured: every change counts)."""
-    limit = float(noise_file()["limit"].get(measure, {}).get(zone, 0.0))
+def mdc(measure: str, zone: str, before: float) -> float:
+    """The minimal detectable change of `measure` in `zone`, whose value was `before`."""
+    limit = float(mdc_file()["mdc"][measure][zone])
     return limit * abs(before) if measure in RELATIVE_MEASURES else limit
+
+
+def detectable(change: float, limit: float) -> bool:
+    """A change is detectable when it reaches the MDC: |change| ≥ MDC, and it is not zero."""
+    return change != 0 and abs(change) >= limit
+
+
+DOC_START = "<!-- mdc-table: generated from src/microneedling/imaging/mdc.toml -->"
+DOC_END = "<!-- mdc-table end -->"
+UNITS = {
+    "l_star": "L*",
+    "a_star": "a*",
+    "b_star": "b*",
+    "ita_deg": "ITA°",
+    "erythema_index": "EI",
+    "melanin_index": "MI",
+    "spots": "spots (count)",
+    "wrinkles": "wrinkles (points)",
+    "texture": "texture (% of before)",
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """The study as `mdc.toml` text: method, images, per-face SEM, pooled SEM and MDC95."""
+    lines = [
+        "# Minimal detectable change (MDC95) of the imaging measures per zone; `compare` calls",
+        '# a change below it "no detectable change". Written by',
+        "# benchmarks/imaging_repeatability.py --write: do not edit by hand.",
+        "# SEM = root mean square change over a face's repeat captures; over the faces, the",
+        "# largest; MDC95 = 1.96 * sqrt(2) * SEM. texture is relative (share of the before",
+        "# value); spots is a count (MDC at least 1).",
+        "",
+        "[method]",
+        *(f"{key} = {_toml_value(value)}" for key, value in data["method"].items()),
+    ]
+    for image in data["images"]:
+        lines += ["", "[[images]]", *(f"{k} = {_toml_value(v)}" for k, v in image.items())]
+    for face, by_measure in data["face_sem"].items():
+        for measure, by_zone in by_measure.items():
+            lines += ["", f"[face_sem.{face}.{measure}]"]
+            lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
+    for section in ("sem", "mdc"):
+        for measure, by_zone in data[section].items():
+            lines += ["", f"[{section}.{measure}]"]
+            lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
+    return "\n".join(lines) + "\n"
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
+
+def _shown(measure: str, value: float) -> str:
+    return f"{100 * value:.1f} %" if measure in RELATIVE_MEASURES else f"{value:.2f}"
+
+
+def doc_table(data: dict[str, Any]) -> str:
+    """The Markdown tables docs/imaging.md shows, made from the study's data only."""
+    zones = sorted(next(iter(data["mdc"].values())))
+    lines = [
+        DOC_START,
+        "",
+        "| zone | " + " | ".join(UNITS[m] for m in MEASURES) + " |",
+        "|---|" + "---|" * len(MEASURES),
+    ]
+    for zone in zones:
+        cells = [_shown(m, data["mdc"][m][zone]) for m in MEASURES]
+        lines.append(f"| `{zone}` | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "MDC95 of the median zone, each image alone (1.96 · √2 · its own SEM):",
+        "",
+        "| image | " + " | ".join(UNITS[m] for m in MEASURES) + " |",
+        "|---|" + "---|" * len(MEASURES),
+    ]
+    factor = Z_95 * float(np.sqrt(2))
+    for face, by_measure in data["face_sem"].items():
+        cells = [
+            _shown(m, factor * float(np.median(list(by_measure[m].values())))) for m in MEASURES
+        ]
+        lines.append(f"| {face} | " + " | ".join(cells) + " |")
+    method = data["method"]
+    lines += [
+        "",
+        "| image | source | licence | pairs refined / compared |",
+        "|---|---|---|---|",
+        *(
+            f"| {i['name']} | {i['source']} | {i['licence']} | {i['refined']} / {i['repeats']} |"
+            for i in data["images"]
+        ),
+        "",
+        f"Repeats per image and landmarker: {method['repeats_per_face']} (seed "
+        f"{method['seed']}); landmarkers: {', '.join(method['landmarkers'])}.",
+        "",
+        DOC_END,
+    ]
+    return "\n".join(lines)
+
+
+def with_doc_table(doc: str, toml_text: str) -> str:
+    """`doc` with the generated part between the markers replaced by the study's tables."""
+    start, end = doc.index(DOC_START), doc.index(DOC_END) + len(DOC_END)
+    return doc[:start] + doc_table(parse_toml(toml_text)) + doc[end:]
