@@ -29,6 +29,8 @@ class Permission(StrEnum):
     READ_AUDIT = "read the audit log"
     MANAGE_USERS = "manage users"
     ERASE_CLIENT = "erase clients"
+    MANAGE_PRODUCTS = "manage products and lots"
+    SEE_RECALL_CONTACTS = "see clients' contact details in a recall"
 
 
 _CLINICAL = {

@@ -32,7 +32,14 @@ from microneedling.clinical.session_check import (
 )
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import DeviceType
-from microneedling.records.models import Clinical, Intake, PlanRecord, TreatmentSession, User
+from microneedling.records.models import (
+    Clinical,
+    Intake,
+    PlanRecord,
+    SessionLot,
+    TreatmentSession,
+    User,
+)
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import (
@@ -42,10 +49,13 @@ from microneedling.services.clinical_records import (
     is_current,
 )
 from microneedling.services.clock import Clock
-from microneedling.services.common import Input, Output, Records, dump, owned, parse
+from microneedling.services.common import Input, Output, Records, RowId, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.lot_use import LotUse, checked_lots, use_lots
 
 ShortText = Annotated[str, Field(max_length=120)]
+# A bound on the input, not a clinical rule: more units than any session uses.
+MAX_LOT_UNITS = 50
 LongText = Annotated[str, Field(max_length=4000)]
 
 
@@ -80,6 +90,10 @@ class SessionIn(Input):
     notes: LongText | None = None
     confirm_departures: bool = False
     departure_reason: LongText | None = None
+    lot_ids: Annotated[list[RowId], Field(max_length=MAX_LOT_UNITS)] = Field(
+        default_factory=list,
+        description="The catalogue's lots used, an id repeated for each further unit",
+    )
 
 
 class SessionOut(ClinicalOut):
@@ -101,6 +115,7 @@ class SessionOut(ClinicalOut):
     warnings: list[dict[str, Any]]
     confirm_departures: bool
     departure_reason: str | None
+    lot_ids: list[int]
 
 
 def _nearest_session_on(
@@ -156,7 +171,13 @@ def check_session(records: Records, actor: Actor, client_id: int, data: object) 
     SESSION.check_dates(parsed, records.clock)
     with records.transaction() as db:
         live_client(db, actor, client_id)
+        _checked_lots(db, actor, parsed)
         return SessionCheck(departures=_departures(db, actor, client_id, parsed, None))
+
+
+def _checked_lots(db: Session, actor: Actor, data: SessionIn) -> list[LotUse]:
+    depths = [zone.needle_mm for zone in data.zones]
+    return checked_lots(db, actor, data.lot_ids, data.performed_on, depths)
 
 
 def _gate(departures: list[Departure], data: SessionIn) -> None:
@@ -173,14 +194,15 @@ def _build(
     original: Clinical | None,
     _clock: Clock,
 ) -> TreatmentSession:
+    lots = _checked_lots(db, actor, data) if original is None else []
     warnings = _departures(db, actor, client_id, data, original)
     if original is None:
         _gate(warnings, data)
     operator_id = data.operator_id if data.operator_id is not None else actor.user_id
     if operator_id is not None:
         owned(db, actor, User, operator_id, "user")
-    fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on"})
-    return TreatmentSession(
+    fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on", "lot_ids"})
+    session = TreatmentSession(
         clinic_id=actor.clinic_id,
         client_id=client_id,
         created_by=actor.user_id,
@@ -189,6 +211,13 @@ def _build(
         warnings=[dump(warning) for warning in warnings],
         **fields,
     )
+    if original is None:
+        use_lots(db, session, lots)
+    else:  # an amendment corrects the record; the units were used once, by the original
+        assert isinstance(original, TreatmentSession)
+        for use in original.lot_uses:
+            session.lot_uses.append(SessionLot(lot_id=use.lot_id, quantity=use.quantity))
+    return session
 
 
 SESSION = RecordKind(
@@ -199,4 +228,5 @@ SESSION = RecordKind(
     build=_build,
     output=SessionOut.model_validate,
     not_after_today=("performed_on",),
+    fixed=frozenset({"lot_ids"}),
 )
