@@ -305,6 +305,7 @@ class SessionLot(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
 
 
 class Photo(Clinical, Base):

@@ -122,6 +122,43 @@ def use_lots(db: Session, session: TreatmentSession, uses: list[LotUse]) -> None
         session.lot_uses.append(SessionLot(lot_id=use.lot.id, quantity=use.quantity))
 
 
+def lot_ids_for_numbers(
+    records: Records, actor: Actor, numbers: Sequence[str], usable_on: dt.date | None
+) -> list[int]:
+    """The lots typed or scanned by number, for the session page: a number repeated is a
+    further unit. Where two products share a number, the one a session on `usable_on` can use
+    is meant; a number that is nowhere in the catalogue, or usable in two products, is an
+    input error naming it."""
+    require(actor, Permission.READ)
+    ids: list[int] = []
+    problems: list[FieldProblem] = []
+    with records.transaction() as db:
+        for number in numbers:
+            lots = db.scalars(
+                select(Lot)
+                .where(Lot.clinic_id == actor.clinic_id, Lot.lot_number == number)
+                .order_by(Lot.id)
+            ).all()
+            usable = [lot for lot in lots if usable_on is None or _usable(lot, usable_on)]
+            if not lots:
+                problems.append(
+                    FieldProblem("lot_numbers", f"lot {number} is not in the catalogue")
+                )
+            elif len(usable) > 1:
+                names = ", ".join(lot.product.name for lot in usable)
+                message = f"lot {number} is in stock for several products ({names})"
+                problems.append(FieldProblem("lot_numbers", message))
+            else:
+                ids.append((usable or lots)[0].id)
+    if problems:
+        raise InputError(problems)
+    return ids
+
+
+def _usable(lot: Lot, day: dt.date) -> bool:
+    return lot.quantity_in_stock > 0 and not lot.recalled and lot.expires_on >= day
+
+
 class RecalledSession(Output):
     """A session that used the lot, its client, and (for the owner) how to reach them."""
 

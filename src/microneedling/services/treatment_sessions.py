@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,27 @@ class SessionIn(Input):
     )
 
 
+class UsedLot(Output):
+    """A lot the session used, as the record shows it: which lot, of what, how many units."""
+
+    lot_id: int
+    lot_number: str
+    product: str
+    quantity: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, value: Any) -> Any:
+        if isinstance(value, SessionLot):
+            return {
+                "lot_id": value.lot_id,
+                "lot_number": value.lot.lot_number,
+                "product": value.lot.product.name,
+                "quantity": value.quantity,
+            }
+        return value
+
+
 class SessionOut(ClinicalOut):
     plan_id: int | None
     performed_on: dt.date
@@ -116,6 +137,7 @@ class SessionOut(ClinicalOut):
     confirm_departures: bool
     departure_reason: str | None
     lot_ids: list[int]
+    lots: list[UsedLot] = Field(validation_alias="lot_uses")
 
 
 def _nearest_session_on(
