@@ -5,10 +5,13 @@ for the owner only."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.web.conftest import API, login
+from tests.web.test_api_docs import PLACEHOLDER, STEP, _fill
 from tests.world import TODAY, World, planned_course
 
 
@@ -178,3 +181,31 @@ def test_an_idempotency_key_makes_one_lot(client: TestClient, world: World) -> N
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert len(client.get(f"{API}/lots", params={"number": "ONCE"}, headers=owner).json()) == 1
+
+
+def test_the_documented_steps_run_as_written(client: TestClient, world: World) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "products.md"
+    steps = STEP.findall(doc.read_text(encoding="utf-8"))
+    assert [path.rsplit("/", 1)[-1] for path, _ in steps] == [
+        "products",
+        "lots",
+        "sessions",
+        "recall",
+    ]
+    person, _intake, plan = planned_course(world)
+    ids: dict[str, Any] = {
+        "today": TODAY.isoformat(),
+        "expiry": (TODAY + dt.timedelta(days=120)).isoformat(),
+        "client": person.id,
+        "plan": plan.id,
+    }
+    owner = login(client, "owner@a.example")
+    for path, body in steps:
+        url = PLACEHOLDER.sub(lambda match: str(ids[match.group(1)]), path)
+        response = client.post(url, json=_fill(json.loads(body), ids), headers=owner)
+        assert response.status_code in (200, 201), (path, response.text)
+        kind = path.rsplit("/", 1)[-1].removesuffix("s")
+        ids.setdefault(kind, response.json()["id"])
+    recall = client.get(f"{API}/lots/recall", params={"number": "AN-2291"}, headers=owner).json()
+    assert [s["session_id"] for s in recall["sessions"]] == [ids["session"]]
+    assert recall["lots"][0]["recalled"] is True
