@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
+from microneedling.records.models import SessionLot
 from microneedling.services import amendments, lot_use, products
+from microneedling.services import clients as clients_service
 from microneedling.services.clinical_records import record
 from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
 from microneedling.services.products import LotOut, ProductIn
@@ -276,6 +279,16 @@ def test_stock_never_goes_negative_under_concurrent_sessions(world: World) -> No
     assert stock(world, scarce.id) == 0
     recall = lot_use.recall_by_lot(world.records, world.owner, scarce.id)
     assert sorted(s.session_id for s in recall.sessions) == sorted(s.id for s in saved)
+
+
+def test_erasing_a_client_removes_their_sessions_from_the_recall(world: World) -> None:
+    used = lot(world, "ERASE-1")
+    session = session_with(world, [used.id])
+    clients_service.erase_client(world.records, world.owner, session.client_id)
+    assert lot_use.recall_by_lot(world.records, world.owner, used.id).sessions == []
+    with world.records.transaction() as db:
+        assert db.scalars(select(SessionLot)).all() == []
+    assert stock(world, used.id) == 9  # the unit was used, erasure or not
 
 
 def test_receiving_stock_at_the_same_time_loses_no_unit(world: World) -> None:

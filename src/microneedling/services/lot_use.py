@@ -106,18 +106,19 @@ def _depth_problems(uses: list[LotUse], depths_mm: Sequence[float]) -> list[Fiel
 
 def use_lots(db: Session, session: TreatmentSession, uses: list[LotUse]) -> None:
     """Take each lot's units out of stock and link them to the session. The update holds only
-    while enough is left, so of two sessions racing for the last unit one gets it and the
-    other is refused."""
+    while enough is left and the lot is not recalled, so of two sessions racing for the last
+    unit one gets it and the other is refused, and a recall that lands first is obeyed."""
     for use in uses:
         taken = db.execute(
             update(Lot)
-            .where(Lot.id == use.lot.id, Lot.quantity_in_stock >= use.quantity)
+            .where(Lot.id == use.lot.id, Lot.quantity_in_stock >= use.quantity, ~Lot.recalled)
             .values(quantity_in_stock=Lot.quantity_in_stock - use.quantity)
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             db.refresh(use.lot)
-            raise InputError.one(f"lot_ids[{use.index}]", _short_of_stock(use.lot, use.quantity))
+            problems = _lot_problems(use, session.performed_on)
+            raise InputError([FieldProblem(f"lot_ids[{use.index}]", p) for p in problems])
         db.expire(use.lot, ["quantity_in_stock"])
         session.lot_uses.append(SessionLot(lot_id=use.lot.id, quantity=use.quantity))
 
