@@ -17,10 +17,11 @@ from tests.world import TODAY, World, new_client, planned_course
 
 from microneedling.errors import InputError
 from microneedling.records.models import SessionLot
-from microneedling.services import amendments, lot_use, products
+from microneedling.services import amendments, exports, lot_use, products
 from microneedling.services import clients as clients_service
 from microneedling.services.clinical_records import record
 from microneedling.services.errors import Conflict, DeparturesFound, Forbidden, NotFound
+from microneedling.services.interop import export_fhir
 from microneedling.services.products import LotOut, ProductIn
 from microneedling.services.treatment_sessions import SESSION, check_session
 
@@ -279,6 +280,27 @@ def test_stock_never_goes_negative_under_concurrent_sessions(world: World) -> No
     assert stock(world, scarce.id) == 0
     recall = lot_use.recall_by_lot(world.records, world.owner, scarce.id)
     assert sorted(s.session_id for s in recall.sessions) == sorted(s.id for s in saved)
+
+
+def test_exports_name_the_lots_a_session_used(world: World) -> None:
+    used = lot(world, "EXP-3")
+    session = session_with(world, [used.id, used.id])
+    csv_text = exports.export_sessions_csv(world.records, world.owner)
+    header, row = csv_text.splitlines()[:2]
+    assert dict(zip(header.split(","), row.split(","), strict=True))["lots"] == "EXP-3 x 2"
+    document = exports.export_json(world.records, world.owner)
+    [exported] = document["clients"][0]["sessions"]
+    assert exported["lots"] == [
+        {"lot_id": used.id, "lot_number": "EXP-3", "product": "1.5 mm 12-pin", "quantity": 2}
+    ]
+    bundle = export_fhir(world.records, world.owner, session.client_id)
+    notes = [
+        note["text"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Procedure"
+        for note in entry["resource"].get("note", [])
+    ]
+    assert "lot: EXP-3 (1.5 mm 12-pin) x 2" in notes
 
 
 def test_erasing_a_client_removes_their_sessions_from_the_recall(world: World) -> None:
