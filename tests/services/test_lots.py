@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.concurrency import at_once
@@ -417,3 +417,42 @@ def test_the_needle_rule_accepts_exactly_the_fields_a_kind_takes(
         assert not allowed
     else:
         assert allowed
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.integers(0, 3),
+    steps=st.lists(st.one_of(st.integers(1, 3), st.integers(-3, -1)), max_size=6),
+)
+def test_stock_is_what_was_received_less_what_sessions_used(
+    world: World, start: int, steps: list[int]
+) -> None:
+    """Positive steps receive units, negative ones log a session using that many: a session
+    is saved exactly when enough is left, and the stock never goes below zero."""
+    made = lot(world, "PROP", stock=start)  # a new product each time, so the number is free
+    client = new_client(world)
+    expected = start
+    for step in steps:
+        if step > 0:
+            products.receive_stock(world.records, world.owner, made.id, {"quantity": step})
+            expected += step
+            continue
+        data = {
+            "performed_on": TODAY.isoformat(),
+            "device": "pen",
+            "single_use": True,
+            "zones": [{"zone": "cheeks", "needle_mm": 1.0}],
+            "lot_ids": [made.id] * -step,
+            "confirm_departures": True,
+            "departure_reason": "no plan: property test",
+        }
+        try:
+            record(world.records, world.clinician, SESSION, client.id, data)
+        except InputError:
+            assert expected < -step
+        else:
+            assert expected >= -step
+            expected += step
+        assert stock(world, made.id) == expected >= 0

@@ -10,6 +10,7 @@ two users receiving or using the same lot at once never lose a unit or go below 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field
@@ -238,7 +239,7 @@ def recall_lot(records: Records, actor: Actor, lot_id: int, data: object) -> Lot
 
 
 def _audit(
-    db: Session, actor: Actor, action: str, entity: str, entity_id: int, fields: object
+    db: Session, actor: Actor, action: str, entity: str, entity_id: int, fields: Iterable[str]
 ) -> None:
     audit(
         db,
@@ -247,5 +248,5 @@ def _audit(
         action=action,
         entity=entity,
         entity_id=entity_id,
-        fields=sorted(fields),  # type: ignore[call-overload]
+        fields=sorted(fields),
     )
