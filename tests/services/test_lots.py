@@ -456,3 +456,16 @@ def test_stock_is_what_was_received_less_what_sessions_used(
             assert expected >= -step
             expected += step
         assert stock(world, made.id) == expected >= 0
+
+
+def test_two_recalls_at_once_record_one(world: World) -> None:
+    made = lot(world, "TWICE")
+    calls = [
+        lambda n=n: products.recall_lot(
+            world.records, world.owner, made.id, {"reason": f"notice {n}"}
+        )
+        for n in range(4)
+    ]
+    outcomes = at_once(calls)
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1, outcomes
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, BaseException))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from microneedling.clinical.models import MAX_NEEDLE_MM, MIN_NEEDLE_MM
 from microneedling.errors import FieldProblem, InputError
 from microneedling.records.audit import audit
+from microneedling.records.database import begin_write
 from microneedling.records.models import Lot, Product
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.common import (
@@ -208,6 +209,7 @@ def receive_stock(records: Records, actor: Actor, lot_id: int, data: object) -> 
     require(actor, Permission.MANAGE_PRODUCTS)
     stock = parse(StockIn, data)
     with records.transaction() as db:
+        begin_write(db)  # SQLite: the write lock before the read, as every writer here takes it
         row = owned(db, actor, Lot, lot_id, "lot")
         if row.quantity_in_stock > DB_INT_MAX - stock.quantity:
             raise InputError.one("quantity", f"would put more than {DB_INT_MAX} units in stock")
@@ -223,17 +225,26 @@ def receive_stock(records: Records, actor: Actor, lot_id: int, data: object) -> 
 
 
 def recall_lot(records: Records, actor: Actor, lot_id: int, data: object) -> LotOut:
-    """Mark a lot recalled, with why and since when: no session can use it from then on."""
+    """Mark a lot recalled, with why and since when: no session can use it from then on. One
+    conditional update, so of two recalls at once the second is told the first came first."""
     require(actor, Permission.MANAGE_PRODUCTS)
     recall = parse(RecallIn, data)
     with records.transaction() as db:
-        row = owned(db, actor, Lot, lot_id, "lot", with_for_update={"of": Lot})
-        if row.recalled:
+        begin_write(db)
+        row = owned(db, actor, Lot, lot_id, "lot")
+        marked = db.execute(
+            update(Lot)
+            .where(Lot.id == lot_id, ~Lot.recalled)
+            .values(
+                recalled=True,
+                recalled_on=recall.recalled_on or records.clock.today(),
+                recall_reason=recall.reason,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.refresh(row)
+        if marked.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"lot {row.lot_number} was already recalled on {row.recalled_on}")
-        row.recalled = True
-        row.recalled_on = recall.recalled_on or records.clock.today()
-        row.recall_reason = recall.reason
-        db.flush()
         _audit(db, actor, "lot.recall", "lot", lot_id, ["recalled", "recalled_on", "reason"])
         return LotOut.model_validate(row)
 
