@@ -45,7 +45,6 @@ SESSION_COLUMNS = (
     "cartridge",
     "lot_number",
     "single_use",
-    "lots",
     "zone",
     "needle_mm",
     "passes",
@@ -54,6 +53,7 @@ SESSION_COLUMNS = (
     "adverse_events",
     "warnings",
     "supersedes_id",
+    "lots",  # last, so the columns before it keep their places for older readers
 )
 
 
