@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from tests.services.test_photos import PNG
 from tests.web.conftest import API, login
+from tests.web.test_products_api import catalogue
 from tests.world import PASSWORD, TODAY, World
 
 
@@ -561,6 +562,22 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},
     ),
+    ("GET", "/products/{product_id}"): ("/products/{product}", {}),
+    ("POST", "/lots"): (
+        "/lots",
+        {
+            "json": {
+                "product_id": "{product}",
+                "lot_number": "X-1",
+                "expires_on": "2030-01-01",
+                "quantity_in_stock": 1,
+            }
+        },
+    ),
+    ("GET", "/lots/{lot_id}"): ("/lots/{lot}", {}),
+    ("POST", "/lots/{lot_id}/stock"): ("/lots/{lot}/stock", {"json": {"quantity": 1}}),
+    ("POST", "/lots/{lot_id}/recall"): ("/lots/{lot}/recall", {"json": {"reason": "hijack"}}),
+    ("GET", "/lots/{lot_id}/sessions"): ("/lots/{lot}/sessions", {}),
     # User 2 is clinic A's clinician (tests/world.py creates the users in order).
     ("PATCH", "/users/{user_id}"): ("/users/2", {"json": {"version": 1, "role": "owner"}}),
 }
@@ -580,6 +597,10 @@ CLINIC_WIDE = {
     ("GET", "/consent-texts"),
     ("GET", "/clinic"),
     ("PATCH", "/clinic"),
+    ("GET", "/products"),
+    ("POST", "/products"),
+    ("GET", "/lots"),
+    ("GET", "/lots/recall"),
 }
 
 
@@ -608,6 +629,7 @@ def test_another_clinic_can_reach_no_record_through_any_route(
     client: TestClient, world: World
 ) -> None:
     ids = _course(client, login(client, "clinician@a.example"))
+    ids.update(catalogue(client, login(client, "owner@a.example")))
     outsider = login(client, "owner@b.example")
     for (method, route), (path, options) in CROSS_CLINIC_CALLS.items():
         response = client.request(

@@ -1,6 +1,6 @@
 """Commands for the clinic's records and server: serve, db upgrade, users create, clients list,
-backup, restore, export and demo. The database, web and settings modules load inside each
-command so that `--help` and `plan` stay fast."""
+lots recall, backup, restore, export and demo. The database, web and settings modules load
+inside each command so that `--help` and `plan` stay fast."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ db_app = typer.Typer(
 users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
 photos_app = typer.Typer(help="The photo store.", no_args_is_help=True)
+lots_app = typer.Typer(help="Lots of the clinic's products.", no_args_is_help=True)
 
 ClinicOption = Annotated[
     str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(clients_app, name="clients")
     app.add_typer(photos_app, name="photos")
+    app.add_typer(lots_app, name="lots")
     app.command("backup")(backup)
     app.command("restore")(restore)
     app.command("export")(export)
@@ -232,6 +234,38 @@ def clients_list(
         born = client.birth_date.isoformat() if client.birth_date else "-"
         typer.echo(f"{client.id:>6}  {client.family_name}, {client.given_name}  born {born}")
     typer.echo(f"{len(page.items)} of {page.total} clients")
+
+
+@lots_app.command("recall")
+def lots_recall(
+    lot_number: Annotated[str, typer.Argument(metavar="LOT", help="The lot number recalled.")],
+    clinic: ClinicOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every session and client that used a lot, by its number, with their contact
+    details (an empty list when no session used it)."""
+    records = open_records()
+    from microneedling.services.lot_use import recall_by_number
+
+    with input_errors_exit():
+        recall = recall_by_number(records, owner_of(records, clinic), lot_number)
+    if as_json:
+        print_json(recall.model_dump(mode="json"))
+        return
+    for lot in recall.lots:
+        state = f"recalled {lot.recalled_on}" if lot.recalled else "not recalled"
+        typer.echo(
+            f"Lot {lot.lot_number} of {lot.product.name} ({lot.product.manufacturer}), "
+            f"expires {lot.expires_on}, {lot.quantity_in_stock} in stock, {state}"
+        )
+    for used in recall.sessions:
+        contact = " · ".join(value for value in (used.email, used.phone) if value) or "-"
+        typer.echo(
+            f"{used.performed_on}  session {used.session_id:>6}  client {used.client_id:>6}  "
+            f"{used.client_name}  {contact}"
+        )
+    count = len(recall.sessions)
+    typer.echo(f"{count} session{'' if count == 1 else 's'} used lot {recall.lot_number}.")
 
 
 def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:

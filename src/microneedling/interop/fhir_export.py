@@ -295,6 +295,9 @@ def _session_notes(session: Row) -> list[str]:
     for label, name in (("cartridge", "cartridge"), ("lot", "lot_number")):
         if session.get(name):
             notes.append(f"{label}: {session[name]}")
+    for used in session.get("lots", []):
+        units = f" x {used['quantity']}" if used["quantity"] > 1 else ""
+        notes.append(f"lot: {used['lot_number']} ({used['product']}){units}")
     notes.append(f"single use: {'yes' if session['single_use'] else 'no'}")
     for zone in session["zones"]:
         passes = f", {zone['passes']} passes" if zone.get("passes") else ""

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -30,7 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -242,6 +250,74 @@ class TreatmentSession(Clinical, Base):
     confirm_departures: Mapped[bool] = mapped_column(Boolean, server_default=false())
     departure_reason: Mapped[str | None] = mapped_column(Text)
     pre_session_changes: Mapped[list[Any] | None] = mapped_column()
+    lot_uses: Mapped[list[SessionLot]] = relationship(
+        order_by="SessionLot.id", lazy="selectin", cascade="save-update, merge"
+    )
+
+    @property
+    def lot_ids(self) -> list[int]:
+        """The lots used, a lot's id repeated for each unit (the session body's shape)."""
+        return [use.lot_id for use in self.lot_uses for _ in range(use.quantity)]
+
+
+class Product(Base):
+    """An entry of a clinic's catalogue: what it is, who makes it and, for needles, their
+    count and length."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_clinic_kind_name", "clinic_id", "kind", "name", "manufacturer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    manufacturer: Mapped[str] = mapped_column(String(200))
+    needle_count: Mapped[int | None] = mapped_column(Integer)
+    needle_mm: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Lot(Base):
+    """A lot of a product as received: its number, expiry, the units still in stock (never
+    below zero, even under concurrent sessions) and whether it was recalled, when and why."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        Index("ix_lots_clinic_lot_number", "clinic_id", "lot_number"),
+        Index("uq_lots_product_id_lot_number", "product_id", "lot_number", unique=True),
+        CheckConstraint("quantity_in_stock >= 0", name="stock_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    quantity_in_stock: Mapped[int] = mapped_column(Integer)
+    recalled: Mapped[bool] = mapped_column(Boolean, default=False)
+    recalled_on: Mapped[dt.date | None] = mapped_column(Date)
+    recall_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
+
+
+class SessionLot(Base):
+    """The units of a lot a session used: written with the session, never changed."""
+
+    __tablename__ = "session_lots"
+    __table_args__ = (
+        Index("uq_session_lots_session_id_lot_id", "session_id", "lot_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
 
 
 class Photo(Clinical, Base):

@@ -30,6 +30,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage users"
     ERASE_CLIENT = "erase clients"
     MANAGE_CLINIC = "change the clinic's details"
+    MANAGE_PRODUCTS = "manage products and lots"
+    SEE_RECALL_CONTACTS = "see clients' contact details in a recall"
 
 
 _CLINICAL = {

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from microneedling.records.models import Clinic, User
-from microneedling.services import clients, clinics, photos, users
+from microneedling.services import clients, clinics, photos, products, users
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
@@ -240,16 +240,45 @@ def create_demo(records: Records, today: dt.date | None = None) -> DemoResult:
             clinic_name=DEMO_CLINIC,
         )
     with records.transaction() as db:
+        owner = db.scalars(select(User).where(User.email == DEMO_USERS[0][1])).one()
         clinician = db.scalars(select(User).where(User.email == DEMO_USERS[1][1])).one()
         actor = Actor(clinic_id=clinician.clinic_id, role="clinician", user_id=clinician.id)
-    clinics.update_clinic(records, Actor(clinic_id=actor.clinic_id, role="owner"), DEMO_CONTACT)
+    as_owner = Actor(owner.clinic_id, "owner", owner.id)
+    clinics.update_clinic(records, as_owner, DEMO_CONTACT)
+    lot_id = _demo_catalogue(records, as_owner, today)
     for index, demo in enumerate(DEMO_CLIENTS):
-        _create_course(records, actor, demo, index, today)
+        _create_course(records, actor, demo, index, today, lot_id)
     return DemoResult(True, DEMO_CLINIC, logins, len(DEMO_CLIENTS))
 
 
+def _demo_catalogue(records: Records, owner: Actor, today: dt.date) -> int:
+    """A cartridge and one lot of it, which every demo session uses; the lot's id."""
+    cartridge = products.create_product(
+        records,
+        owner,
+        {
+            "kind": "needle_cartridge",
+            "name": "12-needle sterile cartridge",
+            "manufacturer": "Demo Needles Ltd",
+            "needle_count": 12,
+            "needle_mm": 2.5,
+        },
+    )
+    lot = products.create_lot(
+        records,
+        owner,
+        {
+            "product_id": cartridge.id,
+            "lot_number": "DN-2611",
+            "expires_on": (today + dt.timedelta(days=365)).isoformat(),
+            "quantity_in_stock": 200,
+        },
+    )
+    return lot.id
+
+
 def _create_course(
-    records: Records, actor: Actor, demo: DemoClient, index: int, today: dt.date
+    records: Records, actor: Actor, demo: DemoClient, index: int, today: dt.date, lot_id: int
 ) -> None:
     """Register the client and record the course up to today: sessions four weeks apart."""
     client = clients.register_client(
@@ -307,7 +336,7 @@ def _create_course(
                 "device": demo.device,
                 "device_model": "Demo pen 2",
                 "cartridge": "12-needle sterile cartridge",
-                "lot_number": f"LOT-{2600 + index * 10 + number}",
+                "lot_ids": [lot_id],
                 "single_use": True,
                 "zones": [
                     {

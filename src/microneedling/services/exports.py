@@ -53,6 +53,7 @@ SESSION_COLUMNS = (
     "adverse_events",
     "warnings",
     "supersedes_id",
+    "lots",  # last, so the columns before it keep their places for older readers
 )
 
 
@@ -113,6 +114,7 @@ def export_sessions_csv(records: Records, actor: Actor) -> str:
                 "client_id": row.client_id,
                 "session_id": row.id,
                 **{name: getattr(row, name) for name in SESSION_COLUMNS[2:10]},
+                "lots": ";".join(f"{use.lot.lot_number} x {use.quantity}" for use in row.lot_uses),
                 "end_point": row.end_point,
                 "topicals": ";".join(row.topicals),
                 "adverse_events": ";".join(e["event"] for e in row.adverse_events),

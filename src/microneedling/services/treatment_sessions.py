@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,14 @@ from microneedling.clinical.session_check import (
 )
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import DeviceType
-from microneedling.records.models import Clinical, Intake, PlanRecord, TreatmentSession, User
+from microneedling.records.models import (
+    Clinical,
+    Intake,
+    PlanRecord,
+    SessionLot,
+    TreatmentSession,
+    User,
+)
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import (
@@ -43,11 +50,14 @@ from microneedling.services.clinical_records import (
     is_current,
 )
 from microneedling.services.clock import Clock
-from microneedling.services.common import Input, Output, Records, dump, owned, parse
+from microneedling.services.common import Input, Output, Records, RowId, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.lot_use import LotUse, checked_lots, use_lots
 from microneedling.services.pre_session import Change, require_intake_after_changes
 
 ShortText = Annotated[str, Field(max_length=120)]
+# A bound on the input, not a clinical rule: more units than any session uses.
+MAX_LOT_UNITS = 50
 LongText = Annotated[str, Field(max_length=4000)]
 
 
@@ -87,6 +97,31 @@ class SessionIn(Input):
         description="What changed since the last visit (the pre-session questions); "
         "[] when nothing did, absent when not asked",
     )
+    lot_ids: Annotated[list[RowId], Field(max_length=MAX_LOT_UNITS)] = Field(
+        default_factory=list,
+        description="The catalogue's lots used, an id repeated for each further unit",
+    )
+
+
+class UsedLot(Output):
+    """A lot the session used, as the record shows it: which lot, of what, how many units."""
+
+    lot_id: int
+    lot_number: str
+    product: str
+    quantity: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, value: Any) -> Any:
+        if isinstance(value, SessionLot):
+            return {
+                "lot_id": value.lot_id,
+                "lot_number": value.lot.lot_number,
+                "product": value.lot.product.name,
+                "quantity": value.quantity,
+            }
+        return value
 
 
 class SessionOut(ClinicalOut):
@@ -109,6 +144,8 @@ class SessionOut(ClinicalOut):
     confirm_departures: bool
     departure_reason: str | None
     pre_session_changes: list[str] | None
+    lot_ids: list[int]
+    lots: list[UsedLot] = Field(validation_alias="lot_uses")
 
 
 def _nearest_session_on(
@@ -164,7 +201,13 @@ def check_session(records: Records, actor: Actor, client_id: int, data: object) 
     SESSION.check_dates(parsed, records.clock)
     with records.transaction() as db:
         live_client(db, actor, client_id)
+        _checked_lots(db, actor, parsed)
         return SessionCheck(departures=_departures(db, actor, client_id, parsed, None))
+
+
+def _checked_lots(db: Session, actor: Actor, data: SessionIn) -> list[LotUse]:
+    depths = [zone.needle_mm for zone in data.zones]
+    return checked_lots(db, actor, data.lot_ids, data.performed_on, depths)
 
 
 def _gate(departures: list[Departure], data: SessionIn) -> None:
@@ -184,14 +227,15 @@ def _build(
     if original is None:
         changes = data.pre_session_changes
         require_intake_after_changes(db, client_id, data.plan_id, changes)
+    lots = _checked_lots(db, actor, data) if original is None else []
     warnings = _departures(db, actor, client_id, data, original)
     if original is None:
         _gate(warnings, data)
     operator_id = data.operator_id if data.operator_id is not None else actor.user_id
     if operator_id is not None:
         owned(db, actor, User, operator_id, "user")
-    fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on"})
-    return TreatmentSession(
+    fields = data.model_dump(mode="json", exclude={"operator_id", "performed_on", "lot_ids"})
+    session = TreatmentSession(
         clinic_id=actor.clinic_id,
         client_id=client_id,
         created_by=actor.user_id,
@@ -200,6 +244,13 @@ def _build(
         warnings=[dump(warning) for warning in warnings],
         **fields,
     )
+    if original is None:
+        use_lots(db, session, lots)
+    else:  # an amendment corrects the record; the units were used once, by the original
+        assert isinstance(original, TreatmentSession)
+        for use in original.lot_uses:
+            session.lot_uses.append(SessionLot(lot_id=use.lot_id, quantity=use.quantity))
+    return session
 
 
 SESSION = RecordKind(
@@ -210,4 +261,5 @@ SESSION = RecordKind(
     build=_build,
     output=SessionOut.model_validate,
     not_after_today=("performed_on",),
+    fixed=frozenset({"lot_ids"}),
 )

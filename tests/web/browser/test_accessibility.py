@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 from tests.web.browser.conftest import IN_CI, Served, Shots
-from tests.web.browser.test_browser import PHONE, log_in, new_client, plan_on_the_map
+from tests.web.browser.test_browser import (
+    PHONE,
+    log_in,
+    new_client,
+    plan_on_the_map,
+    stock_a_lot,
+)
 from tests.web.page_world import email_for
 from tests.world import PASSWORD
 
@@ -107,7 +113,8 @@ def test_axe_finds_nothing_serious_on_the_main_pages(
     owner_page.get_by_label("Password").press("Enter")
     owner_page.wait_for_url("**/clients")
     checks = [(page, name, url) for name, url in pages.items()]
-    owned = ("audit", "users", "clinic")
+    lot_id = stock_a_lot(served, "AXE-1")
+    owned = ("audit", "users", "clinic", "products", "lots", f"lots/{lot_id}/sessions", "recall")
     checks += [(owner_page, name, f"{served.url}/{name}") for name in owned]
     found = []
     for tab, name, url in checks:

@@ -13,6 +13,8 @@ from tests.web.browser.conftest import Served, Shots
 from tests.web.page_world import email_for
 from tests.world import PASSWORD, TODAY
 
+from microneedling.services import products
+
 START = TODAY + dt.timedelta(days=7)
 
 
@@ -106,7 +108,7 @@ def log_session(page: Any, shot: Shots, client_url: str) -> None:
     page.get_by_role("link", name="Log session").click()
     needle = page.locator("#z0-needle_mm")
     assert needle.input_value() != ""
-    page.get_by_label("Cartridge lot number").fill("LOT-4471")
+    page.get_by_label("Lots used").fill("LOT-4471")
     page.get_by_label("I confirm the cartridge is sterile").check()
     needle.fill("1")
     needle.press("Tab")
@@ -237,7 +239,35 @@ def handout_and_calendar(page: Any, shot: Shots, plan_url: str, client_url: str)
     assert f"DTSTART;VALUE=DATE:{next_due.replace('-', '')}" in calendar.text()
 
 
+def stock_a_lot(served: Served, number: str, needle_mm: float = 3.0) -> int:
+    """A cartridge lot in the catalogue, received through the services; its id."""
+    owner = served.world.actors["owner"]
+    product = products.create_product(
+        served.world.records,
+        owner,
+        {
+            "kind": "needle_cartridge",
+            "name": f"12-pin {needle_mm:g} mm",
+            "manufacturer": "Acme Needles",
+            "needle_count": 12,
+            "needle_mm": needle_mm,
+        },
+    )
+    lot = products.create_lot(
+        served.world.records,
+        owner,
+        {
+            "product_id": product.id,
+            "lot_number": number,
+            "expires_on": (TODAY + dt.timedelta(days=365)).isoformat(),
+            "quantity_in_stock": 20,
+        },
+    )
+    return lot.id
+
+
 def test_a_course_of_treatment(page: Any, served: Served, shot: Shots, tmp_path: Path) -> None:
+    stock_a_lot(served, "LOT-4471")
     log_in(page, served, shot)
     shot(page, "clients")
     client_url = new_client(page, shot)
@@ -308,7 +338,8 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         assert width <= PHONE["width"], (name, width)
     page.context.clear_cookies()
     log_in(page, served, shot, "owner")  # the owner's menu is the longest
-    for name in ("users", "audit", "clinic"):
+    stock_a_lot(served, "PHONE-1")
+    for name in ("users", "audit", "clinic", "products", "lots", "recall?number=PHONE-1"):
         page.goto(f"{served.url}/{name}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         shot(page, f"phone-{name}")

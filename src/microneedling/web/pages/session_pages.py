@@ -1,5 +1,6 @@
 """Sessions: a form prefilled from the plan for the session due (zones, depths, passes), with
-device, cartridge, lot and single-use confirmation. The service's session gate answers both the
+device, cartridge, the lots used (chosen, typed or scanned by number, checked against the
+catalogue's stock) and single-use confirmation. The service's session gate answers both the
 live check and the save: each departure from the plan or the latest intake is shown at its field
 and in a summary at the top, and a session that departs is saved only once the departures are
 confirmed with a reason. The pre-session questions come first: a change since the last visit
@@ -8,6 +9,7 @@ sends the user to a new intake before the session is saved."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +24,9 @@ from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.course import ClientCourse, CoursePlan, client_course
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.lot_use import lot_ids_for_numbers
 from microneedling.services.pre_session import QUESTIONS, IntakeNeeded
+from microneedling.services.products import LotOut, list_lots
 from microneedling.services.treatment_sessions import (
     SESSION,
     AdverseEvent,
@@ -60,6 +64,9 @@ SESSION_FIELDS = {
     "needles_not_single_use": "single_use",
     "topical_not_for_channels": "topicals",
 }
+
+
+LOT_SEPARATORS = re.compile(r"[,;\n]+")
 
 
 def planned_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
@@ -120,6 +127,7 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
         fields[f"zones[{len(zones)}]"] = f"z{row}.zone"
         zones.append(entry)
     data["zones"] = zones
+    fields.update(lot_ids="lot_numbers", lot_numbers="lot_numbers")
     event = text(form, "ae.event")
     if event is not None:
         adverse: dict[str, Any] = {"event": event, "severity": text(form, "ae.severity")}
@@ -129,6 +137,23 @@ def session_input(form: Any, plan_id: int) -> tuple[dict[str, Any], dict[str, st
         for name in ("event", "severity", "onset_days"):
             fields[f"adverse_events[0].{name}"] = f"ae.{name}"
     return data, fields
+
+
+def with_lots(records: Records, actor: Actor, form: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The session's data with the lots the form names by number (a scan or typed entry, one
+    per unit, separated by commas) as the catalogue's lot ids."""
+    numbers = [n.strip() for n in LOT_SEPARATORS.split(text(form, "lot_numbers") or "")]
+    try:
+        usable_on: dt.date | None = dt.date.fromisoformat(data.get("performed_on") or "")
+    except ValueError:
+        usable_on = None
+    ids = lot_ids_for_numbers(records, actor, [n for n in numbers if n], usable_on)
+    return {**data, "lot_ids": ids}
+
+
+def usable_lots(records: Records, actor: Actor) -> list[LotOut]:
+    """The lots a session today can use, offered as the lot field's choices."""
+    return list_lots(records, actor, {"usable_on": records.clock.today()})
 
 
 def departure_fields(departures: list[Departure], form: Any) -> list[tuple[Departure, str | None]]:
@@ -166,6 +191,7 @@ def _context(
     errors: FormErrors | None,
     departures: list[Departure],
     checked: bool,
+    lots: list[LotOut],
     intake_needed: str | None = None,
 ) -> dict[str, Any]:
     kb = load_knowledge()
@@ -188,6 +214,7 @@ def _context(
         "severities": [(s, s) for s in SEVERITIES],
         "pre_session_questions": list(QUESTIONS.items()),
         "intake_needed": intake_needed,
+        "lots": lots,
     }
 
 
@@ -198,7 +225,8 @@ def session_form(
     course = planned_course(records, actor, client_id)
     assert course.plan is not None
     form = Values(prefill(course.plan, course.next_due, records.clock.today()))
-    return render(request, "session_form.html", _context(course, form, None, [], False))
+    lots = usable_lots(records, actor)
+    return render(request, "session_form.html", _context(course, form, None, [], False, lots))
 
 
 @router.post("/clients/{client_id}/session/check")
@@ -208,12 +236,15 @@ def session_check(
     course = planned_course(records, actor, client_id)
     assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
+    lots = usable_lots(records, actor)
     try:
+        data = with_lots(records, actor, form, data)
         departures = check_session(records, actor, client_id, data).departures
     except InputError as error:
-        context = _context(course, form, in_plain_words(form_errors(error, fields)), [], True)
+        errors = in_plain_words(form_errors(error, fields))
+        context = _context(course, form, errors, [], True, lots)
     else:
-        context = _context(course, form, None, departures, True)
+        context = _context(course, form, None, departures, True, lots)
     return render(request, "session_form.html", context, fragment="_session_warnings.html")
 
 
@@ -224,15 +255,17 @@ def save_session(
     course = planned_course(records, actor, client_id)
     assert course.plan is not None
     data, fields = session_input(form, course.plan.id)
+    lots = usable_lots(records, actor)
     try:
-        saved = record(records, actor, SESSION, client_id, data)
+        saved = record(records, actor, SESSION, client_id, with_lots(records, actor, form, data))
     except InputError as error:
-        context = _context(course, form, in_plain_words(form_errors(error, fields)), [], True)
+        errors = in_plain_words(form_errors(error, fields))
+        context = _context(course, form, errors, [], True, lots)
         return render(request, "session_form.html", context, status_code=422)
     except DeparturesFound as found:
-        context = _context(course, form, None, found.departures, True)
+        context = _context(course, form, None, found.departures, True, lots)
         return render(request, "session_form.html", context, status_code=409)
     except IntakeNeeded as needed:
-        context = _context(course, form, None, [], True, intake_needed=str(needed))
+        context = _context(course, form, None, [], True, lots, intake_needed=str(needed))
         return render(request, "session_form.html", context, status_code=409)
     return redirect(request, f"/records/session/{saved.id}")  # type: ignore[attr-defined]
