@@ -108,9 +108,12 @@ def enqueue(
     dialect = db.connection().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     inserted = db.execute(
-        insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    if not cast(CursorResult[Any], inserted).rowcount:
+        insert(Job)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Job.id)
+    ).first()
+    if inserted is None:
         db.execute(
             update(Job)
             .where(Job.key == key, Job.state == "queued")
