@@ -84,7 +84,16 @@ def forget_erased(engine: Engine) -> None:
         connection.exec_driver_sql(f"VACUUM {tables}")
 
 
-ERASED_TABLES = ("clients", "intakes", "plans", "consents", "sessions", "photos", "scores")
+ERASED_TABLES = (
+    "clients",
+    "appointments",
+    "intakes",
+    "plans",
+    "consents",
+    "sessions",
+    "photos",
+    "scores",
+)
 
 
 def engine_for(settings: Settings) -> Engine:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from microneedling.records.audit import audit
 from microneedling.records.database import begin_write, forget_erased, lock_key
 from microneedling.records.models import (
+    Appointment,
     Client,
     ClientIdentifier,
     Consent,
@@ -271,7 +272,16 @@ def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,
 # plans at intakes. Identifiers other systems gave the client go too.
-_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake, ClientIdentifier)
+_ERASE_ORDER = (
+    Appointment,
+    ScoreRecord,
+    Photo,
+    Consent,
+    TreatmentSession,
+    PlanRecord,
+    Intake,
+    ClientIdentifier,
+)
 
 
 def erase_client(records: Records, actor: Actor, client_id: int) -> None:

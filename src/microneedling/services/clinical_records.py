@@ -42,6 +42,9 @@ class RecordKind(Generic[In]):
     output: Callable[[Clinical], BaseModel]
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
+    # What saving a new row brings about elsewhere in the same transaction (a session logged
+    # completes its booking).
+    after_save: Callable[[Session, Actor, Clinical, Clock], None] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
@@ -106,6 +109,8 @@ def save(
         entity_id=row.id,
         fields=data.model_fields_set,
     )
+    if kind.after_save is not None:
+        kind.after_save(db, actor, row, clock)
     return row
 
 
