@@ -20,6 +20,7 @@ from microneedling.records.models import AuditEntry
 from microneedling.services import appointments, rooms
 from microneedling.services.clinical_records import record
 from microneedling.services.clock import Clock
+from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict, Forbidden
 from microneedling.services.treatment_sessions import SESSION
 
@@ -275,7 +276,7 @@ def test_a_clash_in_a_plan_booking_books_none_of_it(world: World) -> None:
     }
     with pytest.raises(Conflict):
         appointments.book_plan(world.records, world.assistant, plan.id, body)
-    assert appointments.client_appointments(world.records, world.reader, client.id) == []
+    assert client_course(world.records, world.reader, client.id).bookings == []
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import ScheduledSession
@@ -23,13 +23,17 @@ from microneedling.records.audit import audit
 from microneedling.records.database import begin_write, lock_key
 from microneedling.records.models import (
     Appointment,
-    Client,
     PlanRecord,
-    Room,
     TreatmentSession,
-    User,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.bookings import (
+    AppointmentOut,
+    Kind,
+    appointments_between,
+    day_bounds,
+    read_booking,
+)
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Input, Output, Records, RowId, owned, parse
@@ -37,9 +41,6 @@ from microneedling.services.course import upcoming
 from microneedling.services.errors import Conflict
 from microneedling.services.rooms import RoomRef, practitioner_for, room_for
 
-Kind = Literal["consultation", "test_spot", "treatment_session", "review"]
-KINDS: tuple[str, ...] = ("consultation", "test_spot", "treatment_session", "review")
-Status = Literal["booked", "completed", "cancelled"]
 MAX_DURATION_MINUTES = 12 * 60
 Duration = Annotated[int, Field(ge=5, le=MAX_DURATION_MINUTES)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
@@ -81,66 +82,6 @@ class PlanBookingIn(Input):
     sessions: list[Annotated[int, Field(ge=1, le=1000)]] | None = Field(
         default=None, description="Which sessions (by number); all unbooked ones if left out"
     )
-
-
-class AppointmentOut(Output):
-    id: int
-    version: int
-    client_id: int
-    client_name: str
-    practitioner_id: int
-    practitioner_name: str
-    room_id: int
-    room: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    duration_minutes: int
-    kind: Kind
-    plan_id: int | None
-    plan_session: int | None
-    status: Status
-    cancel_reason: str | None
-    session_id: int | None
-
-
-def _out(row: Appointment, client: Client, practitioner: User, room: Room) -> AppointmentOut:
-    name = " ".join(filter(None, (client.given_name, client.family_name))) or f"client {client.id}"
-    return AppointmentOut(
-        id=row.id,
-        version=row.version,
-        client_id=row.client_id,
-        client_name=name,
-        practitioner_id=row.practitioner_id,
-        practitioner_name=practitioner.full_name,
-        room_id=row.room_id,
-        room=room.name,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        duration_minutes=row.duration_minutes,
-        kind=row.kind,
-        plan_id=row.plan_id,
-        plan_session=row.plan_session,
-        status=row.status,
-        cancel_reason=row.cancel_reason,
-        session_id=row.session_id,
-    )
-
-
-def _joined() -> Select[tuple[Appointment, Client, User, Room]]:
-    return (
-        select(Appointment, Client, User, Room)
-        .join(Client, Client.id == Appointment.client_id)
-        .join(User, User.id == Appointment.practitioner_id)
-        .join(Room, Room.id == Appointment.room_id)
-    )
-
-
-def _read(db: Session, row: Appointment) -> AppointmentOut:
-    client = db.get(Client, row.client_id)
-    practitioner = db.get(User, row.practitioner_id)
-    room = db.get(Room, row.room_id)
-    assert client is not None and practitioner is not None and room is not None
-    return _out(row, client, practitioner, room)
 
 
 def _lock_resources(db: Session, practitioner_id: int, room_id: int) -> None:
@@ -245,7 +186,7 @@ def book(records: Records, actor: Actor, data: object) -> AppointmentOut:
     parsed = parse(AppointmentIn, data)
     with records.transaction() as db:
         live_client(db, actor, parsed.client_id, lock="shared")
-        return _read(db, _insert(db, actor, parsed, records.clock.time_zone))
+        return read_booking(db, _insert(db, actor, parsed, records.clock.time_zone))
 
 
 def book_plan(records: Records, actor: Actor, plan_id: int, data: object) -> list[AppointmentOut]:
@@ -288,7 +229,7 @@ def book_plan(records: Records, actor: Actor, plan_id: int, data: object) -> lis
                 plan_session=entry.session,
             )
             rows.append(_insert(db, actor, booking, zone))
-        return [_read(db, row) for row in rows]
+        return [read_booking(db, row) for row in rows]
 
 
 def due_sessions(db: Session, plan: PlanRecord) -> list[ScheduledSession]:
@@ -334,7 +275,7 @@ def reschedule(records: Records, actor: Actor, appointment_id: int, data: object
         row.practitioner_id, row.room_id = practitioner_id, room_id
         db.flush()
         _audit(db, actor, "appointment.reschedule", row, change.model_fields_set - {"version"})
-        return _read(db, row)
+        return read_booking(db, row)
 
 
 def cancel(records: Records, actor: Actor, appointment_id: int, data: object) -> AppointmentOut:
@@ -346,48 +287,13 @@ def cancel(records: Records, actor: Actor, appointment_id: int, data: object) ->
         row.status, row.cancel_reason = "cancelled", change.reason
         db.flush()
         _audit(db, actor, "appointment.cancel", row, ["status", "cancel_reason"])
-        return _read(db, row)
+        return read_booking(db, row)
 
 
 def get_appointment(records: Records, actor: Actor, appointment_id: int) -> AppointmentOut:
     require(actor, Permission.READ)
     with records.transaction() as db:
-        return _read(db, owned(db, actor, Appointment, appointment_id, "appointment"))
-
-
-def day_bounds(day: dt.date, days: int, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants where the clinic's `day` begins and `days` later ends (DST-aware)."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-def appointments_between(
-    db: Session,
-    actor: Actor,
-    start: dt.datetime,
-    end: dt.datetime,
-    *,
-    practitioner_id: int | None = None,
-    room_id: int | None = None,
-    client_id: int | None = None,
-    include_cancelled: bool = False,
-) -> list[AppointmentOut]:
-    query = _joined().where(
-        Appointment.clinic_id == actor.clinic_id,
-        Appointment.starts_at >= start,
-        Appointment.starts_at < end,
-    )
-    if practitioner_id is not None:
-        query = query.where(Appointment.practitioner_id == practitioner_id)
-    if room_id is not None:
-        query = query.where(Appointment.room_id == room_id)
-    if client_id is not None:
-        query = query.where(Appointment.client_id == client_id)
-    if not include_cancelled:
-        query = query.where(Appointment.status != "cancelled")
-    rows = db.execute(query.order_by(Appointment.starts_at, Appointment.id))
-    return [_out(*row) for row in rows]
+        return read_booking(db, owned(db, actor, Appointment, appointment_id, "appointment"))
 
 
 def list_appointments(
@@ -415,18 +321,6 @@ def list_appointments(
             practitioner_id=practitioner_id,
             room_id=room_id,
             include_cancelled=include_cancelled,
-        )
-
-
-def client_appointments(records: Records, actor: Actor, client_id: int) -> list[AppointmentOut]:
-    """A client's bookings from today on (cancelled ones included, with their reason)."""
-    require(actor, Permission.READ)
-    start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
-    with records.transaction() as db:
-        live_client(db, actor, client_id)
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        return appointments_between(
-            db, actor, start, far, client_id=client_id, include_cancelled=True
         )
 
 

@@ -24,6 +24,7 @@ from microneedling.web.pages.common import (
     text,
 )
 from microneedling.web.pages.course import open_badges
+from microneedling.web.pages.diary_pages import clock_context
 
 router = APIRouter()
 CLIENT_FIELDS = (
@@ -141,5 +142,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
         "intake": course.intake,
         "plan_id": course.plan.id if course.plan else None,
         "can": {p.name: actor.can(p) for p in Permission},
+        "bookings": course.bookings,
+        **clock_context(records),
     }
     return render(request, "client.html", context)
