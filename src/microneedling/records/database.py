@@ -86,6 +86,7 @@ def forget_erased(engine: Engine) -> None:
 
 ERASED_TABLES = (
     "clients",
+    "appointments",
     "intakes",
     "plans",
     "consents",

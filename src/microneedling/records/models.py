@@ -346,6 +346,61 @@ class IdempotencyKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
 
 
+class Room(Versioned, Base):
+    """A treatment room of a clinic, named by the owner; a booking holds one room."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (Index("ix_rooms_clinic_name", "clinic_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Appointment(Versioned, Base):
+    """A booking: a client with a practitioner in a room for a time, and the plan session it
+    fulfils. Mutable (rescheduled, completed, cancelled with a reason); every change audited.
+    `ends_at` is kept beside the duration so a clash is one indexed range query."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_clinic_starts", "clinic_id", "starts_at"),
+        Index("ix_appointments_practitioner_starts", "practitioner_id", "starts_at"),
+        Index("ix_appointments_room_starts", "room_id", "starts_at"),
+        Index("ix_appointments_client_starts", "client_id", "starts_at"),
+        Index("ix_appointments_plan_id", "plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    starts_at: Mapped[dt.datetime] = mapped_column()
+    ends_at: Mapped[dt.datetime] = mapped_column()
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    plan_session: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarFeed(Base):
+    """A practitioner's secret calendar feed: only the SHA-256 of its token is kept, so the
+    database alone never opens the feed; renewing replaces the row, revoking removes it."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
 class Job(Base):
     """A unit of work the worker runs later and at least once: a reminder to send, later a
     photo to analyse. `key` is unique, so the same work is never queued twice; a claimed job

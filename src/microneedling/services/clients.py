@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from microneedling.records.audit import audit
 from microneedling.records.database import begin_write, forget_erased, lock_key
 from microneedling.records.models import (
+    Appointment,
     Client,
     ClientIdentifier,
     Consent,
@@ -278,6 +279,7 @@ def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 # plans at intakes. Identifiers other systems gave the client go too, and the reminders queued
 # for them and the record of messages sent.
 _ERASE_ORDER = (
+    Appointment,
     ScoreRecord,
     Photo,
     Consent,

@@ -42,7 +42,11 @@ class RecordKind(Generic[In]):
     output: Callable[[Clinical], BaseModel]
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
-    # What a newly recorded row sets going, in its transaction (a session queues reminders).
+    # What saving a new row brings about elsewhere in the same transaction (a session logged
+    # completes its booking).
+    after_save: Callable[[Session, Actor, Clinical, Clock], None] | None = None
+    # What the "record a …" use case sets going in the same transaction, with the settings at
+    # hand (a session logged queues its reminders).
     after_record: Callable[[Session, Records, Actor, Clinical], None] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
@@ -111,6 +115,8 @@ def save(
         entity_id=row.id,
         fields=data.model_fields_set,
     )
+    if kind.after_save is not None:
+        kind.after_save(db, actor, row, clock)
     return row
 
 

@@ -1,6 +1,7 @@
 """A client's course, read once: the client (with alerts and contact), the current intake and
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
-still to come (dated from what was actually done), scores, photos and consents.
+still to come (dated from what was actually done), scores, photos, consents and the bookings
+from today on.
 
 The clinic's name comes with it (the handout names the clinic). One transaction and one
 "current rows" query per kind, whatever the number of records; the API
@@ -26,6 +27,7 @@ from microneedling.records.models import (
     TreatmentSession,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
 from microneedling.services.common import Output, Records
@@ -64,6 +66,7 @@ class ClientCourse(Output):
     scores: list[ScoreOut]
     photos: list[PhotoOut]
     consents: list[ConsentOut]
+    bookings: list[AppointmentOut]
 
     @property
     def next_due(self) -> ScheduledSession | None:
@@ -76,10 +79,22 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     with records.transaction() as db:
         client = ClientOut.model_validate(live_client(db, actor, client_id))
         clinic = db.get(Clinic, actor.clinic_id)
-        return _course(db, clinic.name if clinic else "", client, records.clock.today())
+        start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        bookings = appointments_between(
+            db, actor, start, far, client_id=client.id, include_cancelled=True
+        )
+        name = clinic.name if clinic else ""
+        return _course(db, name, client, records.clock.today(), bookings)
 
 
-def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> ClientCourse:
+def _course(
+    db: Session,
+    clinic: str,
+    client: ClientOut,
+    today: dt.date,
+    bookings: list[AppointmentOut],
+) -> ClientCourse:
     intakes = current_rows(db, Intake, client.id)
     plans = current_rows(db, PlanRecord, client.id)
     sessions = sorted(
@@ -102,6 +117,7 @@ def _course(db: Session, clinic: str, client: ClientOut, today: dt.date) -> Clie
         scores=[ScoreOut.model_validate(r) for r in current_rows(db, ScoreRecord, client.id)],
         photos=[PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
         consents=[ConsentOut.model_validate(r) for r in current_rows(db, Consent, client.id)],
+        bookings=bookings,
     )
 
 

@@ -62,6 +62,12 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
         "handout": f"{plan_url}/handout",
         "password": f"{served.url}/account/password",
         "home-check": f"{served.url}/home-check",
+        "today": f"{served.url}/today",
+        "diary": f"{served.url}/diary",
+        "diary-week": f"{served.url}/diary?view=week",
+        "booking": f"{client_url}/book",
+        "plan-booking": f"{plan_url}/book",
+        "calendar-feeds": f"{served.url}/calendar-feeds",
     }
 
 
@@ -102,7 +108,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(
     owner_page.get_by_label("Password").press("Enter")
     owner_page.wait_for_url("**/clients")
     checks = [(page, name, url) for name, url in pages.items()]
-    checks += [(owner_page, name, f"{served.url}/{name}") for name in ("audit", "users")]
+    checks += [(owner_page, name, f"{served.url}/{name}") for name in ("audit", "users", "rooms")]
     found = []
     for tab, name, url in checks:
         for width, viewport in (("laptop", LAPTOP), ("phone", PHONE)):

@@ -72,9 +72,9 @@ def intake_with_a_deferral(page: Any, shot: Shots, client_url: str) -> None:
     assert page.locator(".badge-defer").count() == 0
 
 
-def plan_on_the_map(page: Any, shot: Shots) -> str:
+def plan_on_the_map(page: Any, shot: Shots, start: dt.date = START) -> str:
     """Cheeks (clicked on the map) and forehead (keyboard, on the checklist the map mirrors)
-    for acne scars; accepted with consent."""
+    for acne scars, first session on `start`; accepted with consent."""
     page.get_by_role("link", name="New plan").click()
     page.locator("#c0-indication").select_option("acne_scars_atrophic")
     page.locator('#map-c0 path.zone[data-zone="cheeks"]').first.click()
@@ -83,7 +83,7 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
     assert page.locator("#c0-zone-cheeks").is_checked()
     assert page.locator("#c0-zone-forehead").is_checked()
     page.locator('#map-c0 path.zone.picked[data-zone="forehead"]').wait_for()
-    page.get_by_label("First session on").fill(START.isoformat())
+    page.get_by_label("First session on").fill(start.isoformat())
     page.locator('#preview-map path.zone.planned[data-zone="forehead"]').wait_for()
     page.locator("#plan-preview").get_by_text(re.compile(r"^\d{4}-\d\d-\d\d$")).first.wait_for()
     assert page.locator("#preview-map path.zone.planned").count() == 3
@@ -279,6 +279,11 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         "plan": plan_url,
         "session": f"{client_url}/session",
         "home-check": f"{served.url}/home-check",
+        "today": f"{served.url}/today",
+        "diary": f"{served.url}/diary",
+        "diary-week": f"{served.url}/diary?view=week",
+        "booking": f"{client_url}/book",
+        "plan-booking": f"{plan_url}/book",
     }
     for name, url in pages.items():
         page.goto(url)
@@ -287,7 +292,7 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         assert width <= PHONE["width"], (name, width)
     page.context.clear_cookies()
     log_in(page, served, shot, "owner")  # the owner's menu is the longest
-    for name in ("users", "audit"):
+    for name in ("users", "audit", "rooms", "calendar-feeds"):
         page.goto(f"{served.url}/{name}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         shot(page, f"phone-{name}")

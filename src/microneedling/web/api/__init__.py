@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from microneedling.web.api import admin, auth, clients, clinical, interop
+from microneedling.web.api import admin, auth, clients, clinical, diary, interop
 from microneedling.web.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
-for module in (auth, clients, clinical, admin, interop):
+for module in (auth, clients, clinical, diary, admin, interop):
     router.include_router(module.router)

@@ -19,6 +19,7 @@ from microneedling.web.pages import (
     audit,
     auth,
     client_pages,
+    diary_pages,
     handout,
     home_check,
     intake,
@@ -36,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     auth,
     client_pages,
+    diary_pages,
     intake,
     plan_pages,
     session_pages,

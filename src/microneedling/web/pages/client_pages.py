@@ -26,6 +26,7 @@ from microneedling.web.pages.common import (
     text,
 )
 from microneedling.web.pages.course import open_badges
+from microneedling.web.pages.diary_pages import clock_context
 
 router = APIRouter()
 CLIENT_FIELDS = (
@@ -156,6 +157,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
         "intake": course.intake,
         "plan_id": course.plan.id if course.plan else None,
         "can": {p.name: actor.can(p) for p in Permission},
-        "zone": records.clock.time_zone,
+        "bookings": course.bookings,
+        **clock_context(records),
     }
     return render(request, "client.html", context)

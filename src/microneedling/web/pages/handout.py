@@ -13,9 +13,12 @@ from fastapi.responses import Response
 
 from microneedling.knowledge import load_knowledge
 from microneedling.services.access import Actor
+from microneedling.services.bookings import AppointmentOut
+from microneedling.services.calendar_feeds import clinic_place
 from microneedling.services.common import Records
 from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.plans import PlanOut
+from microneedling.web import ics
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
 from microneedling.web.pages.course import read_plan
 
@@ -81,45 +84,43 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
     return render(request, "handout.html", context)
 
 
-def ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -> str:
-    """An iCalendar file (RFC 5545) with one all-day event per dated session."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//microneedling//treatment schedule//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ]
+def schedule_events(
+    plan_id: int, schedule: list[dict[str, Any]], booked: list[AppointmentOut], place: str
+) -> list[ics.Event]:
+    """One event per dated session: at its booked time and place, else all day on its day."""
+    bookings = {b.plan_session: b for b in booked if b.plan_id == plan_id and b.status == "booked"}
+    events = []
     for session in schedule:
-        if not session.get("date"):
+        booking = bookings.get(session["session"])
+        if not session.get("date") and booking is None:
             continue
-        day = dt.date.fromisoformat(session["date"])
         kind = "test spot" if session["kind"] == "test_spot" else "session"
-        zones = ", ".join(session["zones"])
         title = f"Microneedling {kind} {session['session']}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:plan-{plan_id}-session-{session['session']}@microneedling",
-            f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{ics_text(title)}",
-            f"DESCRIPTION:{ics_text('Zones: ' + zones)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        description = "Zones: " + ", ".join(session["zones"])
+        uid = f"plan-{plan_id}-session-{session['session']}"
+        if booking is None:
+            day = dt.date.fromisoformat(session["date"])
+            events.append(ics.Event(uid, title, description, day=day))
+        else:
+            events.append(
+                ics.Event(
+                    uid,
+                    title,
+                    description,
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                    place=place,
+                )
+            )
+    return events
 
 
 @router.get("/plans/{plan_id}/schedule.ics")
 def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
-    _course, sessions = to_come(records, actor, saved)
-    body = calendar(plan_id, sessions, records.clock.now())
+    course, sessions = to_come(records, actor, saved)
+    events = schedule_events(plan_id, sessions, course.bookings, clinic_place(records, actor))
+    body = ics.calendar(events, records.clock.now(), "treatment schedule")
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
