@@ -15,7 +15,8 @@ from tests.world import CLOCK, TODAY, World, planned_course
 
 from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
-from microneedling.records.models import AuditEntry, Job, Message
+from microneedling.records.models import Appointment, AuditEntry, Job, Message
+from microneedling.services import appointments, rooms
 from microneedling.services.clients import get_client, update_client
 from microneedling.services.clinical_records import record
 from microneedling.services.clock import Clock
@@ -24,6 +25,7 @@ from microneedling.services.jobs import ClaimedJob, JobRun, run_due
 from microneedling.services.notify import EmailNotifier, Outgoing
 from microneedling.services.reminders import (
     AFTERCARE,
+    APPOINTMENT,
     REVIEW,
     job_handlers,
     opt_out,
@@ -289,3 +291,118 @@ def test_aftercare_without_a_plan_uses_the_rows_for_everyone(
     assert minoxidil.do[0] not in body
     assert "contact the clinic for" not in body
     assert "Please contact Clinic A straight away if you notice:" in body
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+IN_THREE_DAYS = dt.datetime.combine(TODAY + dt.timedelta(days=3), dt.time(9), tzinfo=dt.UTC)
+
+
+def book(world: World, client_id: int, starts_at: dt.datetime, **extra: Any) -> Any:
+    data = {
+        "client_id": client_id,
+        "practitioner_id": world.clinician.user_id,
+        "room": "Room 1",
+        "starts_at": starts_at.isoformat(),
+        "duration_minutes": 60,
+        "kind": "treatment_session",
+        **extra,
+    }
+    return appointments.book(world.records, world.assistant, data)
+
+
+def appointment_reminders(world: World, client_id: int) -> list[tuple[str, str, dt.datetime]]:
+    return [
+        (r.key, r.state, r.run_at)
+        for r in reminder_status(world.records, world.reader, client_id).reminders
+        if r.kind == APPOINTMENT
+    ]
+
+
+def test_an_appointment_reminder_goes_out_the_lead_time_before_with_its_pre_care(
+    world: World, mail: SmtpServer
+) -> None:
+    rooms.create_room(world.records, world.owner, {"name": "Room 1"})
+    client, _intake, plan = planned_course(
+        world,
+        answers={
+            "fitzpatrick": 2,
+            "conditions": [{"code": "herpes_labialis", "status": "history"}],
+        },
+    )
+    update_client(
+        world.records,
+        world.clinician,
+        client.id,
+        {"version": client.version, "email": ADDRESS, "contact_by_email": True},
+    )
+    booked = book(world, client.id, IN_THREE_DAYS, plan_id=plan.id)
+    lead = dt.timedelta(hours=world.records.settings.reminder_lead_hours)
+    [(key, state, run_at)] = appointment_reminders(world, client.id)
+    assert (key, state, run_at) == (
+        f"reminder:appointment:{booked.id}:{IN_THREE_DAYS:%Y%m%dT%H%M}Z",
+        "queued",
+        IN_THREE_DAYS - lead,
+    )
+    early = with_mail(world.records, mail, Clock(fixed=run_at - dt.timedelta(seconds=1)))
+    assert run_jobs(early) == 0
+    assert run_jobs(with_mail(world.records, mail, Clock(fixed=run_at))) == 1
+    [message] = mail.inbox.to(ADDRESS)
+    day = f"{IN_THREE_DAYS:%A} {IN_THREE_DAYS.day} {IN_THREE_DAYS:%B %Y} at 09:00"
+    assert message["Subject"] == f"Your appointment at Clinic A on {day}"
+    body = message.get_content()
+    antiviral = next(
+        r for r in load_knowledge().pre_care if r.code == "antiviral_prophylaxis_start"
+    )
+    assert antiviral.for_client in body
+    clinic_only = next(r for r in load_knowledge().pre_care if r.code == "topical_anaesthetic")
+    assert clinic_only.text not in body
+
+
+def test_a_moved_appointment_gets_a_new_reminder_and_a_cancelled_one_none(
+    world: World, mail: SmtpServer
+) -> None:
+    rooms.create_room(world.records, world.owner, {"name": "Room 1"})
+    client, _plan = consenting_course(world)
+    booked = book(world, client.id, IN_THREE_DAYS)
+    later = IN_THREE_DAYS + dt.timedelta(days=1)
+    moved = appointments.reschedule(
+        world.records,
+        world.assistant,
+        booked.id,
+        {"version": booked.version, "starts_at": later.isoformat()},
+    )
+    assert [(k.rsplit(":", 1)[1], s) for k, s, _r in appointment_reminders(world, client.id)] == [
+        (f"{IN_THREE_DAYS:%Y%m%dT%H%M}Z", "cancelled"),
+        (f"{later:%Y%m%dT%H%M}Z", "queued"),
+    ]
+    appointments.cancel(
+        world.records, world.assistant, booked.id, {"version": moved.version, "reason": "ill"}
+    )
+    assert [s for _k, s, _r in appointment_reminders(world, client.id)] == ["cancelled"] * 2
+    assert run_jobs(with_mail(world.records, mail, Clock(fixed=later))) == 0
+    assert mail.inbox.count() == 0
+
+
+def test_a_booking_sooner_than_the_lead_time_is_reminded_at_once(world: World) -> None:
+    rooms.create_room(world.records, world.owner, {"name": "Room 1"})
+    client, _plan = consenting_course(world)
+    soon = CLOCK.now() + dt.timedelta(hours=2)
+    book(world, client.id, soon)
+    [(_key, _state, run_at)] = appointment_reminders(world, client.id)
+    assert run_at == CLOCK.now()
+
+
+def test_a_reminder_for_a_time_since_moved_is_not_sent(world: World, mail: SmtpServer) -> None:
+    """A reminder already claimed when its appointment moved (the cancel came too late) checks
+    the time again as it is sent."""
+    rooms.create_room(world.records, world.owner, {"name": "Room 1"})
+    client, _plan = consenting_course(world)
+    booked = book(world, client.id, IN_THREE_DAYS)
+    with world.records.transaction() as db:
+        db.get_one(Appointment, booked.id).starts_at = IN_THREE_DAYS + dt.timedelta(hours=1)
+    due = with_mail(world.records, mail, Clock(fixed=IN_THREE_DAYS - dt.timedelta(hours=1)))
+    assert run_jobs(due) == 1
+    assert mail.inbox.count() == 0
+    [reminder] = reminder_status(due, world.reader, client.id).reminders
+    assert reminder.outcome == "not sent: the appointment was moved"

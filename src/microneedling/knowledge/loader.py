@@ -310,7 +310,7 @@ def _cross_check(kb: Knowledge) -> None:
     for item in kb.pre_care:
         where = f"care.toml, pre_care '{item.code}'"
         _require(
-            not _DIGIT.search(item.text) or bool(item.references),
+            not _DIGIT.search(item.text + item.for_client) or bool(item.references),
             f"{where}: the text holds a number but no reference",
         )
         _check_when(kb, item.when, where)

@@ -283,10 +283,14 @@ class When(Row):
 
 
 class PreCare(Cited):
+    """A step before a session. `for_client` is the same step in the client's own words, for
+    the appointment reminder; empty for a step the clinic takes itself."""
+
     code: Code
     text: str
     when: When = When()
     mentions: list[Code] = []
+    for_client: str = ""
 
 
 class Aftercare(Row):

@@ -39,6 +39,11 @@ from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Input, Output, Records, RowId, owned, parse
 from microneedling.services.course import upcoming
 from microneedling.services.errors import Conflict
+from microneedling.services.reminders import (
+    appointment_key,
+    drop_appointment,
+    schedule_appointment,
+)
 from microneedling.services.rooms import RoomRef, practitioner_for, room_for
 
 MAX_DURATION_MINUTES = 12 * 60
@@ -186,7 +191,9 @@ def book(records: Records, actor: Actor, data: object) -> AppointmentOut:
     parsed = parse(AppointmentIn, data)
     with records.transaction() as db:
         live_client(db, actor, parsed.client_id, lock="shared")
-        return read_booking(db, _insert(db, actor, parsed, records.clock.time_zone))
+        row = _insert(db, actor, parsed, records.clock.time_zone)
+        schedule_appointment(db, records, row)
+        return read_booking(db, row)
 
 
 def book_plan(records: Records, actor: Actor, plan_id: int, data: object) -> list[AppointmentOut]:
@@ -229,6 +236,8 @@ def book_plan(records: Records, actor: Actor, plan_id: int, data: object) -> lis
                 plan_session=entry.session,
             )
             rows.append(_insert(db, actor, booking, zone))
+        for row in rows:
+            schedule_appointment(db, records, row)
         return [read_booking(db, row) for row in rows]
 
 
@@ -262,6 +271,7 @@ def reschedule(records: Records, actor: Actor, appointment_id: int, data: object
     zone = records.clock.time_zone
     with records.transaction() as db:
         row = _live(db, actor, appointment_id, change.version)
+        reminder = appointment_key(row)
         practitioner_id = row.practitioner_id
         if change.practitioner_id is not None:
             practitioner_id = practitioner_for(db, actor, change.practitioner_id).id
@@ -275,6 +285,9 @@ def reschedule(records: Records, actor: Actor, appointment_id: int, data: object
         row.practitioner_id, row.room_id = practitioner_id, room_id
         db.flush()
         _audit(db, actor, "appointment.reschedule", row, change.model_fields_set - {"version"})
+        if appointment_key(row) != reminder:
+            drop_appointment(db, reminder)
+            schedule_appointment(db, records, row)
         return read_booking(db, row)
 
 
@@ -284,6 +297,7 @@ def cancel(records: Records, actor: Actor, appointment_id: int, data: object) ->
     change = parse(CancelIn, data)
     with records.transaction() as db:
         row = _live(db, actor, appointment_id, change.version)
+        drop_appointment(db, appointment_key(row))
         row.status, row.cancel_reason = "cancelled", change.reason
         db.flush()
         _audit(db, actor, "appointment.cancel", row, ["status", "cancel_reason"])

@@ -1,5 +1,6 @@
-"""Reminders to clients, in patient language, each a job on the queue: aftercare on the evening
-after a session, and a review once the planned course is complete.
+"""Reminders to clients, in patient language, each a job on the queue: an appointment reminder
+(`reminder_lead_hours` before, with the pre-care that applies), aftercare on the evening after a
+session, and a review once the planned course is complete.
 
 A reminder is queued whatever the client's consent, and the consent is read when it is due
 (and again as it is sent), so an opt-out in between stops it. Every message carries a signed
@@ -28,6 +29,7 @@ from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
 from microneedling.records.audit import audit
 from microneedling.records.models import (
+    Appointment,
     Client,
     Clinic,
     Clinical,
@@ -35,12 +37,13 @@ from microneedling.records.models import (
     Message,
     PlanRecord,
     TreatmentSession,
+    User,
 )
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Output, Records
-from microneedling.services.jobs import Handler, Handlers, JobOut, JobRun, enqueue
+from microneedling.services.jobs import Handler, Handlers, JobOut, JobRun, cancel, enqueue
 from microneedling.services.notify import Notifier, Outgoing, notifier_for
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
@@ -48,6 +51,7 @@ WARNING_SIGNS = "warning_signs"
 WARNING_PREFIX = "contact the clinic for: "
 AFTERCARE = "reminder.aftercare"
 REVIEW = "reminder.review"
+APPOINTMENT = "reminder.appointment"
 
 
 class NotSent(Exception):
@@ -191,6 +195,33 @@ def _schedule_review(db: Session, records: Records, row: TreatmentSession) -> No
     )
 
 
+def appointment_key(row: Appointment) -> str:
+    """One reminder per appointment and start time: a moved appointment gets a new one."""
+    return f"reminder:appointment:{row.id}:{row.starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}"
+
+
+def schedule_appointment(db: Session, records: Records, row: Appointment) -> None:
+    """Queue the reminder of a booking `reminder_lead_hours` before it (at once when the
+    booking is sooner than that; none for a time already past)."""
+    now = records.clock.now()
+    if row.status != "booked" or row.starts_at <= now:
+        return
+    lead = dt.timedelta(hours=records.settings.reminder_lead_hours)
+    enqueue(
+        db,
+        kind=APPOINTMENT,
+        key=appointment_key(row),
+        run_at=max(row.starts_at - lead, now),
+        payload={"appointment_id": row.id, "starts_at": row.starts_at.isoformat()},
+        client_id=row.client_id,
+    )
+
+
+def drop_appointment(db: Session, key: str) -> None:
+    """The booking was moved or cancelled: its reminder for that time is not sent."""
+    cancel(db, key)
+
+
 # --- sending -------------------------------------------------------------------------------
 
 
@@ -246,6 +277,34 @@ def _review(db: Session, run: JobRun) -> Draft:
     if db.get(PlanRecord, run.job.payload["plan_id"]) is None:
         raise NotSent("not sent: the plan was erased")
     return Draft("review", "review", {})
+
+
+def _appointment(db: Session, run: JobRun) -> Draft:
+    row = db.get(Appointment, run.job.payload["appointment_id"])
+    if row is None or row.status != "booked":
+        raise NotSent("not sent: the appointment was cancelled")
+    if row.starts_at != dt.datetime.fromisoformat(run.job.payload["starts_at"]):
+        raise NotSent("not sent: the appointment was moved")
+    practitioner = db.get(User, row.practitioner_id)
+    local = row.starts_at.astimezone(run.records.clock.time_zone)
+    context = {
+        "when": f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}",
+        "kind": row.kind.replace("_", " "),
+        "practitioner": practitioner.full_name if practitioner else "",
+        "before": _pre_care_for_client(db, row.plan_id),
+    }
+    return Draft("appointment", "appointment", context)
+
+
+def _pre_care_for_client(db: Session, plan_id: int | None) -> list[str]:
+    """The plan's pre-care that the client does, in the client's words (knowledge base,
+    `for_client`); the steps the clinic takes are left out."""
+    plan = db.get(PlanRecord, plan_id) if plan_id is not None else None
+    if plan is None:
+        return []
+    words = {row.code: row.for_client for row in load_knowledge().pre_care if row.for_client}
+    codes = [item.code for item in Plan.model_validate(plan.plan).pre_care]
+    return list(dict.fromkeys(words[code] for code in codes if code in words))
 
 
 def day_span(from_day: int, to_day: int) -> str:
@@ -334,6 +393,7 @@ def _record_sent(run: JobRun, kind: str, outgoing: Outgoing, channel: str) -> No
 
 def reminder_handlers(notifier: Notifier | None) -> Handlers:
     return {
+        APPOINTMENT: reminder_handler(notifier, _appointment),
         AFTERCARE: reminder_handler(notifier, _aftercare),
         REVIEW: reminder_handler(notifier, _review),
     }
