@@ -19,13 +19,18 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Inbox:
-    """What the server accepted, and an optional pause before it answers each message."""
+    """What the server accepted, an optional pause before it answers each message, and how
+    many messages to refuse first."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     delay_seconds: float = 0.0
+    refuse: int = 0  # how many of the next messages to refuse after their end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if self.refuse:
+            self.refuse -= 1
+            return "554 Transaction failed: refused by content filter"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.lock:

@@ -406,3 +406,23 @@ def test_a_reminder_for_a_time_since_moved_is_not_sent(world: World, mail: SmtpS
     assert mail.inbox.count() == 0
     [reminder] = reminder_status(due, world.reader, client.id).reminders
     assert reminder.outcome == "not sent: the appointment was moved"
+
+
+def test_a_message_refused_after_its_end_is_taken_back_and_retried(
+    world: World, mail: SmtpServer
+) -> None:
+    client, plan = consenting_course(world)
+    log_session(world, client.id, plan.id)
+    mail.inbox.refuse = 1
+    later = with_mail(next_day(world.records), mail)
+    assert run_jobs(later) == 1
+    [reminder] = reminder_status(later, world.reader, client.id).reminders
+    assert (reminder.state, reminder.attempts) == ("queued", 1)
+    assert reminder.last_error is not None and "554" in reminder.last_error
+    assert reminder_status(later, world.reader, client.id).sent == []
+    with later.transaction() as db:
+        refused = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "message"))
+        assert list(refused) == ["message.aftercare", "message.refused"]
+    assert run_jobs(with_mail(world.records, mail, Clock(fixed=reminder.run_at))) == 1
+    assert len(mail.inbox.to(ADDRESS)) == 1
+    assert [m.kind for m in reminder_status(later, world.reader, client.id).sent] == ["aftercare"]

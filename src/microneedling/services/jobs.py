@@ -182,23 +182,35 @@ def retry_delay(attempt: int, base_seconds: float) -> dt.timedelta:
 
 def _failed(records: Records, job: ClaimedJob, error: str) -> None:
     """Record a failed attempt: due again after the back-off, or failed for good."""
-    settings = records.settings
     with records.transaction() as db:
         try:
             row = _held(db, job)
         except LeaseLost:
             return
-        row.last_error = error[:ERROR_MAX_CHARS]
-        row.locked_by = None
-        row.locked_until = None
-        if job.attempt >= settings.job_max_attempts:
-            row.state = "failed"
-            row.finished_at = records.clock.now()
-        else:
-            row.state = "queued"
-            row.run_at = records.clock.now() + retry_delay(
-                job.attempt, settings.job_retry_base_seconds
-            )
+        _retry_or_fail(records, row, job.attempt, error)
+
+
+def _retry_or_fail(records: Records, row: Job, attempt: int, error: str) -> None:
+    settings = records.settings
+    row.last_error = error[:ERROR_MAX_CHARS]
+    row.locked_by = None
+    row.locked_until = None
+    if attempt >= settings.job_max_attempts:
+        row.state = "failed"
+        row.finished_at = records.clock.now()
+    else:
+        row.state = "queued"
+        row.finished_at = None
+        row.run_at = records.clock.now() + retry_delay(attempt, settings.job_retry_base_seconds)
+
+
+def reopen(db: Session, records: Records, job: ClaimedJob, error: str) -> None:
+    """A job this attempt finished turned out not done after all (the provider refused a
+    message after it was recorded as sent): due again after the back-off, or failed."""
+    begin_write(db)
+    row = db.get(Job, job.id, with_for_update=True, populate_existing=True)
+    if row is not None and row.state == "done":
+        _retry_or_fail(records, row, job.attempt, error)
 
 
 def run_one(records: Records, handlers: Handlers, worker: str) -> bool:

@@ -8,7 +8,9 @@ SMTP allows exactly that: the whole message is written, and only the line that e
 server a message without its end, which the server throws away, and the job is retried; a
 second worker racing for the same message fails in `confirm` on the unique key and drops its
 copy. What remains is a message recorded as sent whose ending line never went out: a kill in
-the few microseconds between the commit and one socket write. Delivery is at most once.
+the few microseconds between the commit and one socket write. Delivery is at most once. A server
+that refuses the message after its end (a content filter) raises `RefusedAfterConfirm`, and the
+record is taken back.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class Outgoing:
 
 class DeliveryRefused(RuntimeError):
     """The provider refused the message (a retry may succeed, or may not)."""
+
+
+class RefusedAfterConfirm(DeliveryRefused):
+    """The provider refused the message after `confirm` had recorded it as sent: that record
+    must be taken back."""
 
 
 class Notifier(Protocol):
@@ -136,11 +143,14 @@ class EmailNotifier:
         except BaseException:
             smtp.close()  # the server drops a message whose ending line never came
             raise
-        smtp.send(b".\r\n")
         try:
-            _expect(smtp.getreply(), 250)
+            smtp.send(b".\r\n")
+            code, text = smtp.getreply()
         finally:
             smtp.close()
+        if code != 250:
+            reply = text.decode(errors="replace")
+            raise RefusedAfterConfirm(f"SMTP server answered {code} {reply}")
 
 
 def _address(sender: str) -> str:

@@ -43,8 +43,16 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Output, Records
-from microneedling.services.jobs import Handler, Handlers, JobOut, JobRun, cancel, enqueue
-from microneedling.services.notify import Notifier, Outgoing, notifier_for
+from microneedling.services.jobs import (
+    Handler,
+    Handlers,
+    JobOut,
+    JobRun,
+    cancel,
+    enqueue,
+    reopen,
+)
+from microneedling.services.notify import Notifier, Outgoing, RefusedAfterConfirm, notifier_for
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
 WARNING_SIGNS = "warning_signs"
@@ -353,6 +361,8 @@ def reminder_handler(
             return "already sent"
         except NotSent as reason:
             return str(reason)
+        except RefusedAfterConfirm as refused:
+            _take_back(run, str(refused))
         return None
 
     return handle
@@ -389,6 +399,26 @@ def _record_sent(run: JobRun, kind: str, outgoing: Outgoing, channel: str) -> No
             run.finish(db, "sent")
     except IntegrityError:
         raise AlreadySent(run.job.key) from None
+
+
+def _take_back(run: JobRun, error: str) -> None:
+    """The server refused the message after it was recorded as sent: the record goes (audited)
+    and the job is due again after its back-off."""
+    records = run.records
+    with records.transaction() as db:
+        message = db.scalar(select(Message).where(Message.key == run.job.key))
+        if message is not None:
+            db.delete(message)
+            audit(
+                db,
+                clinic_id=message.clinic_id,
+                actor_id=None,
+                action="message.refused",
+                entity="message",
+                entity_id=message.id,
+                fields=["client_id", "subject"],
+            )
+        reopen(db, records, run.job, error)
 
 
 def reminder_handlers(notifier: Notifier | None) -> Handlers:
