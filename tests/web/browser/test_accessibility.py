@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 from tests.web.browser.conftest import IN_CI, Served, Shots
-from tests.web.browser.test_browser import PHONE, log_in, new_client, plan_on_the_map
+from tests.web.browser.test_browser import (
+    PHONE,
+    log_in,
+    new_client,
+    plan_on_the_map,
+    unsubscribe_url,
+)
 from tests.web.page_world import email_for
 from tests.world import PASSWORD
 
@@ -68,6 +74,7 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
         "booking": f"{client_url}/book",
         "plan-booking": f"{plan_url}/book",
         "calendar-feeds": f"{served.url}/calendar-feeds",
+        "unsubscribe": unsubscribe_url(served),
     }
 
 

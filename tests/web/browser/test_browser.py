@@ -13,6 +13,8 @@ from tests.web.browser.conftest import Served, Shots
 from tests.web.page_world import email_for
 from tests.world import PASSWORD, TODAY
 
+from microneedling.services.reminders import opt_out_token
+
 START = TODAY + dt.timedelta(days=7)
 
 
@@ -260,6 +262,12 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
 PHONE = {"width": 390, "height": 844}
 
 
+def unsubscribe_url(served: Served) -> str:
+    """The opt-out link of the world's client, as their e-mails carry it."""
+    token = opt_out_token(served.world.records, served.world.client_id)
+    return f"{served.url}/unsubscribe/{token}"
+
+
 def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
     page: Any, served: Served, shot: Shots
 ) -> None:
@@ -284,6 +292,7 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         "diary-week": f"{served.url}/diary?view=week",
         "booking": f"{client_url}/book",
         "plan-booking": f"{plan_url}/book",
+        "unsubscribe": unsubscribe_url(served),
     }
     for name, url in pages.items():
         page.goto(url)
