@@ -17,7 +17,7 @@ from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Appointment, AuditEntry, Job, Message
 from microneedling.services import appointments, rooms
-from microneedling.services.clients import get_client, update_client
+from microneedling.services.clients import erase_client, get_client, update_client
 from microneedling.services.clinical_records import record
 from microneedling.services.clock import Clock
 from microneedling.services.common import Records
@@ -426,3 +426,20 @@ def test_a_message_refused_after_its_end_is_taken_back_and_retried(
     assert run_jobs(with_mail(world.records, mail, Clock(fixed=reminder.run_at))) == 1
     assert len(mail.inbox.to(ADDRESS)) == 1
     assert [m.kind for m in reminder_status(later, world.reader, client.id).sent] == ["aftercare"]
+
+
+def test_erasing_a_client_removes_their_reminders_and_messages(
+    world: World, mail: SmtpServer
+) -> None:
+    client, plan = consenting_course(world)
+    log_session(world, client.id, plan.id)
+    log_session(world, client.id, plan.id)
+    later = with_mail(next_day(world.records), mail)
+    with later.transaction() as db:  # one sent, one still queued
+        _first, second = db.scalars(select(Job).order_by(Job.id))
+        second.run_at = later.clock.now() + dt.timedelta(days=30)
+    assert run_jobs(later) == 1
+    erase_client(world.records, world.owner, client.id)
+    with world.records.transaction() as db:
+        assert db.scalars(select(Job)).all() == []
+        assert db.scalars(select(Message)).all() == []
