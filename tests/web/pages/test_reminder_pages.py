@@ -3,12 +3,15 @@ that works without logging in."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.page_world import Browser, PageWorld
 
 from microneedling.records.models import AuditEntry
 from microneedling.services.clients import get_client, update_client
+from microneedling.services.jobs import enqueue
 from microneedling.services.reminders import opt_out_token
 
 
@@ -90,3 +93,21 @@ def test_the_opt_out_page_needs_no_session_cookie(clinic: PageWorld, browser: Br
     client.cookies.clear()
     token = opt_out_token(clinic.records, clinic.client_id)
     assert client.post(f"/unsubscribe/{token}").status_code == 200
+
+
+def test_the_client_page_lists_the_reminders_queued(clinician: Browser, clinic: PageWorld) -> None:
+    moment = dt.datetime(2030, 5, 6, 17, 0, tzinfo=dt.UTC)
+    with clinic.records.transaction() as db:
+        enqueue(
+            db,
+            kind="reminder.aftercare",
+            key="aftercare:session:1",
+            run_at=moment,
+            payload={"session_id": 1},
+            client_id=clinic.client_id,
+        )
+    page = clinician.get(f"/clients/{clinic.client_id}")
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "Reminders" not in title
+    local = moment.astimezone(clinic.records.clock.time_zone)
+    assert f"{local:%a} {local.day} {local:%b %Y %H:%M}</time> aftercare: queued" in page.text
