@@ -457,17 +457,17 @@ class ReminderStatus(Output):
 def reminder_status(records: Records, actor: Actor, client_id: int) -> ReminderStatus:
     require(actor, Permission.READ)
     with records.transaction() as db:
-        client = live_client(db, actor, client_id)
-        sent = db.scalars(
-            select(Message)
-            .where(Message.client_id == client_id)
-            .order_by(Message.sent_at, Message.id)
-        )
-        jobs = db.scalars(
-            select(Job).where(Job.client_id == client_id).order_by(Job.run_at, Job.id)
-        )
-        return ReminderStatus(
-            contact_by_email=client.contact_by_email,
-            sent=[MessageOut.model_validate(row) for row in sent],
-            reminders=[JobOut.model_validate(row) for row in jobs],
-        )
+        return read_reminders(db, live_client(db, actor, client_id))
+
+
+def read_reminders(db: Session, client: Client) -> ReminderStatus:
+    """The client's reminder status inside the caller's transaction (the course reads it)."""
+    sent = db.scalars(
+        select(Message).where(Message.client_id == client.id).order_by(Message.sent_at, Message.id)
+    )
+    jobs = db.scalars(select(Job).where(Job.client_id == client.id).order_by(Job.run_at, Job.id))
+    return ReminderStatus(
+        contact_by_email=client.contact_by_email,
+        sent=[MessageOut.model_validate(row) for row in sent],
+        reminders=[JobOut.model_validate(row) for row in jobs],
+    )
