@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any, Self
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
@@ -28,11 +29,19 @@ from microneedling.services.course import open_findings, upcoming
 WEEK_DAYS = 7  # "this week": today and the six days after
 
 
-class DueSession(Output):
-    """A client's next plan session, due today or overdue, and its booking if there is one."""
+class Listed(Output):
+    """A row about a client; the name is filled in once, for all rows, at the end."""
 
     client_id: int
-    client_name: str
+    client_name: str = ""
+
+    def named(self, names: dict[int, str]) -> Self:
+        return self.model_copy(update={"client_name": names.get(self.client_id, "")})
+
+
+class DueSession(Listed):
+    """A client's next plan session, due today or overdue, and its booking if there is one."""
+
     plan_id: int
     session: int
     kind: str
@@ -47,18 +56,14 @@ class ToMove(Output):
     due_on: dt.date
 
 
-class HeldFinding(Output):
-    client_id: int
-    client_name: str
+class HeldFinding(Listed):
     code: str
     action: str
     until: dt.date | None
     reason: str
 
 
-class AdverseFollowUp(Output):
-    client_id: int
-    client_name: str
+class AdverseFollowUp(Listed):
     session_id: int
     performed_on: dt.date
     events: list[str]
@@ -83,65 +88,68 @@ def today_summary(records: Records, actor: Actor) -> TodaySummary:
     start, end = day_bounds(today, 1, zone)
     _, week_end = day_bounds(today, WEEK_DAYS, zone)
     with records.transaction() as db:
-        clients = {
-            client.id: client
-            for client in db.scalars(
-                select(Client).where(
-                    Client.clinic_id == actor.clinic_id, Client.erased_at.is_(None)
-                )
-            )
-        }
-        todays = appointments_between(db, actor, start, end)
         week = appointments_between(db, actor, start, week_end)
-        next_dates = _next_dates(db, actor, clients)
-        due, overdue = _due(db, actor, clients, next_dates, today, start)
-        findings, ending = _findings(db, actor, clients, today)
+        next_dates = _next_dates(db, actor)
+        due, overdue = _due(db, actor, next_dates, today, start)
+        findings, ending = _findings(db, actor, today)
+        adverse = _adverse(db, actor)
+        names = _names(
+            db, actor, [row.client_id for row in (*due, *overdue, *findings, *ending, *adverse)]
+        )
         return TodaySummary(
             day=today,
             time_zone=str(zone),
-            appointments=todays,
-            due=due,
-            overdue=overdue,
+            appointments=[a for a in week if a.starts_at < end],
+            due=[row.named(names) for row in due],
+            overdue=[row.named(names) for row in overdue],
             to_move=_to_move(week, next_dates, zone),
-            open_findings=findings,
-            deferrals_ending=ending,
-            adverse_events=_adverse(db, actor, clients),
+            open_findings=[row.named(names) for row in findings],
+            deferrals_ending=[row.named(names) for row in ending],
+            adverse_events=[row.named(names) for row in adverse],
         )
 
 
-def _next_dates(
-    db: Session, actor: Actor, clients: dict[int, Client]
-) -> dict[int, tuple[int, list[ScheduledSession]]]:
+def _names(db: Session, actor: Actor, client_ids: list[int]) -> dict[int, str]:
+    """The names of the clients a summary lists (erasure removed the rest's records)."""
+    wanted = sorted(set(client_ids))
+    names: dict[int, str] = {}
+    for first in range(0, len(wanted), 500):
+        query = select(Client).where(
+            Client.clinic_id == actor.clinic_id, Client.id.in_(wanted[first : first + 500])
+        )
+        names.update((client.id, client_name(client)) for client in db.scalars(query))
+    return names
+
+
+def _next_dates(db: Session, actor: Actor) -> dict[int, tuple[int, list[ScheduledSession]]]:
     """Per client: the current plan's id and its sessions still to come, dated from what was
-    done (the course's own rule)."""
-    plans: dict[int, PlanRecord] = {}
+    done (the course's own rule). Only the plans' schedules are read."""
+    plans: dict[int, tuple[int, list[Any]]] = {}
     query = (
-        select(PlanRecord)
+        select(PlanRecord.client_id, PlanRecord.id, PlanRecord.plan["schedule"])
         .where(PlanRecord.clinic_id == actor.clinic_id, is_current(PlanRecord))
         .order_by(PlanRecord.created_at, PlanRecord.id)
     )
-    for plan in db.scalars(query):
-        if plan.client_id in clients:
-            plans[plan.client_id] = plan
+    for client_id, plan_id, schedule in db.execute(query):
+        plans[client_id] = (plan_id, schedule or [])
     done: dict[int, list[dt.date]] = defaultdict(list)
-    sessions = select(TreatmentSession.plan_id, TreatmentSession.performed_on).where(
+    done_query = select(TreatmentSession.plan_id, TreatmentSession.performed_on).where(
         TreatmentSession.clinic_id == actor.clinic_id,
         TreatmentSession.plan_id.is_not(None),
         is_current(TreatmentSession),
     )
-    for plan_id, performed_on in db.execute(sessions):
+    for plan_id, performed_on in db.execute(done_query):
         done[plan_id].append(performed_on)
     result = {}
-    for client_id, plan in plans.items():
-        schedule = [ScheduledSession.model_validate(s) for s in plan.plan.get("schedule", [])]
-        result[client_id] = (plan.id, upcoming(schedule, sorted(done[plan.id])))
+    for client_id, (plan_id, schedule) in plans.items():
+        sessions = [ScheduledSession.model_validate(entry) for entry in schedule]
+        result[client_id] = (plan_id, upcoming(sessions, sorted(done[plan_id])))
     return result
 
 
 def _due(
     db: Session,
     actor: Actor,
-    clients: dict[int, Client],
     next_dates: dict[int, tuple[int, list[ScheduledSession]]],
     today: dt.date,
     start: dt.datetime,
@@ -168,7 +176,6 @@ def _due(
         assert entry.date is not None
         row = DueSession(
             client_id=client_id,
-            client_name=client_name(clients[client_id]),
             plan_id=plan_id,
             session=entry.session,
             kind=entry.kind,
@@ -199,35 +206,32 @@ def _to_move(
 
 
 def _findings(
-    db: Session, actor: Actor, clients: dict[int, Client], today: dt.date
+    db: Session, actor: Actor, today: dt.date
 ) -> tuple[list[HeldFinding], list[HeldFinding]]:
     """Open findings of each client's latest intake, and deferrals that end this week."""
-    latest: dict[int, Intake] = {}
+    latest: dict[int, list[Any]] = {}
     query = (
-        select(Intake)
+        select(Intake.client_id, Intake.findings)
         .where(Intake.clinic_id == actor.clinic_id, is_current(Intake))
         .order_by(Intake.created_at, Intake.id)
     )
-    for intake in db.scalars(query):
-        if intake.client_id in clients:
-            latest[intake.client_id] = intake
+    for client_id, findings in db.execute(query):
+        latest[client_id] = findings
     week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
     held: list[HeldFinding] = []
     ending: list[HeldFinding] = []
-    for client_id, intake in sorted(latest.items()):
-        name = client_name(clients[client_id])
-        for finding in (Finding.model_validate(f) for f in intake.findings):
+    for client_id, findings in sorted(latest.items()):
+        for finding in (Finding.model_validate(f) for f in findings):
             until = finding.until.date if finding.until else None
             if finding.action == "defer" and until is not None and today <= until <= week_end:
-                ending.append(_held(client_id, name, finding))
-        held.extend(_held(client_id, name, f) for f in open_findings(intake.findings, today))
+                ending.append(_held(client_id, finding))
+        held.extend(_held(client_id, f) for f in open_findings(findings, today))
     return held, ending
 
 
-def _held(client_id: int, name: str, finding: Finding) -> HeldFinding:
+def _held(client_id: int, finding: Finding) -> HeldFinding:
     return HeldFinding(
         client_id=client_id,
-        client_name=name,
         code=finding.code,
         action=finding.action,
         until=finding.until.date if finding.until else None,
@@ -235,7 +239,7 @@ def _held(client_id: int, name: str, finding: Finding) -> HeldFinding:
     )
 
 
-def _adverse(db: Session, actor: Actor, clients: dict[int, Client]) -> list[AdverseFollowUp]:
+def _adverse(db: Session, actor: Actor) -> list[AdverseFollowUp]:
     """Sessions with an adverse event whose follow-up is not yet recorded."""
     query = (
         select(TreatmentSession)
@@ -249,11 +253,10 @@ def _adverse(db: Session, actor: Actor, clients: dict[int, Client]) -> list[Adve
     found = []
     for session in db.scalars(query):
         waiting = [e["event"] for e in session.adverse_events if not e.get("follow_up")]
-        if waiting and session.client_id in clients:
+        if waiting:
             found.append(
                 AdverseFollowUp(
                     client_id=session.client_id,
-                    client_name=client_name(clients[session.client_id]),
                     session_id=session.id,
                     performed_on=session.performed_on,
                     events=waiting,
