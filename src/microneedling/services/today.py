@@ -7,6 +7,7 @@ recorded follow-up. One read; the today page and `GET /api/v1/today` render this
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections import defaultdict
 from typing import Any, Self
 
@@ -19,8 +20,8 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import (
     AppointmentOut,
     appointments_between,
-    client_name,
     day_bounds,
+    display_name,
 )
 from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Output, Records
@@ -36,7 +37,8 @@ class Listed(Output):
     client_name: str = ""
 
     def named(self, names: dict[int, str]) -> Self:
-        return self.model_copy(update={"client_name": names.get(self.client_id, "")})
+        name = names.get(self.client_id, "")
+        return typing.cast(Self, self.model_construct(**{**dict(self), "client_name": name}))
 
 
 class DueSession(Listed):
@@ -88,7 +90,8 @@ def today_summary(records: Records, actor: Actor) -> TodaySummary:
     start, end = day_bounds(today, 1, zone)
     _, week_end = day_bounds(today, WEEK_DAYS, zone)
     with records.transaction() as db:
-        week = appointments_between(db, actor, start, week_end)
+        todays = appointments_between(db, actor, start, end)
+        planned = appointments_between(db, actor, start, week_end, planned_only=True)
         next_dates = _next_dates(db, actor)
         due, overdue = _due(db, actor, next_dates, today, start)
         findings, ending = _findings(db, actor, today)
@@ -99,10 +102,10 @@ def today_summary(records: Records, actor: Actor) -> TodaySummary:
         return TodaySummary(
             day=today,
             time_zone=str(zone),
-            appointments=[a for a in week if a.starts_at < end],
+            appointments=todays,
             due=[row.named(names) for row in due],
             overdue=[row.named(names) for row in overdue],
-            to_move=_to_move(week, next_dates, zone),
+            to_move=_to_move(planned, next_dates, zone),
             open_findings=[row.named(names) for row in findings],
             deferrals_ending=[row.named(names) for row in ending],
             adverse_events=[row.named(names) for row in adverse],
@@ -114,10 +117,10 @@ def _names(db: Session, actor: Actor, client_ids: list[int]) -> dict[int, str]:
     wanted = sorted(set(client_ids))
     names: dict[int, str] = {}
     for first in range(0, len(wanted), 500):
-        query = select(Client).where(
+        query = select(Client.id, Client.given_name, Client.family_name).where(
             Client.clinic_id == actor.clinic_id, Client.id.in_(wanted[first : first + 500])
         )
-        names.update((client.id, client_name(client)) for client in db.scalars(query))
+        names.update((row.id, display_name(row[1], row[2], row.id)) for row in db.execute(query))
     return names
 
 
@@ -142,9 +145,17 @@ def _next_dates(db: Session, actor: Actor) -> dict[int, tuple[int, list[Schedule
         done[plan_id].append(performed_on)
     result = {}
     for client_id, (plan_id, schedule) in plans.items():
-        sessions = [ScheduledSession.model_validate(entry) for entry in schedule]
+        sessions = [_scheduled(entry) for entry in schedule]
         result[client_id] = (plan_id, upcoming(sessions, sorted(done[plan_id])))
     return result
+
+
+def _scheduled(entry: dict[str, Any]) -> ScheduledSession:
+    """A stored plan's session, read without re-validating the plan it was saved from."""
+    day = entry.get("date")
+    return ScheduledSession.model_construct(
+        **{**entry, "date": dt.date.fromisoformat(day) if isinstance(day, str) else day}
+    )
 
 
 def _due(
