@@ -283,8 +283,12 @@ class When(Row):
 
 
 class PreCare(Cited):
+    """`text` is for the clinician; `patient` is the same step in words for the client, or
+    None when the step is the clinic's own (sharps, anaesthetic doses) and clients see nothing."""
+
     code: Code
     text: str
+    patient: str | None = None
     when: When = When()
     mentions: list[Code] = []
 

@@ -3,8 +3,8 @@ its open findings, the current plan as a typed `Plan`, the sessions done against
 still to come (dated from what was actually done), scores, photos, consents and the bookings
 from today on.
 
-The clinic's name comes with it (the handout names the clinic). One transaction and one
-"current rows" query per kind, whatever the number of records; the API
+The clinic's name, address and phone come with it (the handout names whom to call). One
+transaction and one "current rows" query per kind, whatever the number of records; the API
 (`GET /clients/{id}/course`) and every page that shows a course render this same value.
 """
 
@@ -30,6 +30,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
+from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records
 from microneedling.services.consents import ConsentOut
 from microneedling.services.intakes import IntakeOut
@@ -54,7 +55,7 @@ class CoursePlan(Output):
 
 
 class ClientCourse(Output):
-    clinic: str
+    clinic: ClinicOut
     client: ClientOut
     alerts: list[str]
     intake: IntakeOut | None
@@ -78,19 +79,18 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     require(actor, Permission.READ)
     with records.transaction() as db:
         client = ClientOut.model_validate(live_client(db, actor, client_id))
-        clinic = db.get(Clinic, actor.clinic_id)
+        clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
         start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         bookings = appointments_between(
             db, actor, start, far, client_id=client.id, include_cancelled=True
         )
-        name = clinic.name if clinic else ""
-        return _course(db, name, client, records.clock.today(), bookings)
+        return _course(db, clinic, client, records.clock.today(), bookings)
 
 
 def _course(
     db: Session,
-    clinic: str,
+    clinic: ClinicOut,
     client: ClientOut,
     today: dt.date,
     bookings: list[AppointmentOut],

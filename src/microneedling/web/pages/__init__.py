@@ -19,6 +19,7 @@ from microneedling.web.pages import (
     audit,
     auth,
     client_pages,
+    clinic_pages,
     diary_pages,
     handout,
     home_check,
@@ -46,6 +47,7 @@ for module in (
     record_pages,
     audit,
     user_pages,
+    clinic_pages,
     home_check,
 ):
     router.include_router(module.router)
