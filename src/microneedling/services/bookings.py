@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -66,7 +67,11 @@ BOOKING_COLUMNS = (
     Appointment.cancel_reason,
     Appointment.session_id,
 )
+KEYS = tuple(column.key for column in BOOKING_COLUMNS)
 NAMES = (Client.given_name, Client.family_name, User.full_name, Room.name)
+
+
+BOOKINGS = TypeAdapter(list[AppointmentOut])
 
 
 def _joined() -> Select[Any]:
@@ -78,20 +83,20 @@ def _joined() -> Select[Any]:
     )
 
 
-def _out(row: Any) -> AppointmentOut:
-    """A booking from its joined row, built without re-validating what the database holds
-    (the diary reads thousands at a time)."""
-    fields = dict(zip((c.key for c in BOOKING_COLUMNS), row, strict=False))
+def _fields(row: Any) -> dict[str, Any]:
+    """A booking's fields from its joined row."""
+    fields = dict(zip(KEYS, row, strict=False))
     given, family, practitioner, room = row[len(BOOKING_COLUMNS) :]
-    name = display_name(given, family, fields["client_id"])
-    return AppointmentOut.model_construct(
-        **fields, client_name=name, practitioner_name=practitioner, room=room
-    )
+    fields["client_name"] = display_name(given, family, fields["client_id"])
+    fields["practitioner_name"], fields["room"] = practitioner, room
+    return fields
 
 
 def read_booking(db: Session, row: Appointment) -> AppointmentOut:
     db.flush()
-    return _out(db.execute(_joined().where(Appointment.id == row.id)).one())
+    return AppointmentOut.model_validate(
+        _fields(db.execute(_joined().where(Appointment.id == row.id)).one())
+    )
 
 
 def day_bounds(day: dt.date, days: int, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -129,4 +134,5 @@ def appointments_between(
     if planned_only:
         query = query.where(Appointment.plan_id.is_not(None))
     rows = db.execute(query.order_by(Appointment.starts_at, Appointment.id))
-    return [_out(row) for row in rows]
+    # One validation of the whole list: the diary reads thousands of bookings at a time.
+    return BOOKINGS.validate_python([_fields(row) for row in rows])

@@ -154,17 +154,24 @@ def open_findings(findings: list[Any], today: dt.date) -> list[Finding]:
 
 
 def upcoming(schedule: list[ScheduledSession], done: list[dt.date]) -> list[ScheduledSession]:
-    """The sessions still to come, dated from the last one actually done: the next keeps the
-    plan's gap after the last session done, the rest keep theirs."""
+    """The sessions still to come, dated from the last one actually done (`course_shift`)."""
     rest = schedule[len(done) :]
-    if not done or not rest:
+    shift = course_shift([entry.date for entry in schedule], done)
+    if not shift:
         return rest
-    last_planned = schedule[len(done) - 1].date
-    next_planned = rest[0].date
-    if last_planned is None or next_planned is None:
-        return rest
-    shift = done[-1] + (next_planned - last_planned) - next_planned
     return [
         entry.model_copy(update={"date": entry.date + shift}) if entry.date else entry
         for entry in rest
     ]
+
+
+def course_shift(planned: list[dt.date | None], done: list[dt.date]) -> dt.timedelta:
+    """How far the sessions still to come move from their planned days: the next keeps the
+    plan's gap after the last session done, the rest keep theirs, so all move by as much as
+    the last session done moved from its own planned day."""
+    if not done or len(planned) <= len(done):
+        return dt.timedelta(0)
+    last_planned, next_planned = planned[len(done) - 1], planned[len(done)]
+    if last_planned is None or next_planned is None:
+        return dt.timedelta(0)
+    return done[-1] - last_planned
