@@ -21,7 +21,7 @@ def copy_data(tmp_path: Path) -> Path:
 
 def test_packaged_knowledge_loads_with_its_version() -> None:
     kb = load_knowledge()
-    assert kb.version == "2026.12.1"
+    assert kb.version == "2026.12.2"
     assert "harris2015" in kb.references
 
 
@@ -116,6 +116,13 @@ def test_packaged_knowledge_loads_with_its_version() -> None:
             'trigger = "scar_type"\nscar_types = ["keloid"]',
             'trigger = "scar_type"',
             "scar_types go with trigger 'scar_type'",
+        ),
+        pytest.param(
+            "care.toml",
+            'patient = "Do not put minoxidil on your scalp on the day of needling."',
+            'patient = "Do not put minoxidil on your scalp for 3 days before needling."',
+            "the patient wording holds a number that the clinician text does not",
+            id="patient-wording-with-its-own-number",
         ),
         ("care.toml", 'mentions = ["hydroquinone"]', 'mentions = ["arsenic"]', "unknown product"),
         ("rules.toml", 'topicals = ["hyaluronic_acid_sterile"]', 'topicals = ["glue"]', "glue"),

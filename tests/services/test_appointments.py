@@ -3,13 +3,17 @@ moving and cancelling, the session that completes a booking, and daylight-saving
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import itertools
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.world import TODAY, World, new_client, planned_course
@@ -344,3 +348,45 @@ def test_availability_is_the_opening_hours_less_the_bookings(world: World) -> No
         )
         == []
     )
+
+
+_days = itertools.count(30)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    attempts=st.lists(
+        st.tuples(st.integers(0, 48), st.integers(1, 12), st.sampled_from(["Room 1", "Room 2"])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_live_bookings_never_overlap_whatever_is_tried(
+    world: World, attempts: list[tuple[int, int, str]]
+) -> None:
+    """Each attempt is booked or refused as a clash; what is booked never overlaps, for a
+    practitioner or a room."""
+    if not rooms.list_rooms(world.records, world.owner):
+        _room(world)
+        _room(world, "Room 2")
+    client = new_client(world)
+    day = TODAY + dt.timedelta(days=next(_days))
+    opens = dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
+    practitioners = [world.clinician.user_id, world.owner.user_id]
+    for index, (slot, length, room) in enumerate(attempts):
+        body = _booking(
+            world,
+            client.id,
+            practitioner_id=practitioners[index % 2],
+            room=room,
+            starts_at=(opens + dt.timedelta(minutes=15 * slot)).isoformat(),
+            duration_minutes=15 * length,
+        )
+        with contextlib.suppress(Conflict):
+            appointments.book(world.records, world.assistant, body)
+    booked = appointments.list_appointments(world.records, world.reader, day)
+    assert booked  # the first attempt of a fresh day always fits
+    for first, second in itertools.combinations(booked, 2):
+        shared = first.practitioner_id == second.practitioner_id or first.room == second.room
+        overlap = first.starts_at < second.ends_at and second.starts_at < first.ends_at
+        assert not (shared and overlap), (first, second)

@@ -354,7 +354,7 @@ def test_an_appointment_reminder_goes_out_the_lead_time_before_with_its_pre_care
     antiviral = next(
         r for r in load_knowledge().pre_care if r.code == "antiviral_prophylaxis_start"
     )
-    assert antiviral.for_client in body
+    assert antiviral.patient is not None and antiviral.patient in body
     clinic_only = next(r for r in load_knowledge().pre_care if r.code == "topical_anaesthetic")
     assert clinic_only.text not in body
 

@@ -320,7 +320,7 @@ def test_the_course_is_one_read_of_everything_current(client: TestClient, world:
     course = client.get(f"{API}/clients/{ids['client']}/course", headers=headers)
     assert course.status_code == 200, course.text
     body = course.json()
-    assert body["clinic"] == "Clinic A"
+    assert body["clinic"]["name"] == "Clinic A"
     assert (body["client"]["id"], body["intake"]["id"], body["plan"]["id"]) == (
         ids["client"],
         ids["intake"],
@@ -575,6 +575,8 @@ CLINIC_WIDE = {
     ("GET", "/audit"),
     ("GET", "/exports"),
     ("GET", "/consent-texts"),
+    ("GET", "/clinic"),
+    ("PATCH", "/clinic"),
 }
 
 
@@ -649,3 +651,20 @@ def test_log_out_and_user_management_through_the_api(client: TestClient, world: 
     )
     assert changed.status_code == 200, changed.text
     assert client.get(f"{API}/me", headers=reader).status_code == 401
+
+
+def test_owners_set_the_clinics_phone_and_everyone_reads_it(
+    client: TestClient, world: World
+) -> None:
+    owner = login(client, "owner@a.example")
+    clinician = login(client, "clinician@a.example")
+    bad = client.patch(f"{API}/clinic", json={"phone": "ring us"}, headers=owner)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "phone"
+    refused = client.patch(f"{API}/clinic", json={"phone": "020 7946 0000"}, headers=clinician)
+    assert refused.status_code == 403
+    saved = client.patch(f"{API}/clinic", json={"phone": "020 7946 0000"}, headers=owner)
+    assert saved.status_code == 200 and saved.json()["phone"] == "020 7946 0000"
+    read = client.get(f"{API}/clinic", headers=clinician).json()
+    assert (read["name"], read["phone"], read["address"]) == ("Clinic A", "020 7946 0000", None)
+    cleared = client.patch(f"{API}/clinic", json={"phone": None}, headers=owner)
+    assert cleared.json()["phone"] is None

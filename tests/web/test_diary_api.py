@@ -88,6 +88,8 @@ def test_bad_booking_input_is_422_naming_the_field(client: TestClient, world: Wo
     headers = login(client, world.email(world.clinician))
     for field, value in (
         ("starts_at", "2026-12-01T09:00"),
+        ("starts_at", "0001-01-01T00:00:00+01:00"),
+        ("starts_at", "9999-12-31T23:00:00+00:00"),
         ("duration_minutes", 0),
         ("kind", "massage"),
     ):
@@ -96,6 +98,9 @@ def test_bad_booking_input_is_422_naming_the_field(client: TestClient, world: Wo
         )
         assert answer.status_code == 422, answer.text
         assert field in str(answer.json()["detail"])
+    for query in ({"day": "9999-12-31", "days": 2}, {"day": "0001-01-01"}):
+        far = client.get(f"{API}/appointments", params=query, headers=headers)
+        assert far.status_code == 422 and "day" in str(far.json()["detail"])
     reader = login(client, world.email(world.reader))
     refused = client.post(f"{API}/appointments", json=_body(world, client_id), headers=reader)
     assert refused.status_code == 403

@@ -5,6 +5,7 @@ Care rows are data with a `when`; a row applies when every field it gives matche
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,3 +77,10 @@ def _aftercare(context: CareContext, kb: Knowledge) -> tuple[AftercareDays, ...]
         )
         for row in rows
     )
+
+
+def patient_pre_care(codes: Iterable[str], kb: Knowledge) -> list[str]:
+    """The plan's pre-care in the client's words, for handouts and the home check; the
+    clinic's own steps (no patient wording) are left out."""
+    wording = {row.code: row.patient for row in kb.pre_care}
+    return [text for code in codes if (text := wording.get(code))]

@@ -43,6 +43,7 @@ from microneedling.knowledge.models import (
 
 RowT = TypeVar("RowT", bound=Row)
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 EXPERT_DEFAULT = "expert_default"
 _SECTION_FILES = {"pre_care": "care.toml", "aftercare": "care.toml", "rules": "rules.toml"}
 
@@ -310,8 +311,12 @@ def _cross_check(kb: Knowledge) -> None:
     for item in kb.pre_care:
         where = f"care.toml, pre_care '{item.code}'"
         _require(
-            not _DIGIT.search(item.text + item.for_client) or bool(item.references),
+            not _DIGIT.search(item.text) or bool(item.references),
             f"{where}: the text holds a number but no reference",
+        )
+        _require(
+            set(_NUMBER.findall(item.patient or "")) <= set(_NUMBER.findall(item.text)),
+            f"{where}: the patient wording holds a number that the clinician text does not",
         )
         _check_when(kb, item.when, where)
         _require_known(item.mentions, _products(kb), "product", where)

@@ -283,14 +283,14 @@ class When(Row):
 
 
 class PreCare(Cited):
-    """A step before a session. `for_client` is the same step in the client's own words, for
-    the appointment reminder; empty for a step the clinic takes itself."""
+    """`text` is for the clinician; `patient` is the same step in words for the client, or
+    None when the step is the clinic's own (sharps, anaesthetic doses) and clients see nothing."""
 
     code: Code
     text: str
+    patient: str | None = None
     when: When = When()
     mentions: list[Code] = []
-    for_client: str = ""
 
 
 class Aftercare(Row):

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     ERASE_CLIENT = "erase clients"
     BOOK = "book, move and cancel appointments"
     MANAGE_ROOMS = "manage rooms"
+    MANAGE_CLINIC = "change the clinic's details"
 
 
 _CLINICAL = {

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,24 @@ from microneedling.services.reminders import (
 )
 from microneedling.services.rooms import RoomRef, practitioner_for, room_for
 
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _in_calendar(value: dt.datetime) -> dt.datetime:
+    """A booking's time lies in the calendar records can name (so its end, and the hours
+    around it a clash check reads, never run off the calendar)."""
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+def check_day(day: dt.date, field: str = "day") -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError.one(field, f"must fall between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+BookingTime = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
 MAX_DURATION_MINUTES = 12 * 60
 Duration = Annotated[int, Field(ge=5, le=MAX_DURATION_MINUTES)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
@@ -57,7 +75,7 @@ class AppointmentIn(Input):
     client_id: RowId
     practitioner_id: RowId
     room: RoomRef = Field(description="The room's id (a number) or its name (text)")
-    starts_at: AwareDatetime = Field(description="ISO 8601 with an offset")
+    starts_at: BookingTime = Field(description="ISO 8601 with an offset")
     duration_minutes: Duration
     kind: Kind
     plan_id: RowId | None = None
@@ -66,7 +84,7 @@ class AppointmentIn(Input):
 
 class RescheduleIn(Input):
     version: int
-    starts_at: AwareDatetime
+    starts_at: BookingTime
     duration_minutes: Duration | None = None
     practitioner_id: RowId | None = None
     room: RoomRef | None = None
@@ -322,6 +340,7 @@ def list_appointments(
 ) -> list[AppointmentOut]:
     """The bookings that start on the clinic's `day` (and the `days - 1` after it)."""
     require(actor, Permission.READ)
+    check_day(day)
     if not 1 <= days <= 31:
         raise InputError.one("days", "must be between 1 and 31")
     start, end = day_bounds(day, days, records.clock.time_zone)
@@ -348,6 +367,7 @@ def availability(
 ) -> list[FreeSlot]:
     """The free stretches of a practitioner and a room within the day's opening hours."""
     require(actor, Permission.READ)
+    check_day(day)
     zone = records.clock.time_zone
     hours = records.settings.opening_hours_by_weekday.get(day.weekday())
     if hours is None:

@@ -5,9 +5,10 @@ practitioner's and room's names joined in."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,12 @@ Status = Literal["booked", "completed", "cancelled"]
 
 
 def client_name(client: Client) -> str:
+    return display_name(client.given_name, client.family_name, client.id)
+
+
+def display_name(given: str | None, family: str | None, client_id: int) -> str:
     """The client as the diary names them (an erased client by number)."""
-    return " ".join(filter(None, (client.given_name, client.family_name))) or f"client {client.id}"
+    return " ".join(filter(None, (given, family))) or f"client {client_id}"
 
 
 class AppointmentOut(Output):
@@ -45,43 +50,53 @@ class AppointmentOut(Output):
     session_id: int | None
 
 
-def _out(row: Appointment, client: Client, practitioner: User, room: Room) -> AppointmentOut:
-    return AppointmentOut(
-        id=row.id,
-        version=row.version,
-        client_id=row.client_id,
-        client_name=client_name(client),
-        practitioner_id=row.practitioner_id,
-        practitioner_name=practitioner.full_name,
-        room_id=row.room_id,
-        room=room.name,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        duration_minutes=row.duration_minutes,
-        kind=row.kind,
-        plan_id=row.plan_id,
-        plan_session=row.plan_session,
-        status=row.status,
-        cancel_reason=row.cancel_reason,
-        session_id=row.session_id,
-    )
+# The columns a booking is read from, in AppointmentOut's order after the names.
+BOOKING_COLUMNS = (
+    Appointment.id,
+    Appointment.version,
+    Appointment.client_id,
+    Appointment.practitioner_id,
+    Appointment.room_id,
+    Appointment.starts_at,
+    Appointment.ends_at,
+    Appointment.duration_minutes,
+    Appointment.kind,
+    Appointment.plan_id,
+    Appointment.plan_session,
+    Appointment.status,
+    Appointment.cancel_reason,
+    Appointment.session_id,
+)
+KEYS = tuple(column.key for column in BOOKING_COLUMNS)
+NAMES = (Client.given_name, Client.family_name, User.full_name, Room.name)
 
 
-def _joined() -> Select[tuple[Appointment, Client, User, Room]]:
+BOOKINGS = TypeAdapter(list[AppointmentOut])
+
+
+def _joined() -> Select[Any]:
     return (
-        select(Appointment, Client, User, Room)
+        select(*BOOKING_COLUMNS, *NAMES)
         .join(Client, Client.id == Appointment.client_id)
         .join(User, User.id == Appointment.practitioner_id)
         .join(Room, Room.id == Appointment.room_id)
     )
 
 
+def _fields(row: Any) -> dict[str, Any]:
+    """A booking's fields from its joined row."""
+    fields = dict(zip(KEYS, row, strict=False))
+    given, family, practitioner, room = row[len(BOOKING_COLUMNS) :]
+    fields["client_name"] = display_name(given, family, fields["client_id"])
+    fields["practitioner_name"], fields["room"] = practitioner, room
+    return fields
+
+
 def read_booking(db: Session, row: Appointment) -> AppointmentOut:
-    client = db.get(Client, row.client_id)
-    practitioner = db.get(User, row.practitioner_id)
-    room = db.get(Room, row.room_id)
-    assert client is not None and practitioner is not None and room is not None
-    return _out(row, client, practitioner, room)
+    db.flush()
+    return AppointmentOut.model_validate(
+        _fields(db.execute(_joined().where(Appointment.id == row.id)).one())
+    )
 
 
 def day_bounds(day: dt.date, days: int, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -101,6 +116,7 @@ def appointments_between(
     room_id: int | None = None,
     client_id: int | None = None,
     include_cancelled: bool = False,
+    planned_only: bool = False,
 ) -> list[AppointmentOut]:
     query = _joined().where(
         Appointment.clinic_id == actor.clinic_id,
@@ -115,5 +131,8 @@ def appointments_between(
         query = query.where(Appointment.client_id == client_id)
     if not include_cancelled:
         query = query.where(Appointment.status != "cancelled")
+    if planned_only:
+        query = query.where(Appointment.plan_id.is_not(None))
     rows = db.execute(query.order_by(Appointment.starts_at, Appointment.id))
-    return [_out(*row) for row in rows]
+    # One validation of the whole list: the diary reads thousands of bookings at a time.
+    return BOOKINGS.validate_python([_fields(row) for row in rows])

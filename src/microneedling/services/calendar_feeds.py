@@ -118,7 +118,7 @@ def read_feed(records: Records, token: str) -> Feed:
 
 def place_of(clinic: Clinic) -> str:
     """Where the clinic is, as a calendar's LOCATION: its name and address."""
-    return clinic.name
+    return ", ".join(filter(None, (clinic.name, clinic.address)))
 
 
 def clinic_place(records: Records, actor: Actor) -> str:

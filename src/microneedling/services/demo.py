@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from microneedling.records.models import Clinic, User
-from microneedling.services import clients, photos, users
+from microneedling.services import clients, clinics, photos, users
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
@@ -27,6 +27,8 @@ from microneedling.services.scores import SCORE
 from microneedling.services.treatment_sessions import SESSION
 
 DEMO_CLINIC = "Demo Clinic"
+# A made-up address and a number from the range set aside for drama (Ofcom, 020 7946 0xxx).
+DEMO_CONTACT = {"address": "1 Example Street, London", "phone": "020 7946 0000"}
 DEMO_USERS = (
     ("owner", "owner@demo.example", "Olivia Owner", "demo-owner-2026"),
     ("clinician", "clinician@demo.example", "Dr Chris Clinician", "demo-clinician-2026"),
@@ -240,6 +242,7 @@ def create_demo(records: Records, today: dt.date | None = None) -> DemoResult:
     with records.transaction() as db:
         clinician = db.scalars(select(User).where(User.email == DEMO_USERS[1][1])).one()
         actor = Actor(clinic_id=clinician.clinic_id, role="clinician", user_id=clinician.id)
+    clinics.update_clinic(records, Actor(clinic_id=actor.clinic_id, role="owner"), DEMO_CONTACT)
     for index, demo in enumerate(DEMO_CLIENTS):
         _create_course(records, actor, demo, index, today)
     return DemoResult(True, DEMO_CLINIC, logins, len(DEMO_CLIENTS))

@@ -305,12 +305,12 @@ def _appointment(db: Session, run: JobRun) -> Draft:
 
 
 def _pre_care_for_client(db: Session, plan_id: int | None) -> list[str]:
-    """The plan's pre-care that the client does, in the client's words (knowledge base,
-    `for_client`); the steps the clinic takes are left out."""
+    """The plan's pre-care in the client's words (knowledge base, `patient`); the clinic's own
+    steps, which have no such wording, are left out."""
     plan = db.get(PlanRecord, plan_id) if plan_id is not None else None
     if plan is None:
         return []
-    words = {row.code: row.for_client for row in load_knowledge().pre_care if row.for_client}
+    words = {row.code: row.patient for row in load_knowledge().pre_care if row.patient}
     codes = [item.code for item in Plan.model_validate(plan.plan).pre_care]
     return list(dict.fromkeys(words[code] for code in codes if code in words))
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import term_name
 from microneedling.records.models import (
     Clinical,
     Consent,
@@ -20,9 +22,15 @@ from microneedling.records.models import (
     ScoreRecord,
     TreatmentSession,
 )
+from microneedling.scores.registry import INSTRUMENTS
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.common import Output, Records
+
+
+def _words(codes: list[str]) -> str:
+    kb = load_knowledge()
+    return ", ".join(term_name(kb, code) for code in codes)
 
 
 class TimelineEntry(Output):
@@ -38,13 +46,13 @@ class TimelineEntry(Output):
 
 
 def _intake(row: Any) -> tuple[dt.date, str]:
-    codes = [finding["code"] for finding in row.findings]
-    return row.created_at.date(), f"screening: {', '.join(codes) or 'no findings'}"
+    codes = list(dict.fromkeys(finding["code"] for finding in row.findings))
+    return row.created_at.date(), f"screening: {_words(codes) or 'no findings'}"
 
 
 def _plan(row: Any) -> tuple[dt.date, str]:
     indications = sorted({t["indication"] for t in row.plan.get("treatments", [])})
-    return row.created_at.date(), f"plan {row.status}: {', '.join(indications)}"
+    return row.created_at.date(), f"plan {row.status}: {_words(indications)}"
 
 
 def _consent(row: Any) -> tuple[dt.date, str]:
@@ -52,18 +60,22 @@ def _consent(row: Any) -> tuple[dt.date, str]:
 
 
 def _session(row: Any) -> tuple[dt.date, str]:
-    zones = ", ".join(f"{z['zone']} {z['needle_mm']:g} mm" for z in row.zones)
-    flagged = f"; warnings: {', '.join(w['code'] for w in row.warnings)}" if row.warnings else ""
+    zones = ", ".join(f"{_words([z['zone']])} {z['needle_mm']:g} mm" for z in row.zones)
+    departures = _words([w["code"] for w in row.warnings]).lower()
+    flagged = f"; departures: {departures}" if row.warnings else ""
     return row.performed_on, f"session ({row.device}): {zones}{flagged}"
 
 
 def _photo(row: Any) -> tuple[dt.date, str]:
-    return row.taken_on, f"photo: {row.zone or 'no zone'}, {row.view}"
+    zone = _words([row.zone]) if row.zone else "no zone"
+    return row.taken_on, f"photo: {zone}, {row.view} view"
 
 
 def _score(row: Any) -> tuple[dt.date, str]:
     band = f" ({row.band})" if row.band else ""
-    return row.scored_on, f"{row.instrument}: {row.value:g}{band}"
+    known = INSTRUMENTS.get(row.instrument)
+    instrument = known.name if known else row.instrument
+    return row.scored_on, f"{instrument}: {row.value:g}{band}"
 
 
 _KINDS: tuple[tuple[str, type[Clinical], Callable[[Any], tuple[dt.date, str]]], ...] = (

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from microneedling.clinical.models import Finding, ScheduledSession
+from microneedling.clinical.models import Finding
 from microneedling.records.models import Appointment, Client, Intake, PlanRecord, TreatmentSession
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import (
     AppointmentOut,
     appointments_between,
-    client_name,
     day_bounds,
+    display_name,
 )
 from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Output, Records
-from microneedling.services.course import open_findings, upcoming
+from microneedling.services.course import course_shift, open_findings
 
 WEEK_DAYS = 7  # "this week": today and the six days after
 
@@ -76,6 +78,14 @@ class TodaySummary(Output):
     adverse_events: list[AdverseFollowUp]
 
 
+@dataclass(frozen=True)
+class _Course:
+    """A client's current plan and its sessions still to come: (number, kind, due day)."""
+
+    plan_id: int
+    rest: list[tuple[int, str, dt.date | None]]
+
+
 def today_summary(records: Records, actor: Actor) -> TodaySummary:
     require(actor, Permission.READ)
     zone = records.clock.time_zone
@@ -83,151 +93,175 @@ def today_summary(records: Records, actor: Actor) -> TodaySummary:
     start, end = day_bounds(today, 1, zone)
     _, week_end = day_bounds(today, WEEK_DAYS, zone)
     with records.transaction() as db:
-        clients = {
-            client.id: client
-            for client in db.scalars(
-                select(Client).where(
-                    Client.clinic_id == actor.clinic_id, Client.erased_at.is_(None)
-                )
-            )
-        }
         todays = appointments_between(db, actor, start, end)
-        week = appointments_between(db, actor, start, week_end)
-        next_dates = _next_dates(db, actor, clients)
-        due, overdue = _due(db, actor, clients, next_dates, today, start)
-        findings, ending = _findings(db, actor, clients, today)
+        planned = appointments_between(db, actor, start, week_end, planned_only=True)
+        courses = _courses(db, actor)
+        pending = _pending(courses, today)
+        booked = _booked(db, actor, [course.plan_id for course, _ in pending.values()], start)
+        findings, ending = _findings(db, actor, today)
+        adverse = _adverse(db, actor)
+        ids = [
+            *pending,
+            *(c for c, _ in findings),
+            *(c for c, _ in ending),
+            *(r[0] for r in adverse),
+        ]
+        names = _names(db, actor, ids)
+        due = [
+            DueSession(
+                client_id=client_id,
+                client_name=names.get(client_id, ""),
+                plan_id=course.plan_id,
+                session=session,
+                kind=kind,
+                due_on=due_on,
+                booked_at=booked.get((course.plan_id, session)),
+            )
+            for client_id, (course, (session, kind, due_on)) in sorted(
+                pending.items(), key=lambda item: (item[1][1][2], item[0])
+            )
+        ]
         return TodaySummary(
             day=today,
             time_zone=str(zone),
             appointments=todays,
-            due=due,
-            overdue=overdue,
-            to_move=_to_move(week, next_dates, zone),
-            open_findings=findings,
-            deferrals_ending=ending,
-            adverse_events=_adverse(db, actor, clients),
+            due=[row for row in due if row.due_on == today],
+            overdue=[row for row in due if row.due_on < today],
+            to_move=_to_move(planned, courses, zone),
+            open_findings=[_held(c, names, f) for c, f in findings],
+            deferrals_ending=[_held(c, names, f) for c, f in ending],
+            adverse_events=[
+                AdverseFollowUp(
+                    client_id=client_id,
+                    client_name=names.get(client_id, ""),
+                    session_id=session_id,
+                    performed_on=performed_on,
+                    events=events,
+                )
+                for client_id, session_id, performed_on, events in adverse
+            ],
         )
 
 
-def _next_dates(
-    db: Session, actor: Actor, clients: dict[int, Client]
-) -> dict[int, tuple[int, list[ScheduledSession]]]:
-    """Per client: the current plan's id and its sessions still to come, dated from what was
-    done (the course's own rule)."""
-    plans: dict[int, PlanRecord] = {}
+def _names(db: Session, actor: Actor, client_ids: list[int]) -> dict[int, str]:
+    """The names of the clients a summary lists (erasure removed the rest's records)."""
+    wanted = sorted(set(client_ids))
+    names: dict[int, str] = {}
+    for first in range(0, len(wanted), 500):
+        query = select(Client.id, Client.given_name, Client.family_name).where(
+            Client.clinic_id == actor.clinic_id, Client.id.in_(wanted[first : first + 500])
+        )
+        names.update((row.id, display_name(row[1], row[2], row.id)) for row in db.execute(query))
+    return names
+
+
+def _courses(db: Session, actor: Actor) -> dict[int, _Course]:
+    """Per client: the current plan and its sessions still to come, dated from what was done
+    by the course's own rule (`course_shift`). Only the plans' schedules are read."""
+    plans: dict[int, tuple[int, list[Any]]] = {}
     query = (
-        select(PlanRecord)
+        select(PlanRecord.client_id, PlanRecord.id, PlanRecord.plan["schedule"])
         .where(PlanRecord.clinic_id == actor.clinic_id, is_current(PlanRecord))
         .order_by(PlanRecord.created_at, PlanRecord.id)
     )
-    for plan in db.scalars(query):
-        if plan.client_id in clients:
-            plans[plan.client_id] = plan
+    for client_id, plan_id, schedule in db.execute(query):
+        plans[client_id] = (plan_id, schedule or [])
     done: dict[int, list[dt.date]] = defaultdict(list)
-    sessions = select(TreatmentSession.plan_id, TreatmentSession.performed_on).where(
+    done_query = select(TreatmentSession.plan_id, TreatmentSession.performed_on).where(
         TreatmentSession.clinic_id == actor.clinic_id,
         TreatmentSession.plan_id.is_not(None),
         is_current(TreatmentSession),
     )
-    for plan_id, performed_on in db.execute(sessions):
+    for plan_id, performed_on in db.execute(done_query):
         done[plan_id].append(performed_on)
-    result = {}
-    for client_id, plan in plans.items():
-        schedule = [ScheduledSession.model_validate(s) for s in plan.plan.get("schedule", [])]
-        result[client_id] = (plan.id, upcoming(schedule, sorted(done[plan.id])))
-    return result
+    courses = {}
+    for client_id, (plan_id, schedule) in plans.items():
+        days = [dt.date.fromisoformat(e["date"]) if e.get("date") else None for e in schedule]
+        sessions_done = sorted(done[plan_id])
+        shift = course_shift(days, sessions_done)
+        rest = [
+            (entry["session"], entry["kind"], day + shift if day else None)
+            for entry, day in zip(schedule, days, strict=True)
+        ][len(sessions_done) :]
+        courses[client_id] = _Course(plan_id, rest)
+    return courses
 
 
-def _due(
-    db: Session,
-    actor: Actor,
-    clients: dict[int, Client],
-    next_dates: dict[int, tuple[int, list[ScheduledSession]]],
-    today: dt.date,
-    start: dt.datetime,
-) -> tuple[list[DueSession], list[DueSession]]:
+def _pending(
+    courses: dict[int, _Course], today: dt.date
+) -> dict[int, tuple[_Course, tuple[int, str, dt.date]]]:
     """Clients whose next session's day is today (due) or has passed (overdue)."""
-    pending = {
-        client_id: (plan_id, rest[0])
-        for client_id, (plan_id, rest) in next_dates.items()
-        if rest and rest[0].date is not None and rest[0].date <= today
-    }
+    pending = {}
+    for client_id, course in courses.items():
+        if course.rest:
+            session, kind, due_on = course.rest[0]
+            if due_on is not None and due_on <= today:
+                pending[client_id] = (course, (session, kind, due_on))
+    return pending
+
+
+def _booked(
+    db: Session, actor: Actor, plan_ids: list[int], start: dt.datetime
+) -> dict[tuple[int, int], dt.datetime]:
+    """When each of these plans' sessions is booked, from today on."""
     booked: dict[tuple[int, int], dt.datetime] = {}
-    if pending:
+    for first in range(0, len(plan_ids), 500):
         query = select(Appointment.plan_id, Appointment.plan_session, Appointment.starts_at).where(
             Appointment.clinic_id == actor.clinic_id,
             Appointment.status == "booked",
             Appointment.starts_at >= start,
-            Appointment.plan_id.in_([plan_id for plan_id, _ in pending.values()]),
+            Appointment.plan_id.in_(plan_ids[first : first + 500]),
         )
-        for plan_id, session, starts_at in db.execute(query):
+        for plan_id, session, starts_at in db.execute(query.order_by(Appointment.starts_at)):
             booked.setdefault((plan_id, session), starts_at)
-    due: list[DueSession] = []
-    overdue: list[DueSession] = []
-    for client_id, (plan_id, entry) in sorted(pending.items(), key=lambda i: i[1][1].date or today):
-        assert entry.date is not None
-        row = DueSession(
-            client_id=client_id,
-            client_name=client_name(clients[client_id]),
-            plan_id=plan_id,
-            session=entry.session,
-            kind=entry.kind,
-            due_on=entry.date,
-            booked_at=booked.get((plan_id, entry.session)),
-        )
-        (due if entry.date == today else overdue).append(row)
-    return due, overdue
+    return booked
 
 
 def _to_move(
-    week: list[AppointmentOut],
-    next_dates: dict[int, tuple[int, list[ScheduledSession]]],
-    zone: dt.tzinfo,
+    planned: list[AppointmentOut], courses: dict[int, _Course], zone: dt.tzinfo
 ) -> list[ToMove]:
     """This week's plan bookings whose session is now due on another day."""
     moved = []
-    for booking in week:
-        if booking.plan_id is None or booking.plan_session is None:
+    for booking in planned:
+        course = courses.get(booking.client_id)
+        if course is None or course.plan_id != booking.plan_id:
             continue
-        plan_id, rest = next_dates.get(booking.client_id, (None, []))
-        if plan_id != booking.plan_id:
-            continue
-        due_on = next((s.date for s in rest if s.session == booking.plan_session), None)
+        due_on = next(
+            (day for number, _, day in course.rest if number == booking.plan_session), None
+        )
         if due_on is not None and due_on != booking.starts_at.astimezone(zone).date():
             moved.append(ToMove(appointment=booking, due_on=due_on))
     return moved
 
 
 def _findings(
-    db: Session, actor: Actor, clients: dict[int, Client], today: dt.date
-) -> tuple[list[HeldFinding], list[HeldFinding]]:
+    db: Session, actor: Actor, today: dt.date
+) -> tuple[list[tuple[int, Finding]], list[tuple[int, Finding]]]:
     """Open findings of each client's latest intake, and deferrals that end this week."""
-    latest: dict[int, Intake] = {}
+    latest: dict[int, list[Any]] = {}
     query = (
-        select(Intake)
+        select(Intake.client_id, Intake.findings)
         .where(Intake.clinic_id == actor.clinic_id, is_current(Intake))
         .order_by(Intake.created_at, Intake.id)
     )
-    for intake in db.scalars(query):
-        if intake.client_id in clients:
-            latest[intake.client_id] = intake
+    for client_id, findings in db.execute(query):
+        latest[client_id] = findings
     week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
-    held: list[HeldFinding] = []
-    ending: list[HeldFinding] = []
-    for client_id, intake in sorted(latest.items()):
-        name = client_name(clients[client_id])
-        for finding in (Finding.model_validate(f) for f in intake.findings):
+    held: list[tuple[int, Finding]] = []
+    ending: list[tuple[int, Finding]] = []
+    for client_id, findings in sorted(latest.items()):
+        for finding in (Finding.model_validate(f) for f in findings):
             until = finding.until.date if finding.until else None
             if finding.action == "defer" and until is not None and today <= until <= week_end:
-                ending.append(_held(client_id, name, finding))
-        held.extend(_held(client_id, name, f) for f in open_findings(intake.findings, today))
+                ending.append((client_id, finding))
+        held.extend((client_id, f) for f in open_findings(findings, today))
     return held, ending
 
 
-def _held(client_id: int, name: str, finding: Finding) -> HeldFinding:
+def _held(client_id: int, names: dict[int, str], finding: Finding) -> HeldFinding:
     return HeldFinding(
         client_id=client_id,
-        client_name=name,
+        client_name=names.get(client_id, ""),
         code=finding.code,
         action=finding.action,
         until=finding.until.date if finding.until else None,
@@ -235,10 +269,15 @@ def _held(client_id: int, name: str, finding: Finding) -> HeldFinding:
     )
 
 
-def _adverse(db: Session, actor: Actor, clients: dict[int, Client]) -> list[AdverseFollowUp]:
+def _adverse(db: Session, actor: Actor) -> list[tuple[int, int, dt.date, list[str]]]:
     """Sessions with an adverse event whose follow-up is not yet recorded."""
     query = (
-        select(TreatmentSession)
+        select(
+            TreatmentSession.client_id,
+            TreatmentSession.id,
+            TreatmentSession.performed_on,
+            TreatmentSession.adverse_events,
+        )
         .where(
             TreatmentSession.clinic_id == actor.clinic_id,
             cast(TreatmentSession.adverse_events, String) != "[]",
@@ -247,16 +286,8 @@ def _adverse(db: Session, actor: Actor, clients: dict[int, Client]) -> list[Adve
         .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id)
     )
     found = []
-    for session in db.scalars(query):
-        waiting = [e["event"] for e in session.adverse_events if not e.get("follow_up")]
-        if waiting and session.client_id in clients:
-            found.append(
-                AdverseFollowUp(
-                    client_id=session.client_id,
-                    client_name=client_name(clients[session.client_id]),
-                    session_id=session.id,
-                    performed_on=session.performed_on,
-                    events=waiting,
-                )
-            )
+    for client_id, session_id, performed_on, events in db.execute(query):
+        waiting = [e["event"] for e in events if not e.get("follow_up")]
+        if waiting:
+            found.append((client_id, session_id, performed_on, waiting))
     return found

@@ -767,7 +767,7 @@ def test_the_handout_and_the_calendar_carry_the_session_dates(
     plan_id = with_plan(clinic)
     handout = clinician.get(f"/plans/{plan_id}/handout")
     assert f"<strong>{START}</strong>" in handout.text and "After each session" in handout.text
-    assert f"your clinic: <strong>{CLINIC}</strong>" in handout.text
+    assert f"Your clinic: <strong>{CLINIC}</strong>" in handout.text
     ics = clinician.get(f"/plans/{plan_id}/schedule.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert f"DTSTART;VALUE=DATE:{START.replace('-', '')}" in ics.text
@@ -793,12 +793,12 @@ def test_an_amendment_is_shown_beside_the_original(clinician: Browser, clinic: P
     clinician.get(f"/records/session/{session.id}")  # type: ignore[attr-defined]
     missing = clinician.post(
         f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
-        {"field": "lot_number", "value": "B-2231", "reason": ""},
+        {"field": "lot_number", "lot_number": "B-2231", "reason": ""},
     )
     assert missing.status_code == 422 and error_beside(missing.text, "reason")
     page = clinician.post(
         f"/records/session/{session.id}/amend",  # type: ignore[attr-defined]
-        {"field": "lot_number", "value": "B-2231", "reason": "lot misread"},
+        {"field": "lot_number", "lot_number": "B-2231", "reason": "lot misread"},
     )
     assert "Original (session" in page.text and "B-2213" in page.text and "B-2231" in page.text
     assert 'class="changed"' in page.text

@@ -6,14 +6,31 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
-from microneedling.services import audit_log, exports, users
+from microneedling.services import audit_log, clinics, exports, users
 from microneedling.services.audit_log import AuditOut
+from microneedling.services.clinics import ClinicIn, ClinicOut
 from microneedling.services.common import Page
 from microneedling.services.consents import consent_texts
 from microneedling.services.users import UserOut
 from microneedling.web.deps import ActorDep, RecordsDep
 
 router = APIRouter(tags=["clinic"])
+
+
+@router.get("/clinic")
+def clinic_details(records: RecordsDep, actor: ActorDep) -> ClinicOut:
+    """The clinic's name, address and phone, as handouts print them."""
+    return clinics.clinic_details(records, actor)
+
+
+@router.patch("/clinic")
+def update_clinic(
+    records: RecordsDep,
+    actor: ActorDep,
+    body: Annotated[ClinicIn, Body(examples=[{"phone": "+44 20 7946 0000"}])],
+) -> ClinicOut:
+    """Owners set the clinic's address and phone (null clears one)."""
+    return clinics.update_clinic(records, actor, body)
 
 
 @router.get("/users")

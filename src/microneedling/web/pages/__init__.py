@@ -19,6 +19,7 @@ from microneedling.web.pages import (
     audit,
     auth,
     client_pages,
+    clinic_pages,
     diary_pages,
     handout,
     home_check,
@@ -47,6 +48,7 @@ for module in (
     record_pages,
     audit,
     user_pages,
+    clinic_pages,
     home_check,
     unsubscribe,
 ):

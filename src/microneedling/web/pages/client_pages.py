@@ -13,7 +13,6 @@ from microneedling.services import clients
 from microneedling.services.access import Permission
 from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
-from microneedling.services.reminders import reminder_status
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
@@ -148,7 +147,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
     course = client_course(records, actor, client_id)
     entries = timeline(records, actor, client_id)
     context = {
-        "reminders": reminder_status(records, actor, client_id),
+        "reminders": course.reminders,
         "client": course.client,
         "course": course,
         "alerts": course.alerts,

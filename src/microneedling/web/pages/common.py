@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from microneedling.errors import InputError
-from microneedling.knowledge import load_knowledge
+from microneedling.knowledge import load_knowledge, names
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
 from microneedling.services.errors import ServiceError, Unauthenticated
@@ -55,22 +55,8 @@ def zones_text(zones: list[str]) -> str:
 
 
 def term_name(code: str) -> str:
-    """A knowledge-base code in words: "herpes_labialis" → "Herpes labialis (cold sores)"."""
-    kb = load_knowledge()
-    for table in (
-        kb.conditions,
-        kb.medications,
-        kb.procedures,
-        kb.client_findings,
-        kb.scar_types,
-        kb.indications,
-        kb.combinations,
-        kb.referrals,
-        kb.topicals,
-    ):
-        if code in table:
-            return table[code].name
-    return code.replace("_", " ").capitalize()
+    """A knowledge-base code in words (see `knowledge.names.term_name`)."""
+    return names.term_name(load_knowledge(), code)
 
 
 templates.env.filters["zones_text"] = zones_text

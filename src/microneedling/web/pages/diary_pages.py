@@ -88,10 +88,11 @@ def diary(
 ) -> Response:
     errors = FormErrors()
     try:
-        shown = dt.date.fromisoformat(day) if day else records.clock.today()
-    except ValueError:
-        errors.add("day", "give a date as YYYY-MM-DD")
-        shown = records.clock.today()
+        shown = appointments.check_day(dt.date.fromisoformat(day)) if day else None
+    except (ValueError, InputError):
+        errors.add("day", "give a date as YYYY-MM-DD, from 1900 to 2999")
+        shown = None
+    shown = shown or records.clock.today()
     view = "week" if view == "week" else "day"
     first = _week_start(shown) if view == "week" else shown
     days = 7 if view == "week" else 1

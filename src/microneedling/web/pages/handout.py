@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.clinical.aftercare import patient_pre_care
 from microneedling.knowledge import load_knowledge
 from microneedling.services.access import Actor
 from microneedling.services.bookings import AppointmentOut
@@ -67,6 +68,7 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
         "clinic": course.clinic,
         "plan": plan,
         "sessions": sessions,
+        "pre_care": patient_pre_care((item["code"] for item in plan.get("pre_care", [])), kb),
         "aftercare": [
             {**item, "when": day_span(item["from_day"], item["to_day"])}
             for item in plan.get("aftercare", [])

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from microneedling.clinical.aftercare import patient_pre_care
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
@@ -176,6 +177,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         "red_flags": red_flags,
         "warning_signs": signs,
         "aftercare": care,
+        "pre_care": patient_pre_care((item["code"] for item in plan["pre_care"]), kb),
         "claims": claims,
         "fills": plan_fills(plan),
         "legend": legend(),

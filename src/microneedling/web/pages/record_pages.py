@@ -21,6 +21,7 @@ from microneedling.services.photos import PHOTO
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
 from microneedling.services.treatment_sessions import SESSION
+from microneedling.web.pages.amend_form import Control, control_for, error_fields, submitted
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -51,8 +52,25 @@ def shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _controls(kind: RecordKind[Any], row: dict[str, Any]) -> dict[str, Control]:
+    """One control per field that can be corrected, in the input model's order."""
+    fields = kind.input_model.model_fields
+    found = (
+        (name, control_for(name, info.annotation, row.get(name)))
+        for name, info in fields.items()
+        if name not in kind.fixed
+    )
+    return {name: control for name, control in found if control is not None}
+
+
 def _context(
-    records: Records, actor: Actor, entity: str, record_id: int, form: Any, errors: Any
+    records: Records,
+    actor: Actor,
+    entity: str,
+    record_id: int,
+    form: Any,
+    errors: Any,
+    correcting: str | None = None,
 ) -> dict[str, Any]:
     kind = kind_of(entity, record_id)
     row = read(records, actor, kind, record_id).model_dump(mode="json")
@@ -60,24 +78,25 @@ def _context(
     if row.get("supersedes_id"):
         original = read(records, actor, kind, row["supersedes_id"]).model_dump(mode="json")
     names = [name for name in row if name not in HIDDEN]
+    amendable = entity in amendments.AMENDABLE and actor.can(Permission.AMEND)
+    controls = _controls(kind, row) if amendable else {}
     rows = [
         {
             "name": name,
             "value": shown(row[name]),
             "original": shown(original.get(name)) if original else None,
             "changed": original is not None and original.get(name) != row[name],
+            "correctable": name in controls,
         }
         for name in names
     ]
-    amendable = entity in amendments.AMENDABLE and actor.can(Permission.AMEND)
-    fields = [n for n in kind.input_model.model_fields if n not in kind.fixed]
     return {
         "entity": entity,
         "row": row,
         "rows": rows,
         "original": original,
         "amendable": amendable,
-        "fields": [(n, n.replace("_", " ")) for n in fields],
+        "control": controls.get(correcting or ""),
         "form": form,
         "errors": errors,
     }
@@ -85,18 +104,16 @@ def _context(
 
 @router.get("/records/{entity}/{record_id}")
 def record_page(
-    request: Request, records: RecordsDep, actor: ActorDep, entity: str, record_id: int
+    request: Request,
+    records: RecordsDep,
+    actor: ActorDep,
+    entity: str,
+    record_id: int,
+    correct: str | None = None,
 ) -> Response:
-    context = _context(records, actor, entity, record_id, {}, None)
+    """The record; `?correct=FIELD` opens the form that corrects that field."""
+    context = _context(records, actor, entity, record_id, {}, None, correct)
     return render(request, "record.html", context)
-
-
-def parsed_value(raw: str) -> Any:
-    """A JSON value when it reads as one (numbers, true/false, lists), else the text."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        return raw
 
 
 @router.post("/records/{entity}/{record_id}/amend")
@@ -109,15 +126,18 @@ def amend(
     form: FormDep,
 ) -> Response:
     name = text(form, "field") or ""
-    raw = str(form.get("value") or "")
-    data = {"changes": {name: parsed_value(raw)} if name else {}, "reason": text(form, "reason")}
+    kind = kind_of(entity, record_id)
+    current = read(records, actor, kind, record_id).model_dump(mode="json")
+    control = _controls(kind, current).get(name)
+    changes = {name: submitted(control, form)} if control else {}
+    data = {"changes": changes, "reason": text(form, "reason")}
     try:
         amended = amendments.amend_record(records, actor, entity, record_id, data)
     except InputError as error:
-        errors: FormErrors = form_errors(error, {"changes": "value", "reason": "reason"})
-        if not name:
-            errors.by_field = {"field": "choose the field to correct", **errors.by_field}
-            errors.by_field.pop("value", None)
-        context = _context(records, actor, entity, record_id, form, errors)
+        fields = error_fields(control, "changes") if control else {}
+        errors: FormErrors = form_errors(error, {**fields, "changes": name or "field"}, {"reason"})
+        if control is None:
+            errors.by_field = {"field": "choose a field that can be corrected"}
+        context = _context(records, actor, entity, record_id, form, errors, name)
         return render(request, "record.html", context, status_code=422)
     return redirect(request, f"/records/{entity}/{amended.id}")  # type: ignore[attr-defined]
