@@ -176,7 +176,9 @@ def timed(call: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
-async def call_asgi(app: Any, method: str, path: str, body: bytes, headers: list[Any]) -> bytes:
+async def call_asgi(
+    app: Any, method: str, path: str, body: bytes, headers: list[Any], query: bytes = b""
+) -> bytes:
     """One request straight into the ASGI app (no HTTP client in the way); the response body."""
     scope = {
         "type": "http",
@@ -186,7 +188,7 @@ async def call_asgi(app: Any, method: str, path: str, body: bytes, headers: list
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query,
         "root_path": "",
         "headers": headers,
         "client": ("127.0.0.1", 1),

@@ -1,16 +1,27 @@
-"""Settings: the generated development secret is one per data directory, whoever makes it."""
+"""Settings: one generated development secret per data directory, whoever makes it; the photo
+store; the clinic's zone under its documented name (and the old one); opening hours in their
+short written form."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from tests.concurrency import at_once
 
-from microneedling.config import SECRET_FILE, Settings, generated_secret
+from microneedling.config import (
+    SECRET_FILE,
+    WEEKDAYS,
+    Settings,
+    generated_secret,
+    parse_opening_hours,
+)
 
 
 def test_workers_starting_together_read_one_generated_secret(tmp_path: Path) -> None:
@@ -32,3 +43,58 @@ def test_the_postgres_photo_store_is_refused_on_sqlite(tmp_path: Path) -> None:
         photo_store="postgres",
     )
     assert chosen.photo_store == "postgres"
+
+
+@pytest.mark.parametrize("variable", ["MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"])
+def test_the_clinics_zone_is_read_from_either_name(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "Europe/London")
+    assert Settings(environment="development").time_zone == "Europe/London"
+
+
+def test_a_bad_zone_under_the_new_name_is_a_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICRONEEDLING_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValueError, match="IANA time zone"):
+        Settings(environment="development")
+
+
+def test_opening_hours_name_days_ranges_and_lists() -> None:
+    hours = parse_opening_hours("mon-wed 09:00-18:00; thu,sat 10:00-13:30")
+    nine_to_six = (dt.time(9), dt.time(18))
+    assert hours == {
+        0: nine_to_six,
+        1: nine_to_six,
+        2: nine_to_six,
+        3: (dt.time(10), dt.time(13, 30)),
+        5: (dt.time(10), dt.time(13, 30)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mon-fri 9-5", "cannot read"),
+        ("fri-mon 09:00-18:00", "runs backwards"),
+        ("mon 18:00-09:00", "closes before it opens"),
+        ("mon 25:00-26:00", "does not exist"),
+        ("xyz 09:00-10:00", "is not a day"),
+    ],
+)
+def test_unreadable_opening_hours_are_a_settings_error(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(environment="development", opening_hours=text)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(range(7)),
+        st.tuples(st.integers(0, 22), st.integers(1, 23)).filter(lambda t: t[0] < t[1]),
+    )
+)
+def test_written_opening_hours_read_back_as_written(hours: dict[int, tuple[int, int]]) -> None:
+    text = "; ".join(
+        f"{WEEKDAYS[day]} {opens:02d}:00-{closes:02d}:00" for day, (opens, closes) in hours.items()
+    )
+    expected = {day: (dt.time(o), dt.time(c)) for day, (o, c) in hours.items()}
+    assert parse_opening_hours(text) == expected

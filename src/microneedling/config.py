@@ -12,7 +12,9 @@ generated secret, so it still refuses to start until `MICRONEEDLING_SECRET_KEY` 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import re
 import secrets
 import tempfile
 from functools import cached_property
@@ -20,11 +22,19 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
 PhotoStoreKind = Literal["local", "postgres"]
+SmtpTls = Literal["none", "starttls", "tls"]
 PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
 SECRET_FIX = (
@@ -68,7 +78,34 @@ class Settings(BaseSettings):
     # the installation id), and the public base URL that photo links in bundles start with.
     fhir_identifier_system: str = ""
     public_url: str = ""
-    time_zone: str = "UTC"
+    # The clinic's IANA zone: MICRONEEDLING_TIMEZONE (MICRONEEDLING_TIME_ZONE still works).
+    time_zone: str = Field(
+        default="UTC",
+        validation_alias=AliasChoices(
+            "time_zone", "MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"
+        ),
+    )
+    # When the diary takes bookings, in the clinic's zone: "mon-fri 09:00-18:00; sat 09:00-13:00".
+    opening_hours: str = "mon-fri 09:00-18:00"
+    # E-mail to clients (reminders): no host, no e-mail. `smtp_tls` is "starttls" (upgrade a
+    # plain connection, port 587), "tls" (TLS from the start, port 465) or "none" (a relay on
+    # the same machine or network, port 25).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_sender: str = ""
+    smtp_tls: SmtpTls = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    # Reminders: when they go out (operational choices, not clinical numbers).
+    reminder_lead_hours: int = Field(default=48, ge=1, le=24 * 14)
+    aftercare_send_time: dt.time = dt.time(18, 0)
+    # The job queue: a failed job is retried after retry_base × 2^(attempt − 1) seconds, at most
+    # job_max_attempts times; a worker's claim on a job lapses after job_lease_seconds.
+    job_max_attempts: int = Field(default=6, ge=1, le=50)
+    job_retry_base_seconds: float = Field(default=60, gt=0, le=86_400)
+    job_lease_seconds: float = Field(default=300, gt=0, le=86_400)
+    worker_poll_seconds: float = Field(default=5, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -99,6 +136,26 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute URL (https://… or http://…)")
         return value
 
+    @field_validator("smtp_sender")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        """The From address: an e-mail address, optionally with a display name."""
+        from email.utils import parseaddr
+
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an e-mail address such as Clinic <clinic@example.com>")
+        return value
+
+    @model_validator(mode="after")
+    def _sender_with_host(self) -> Settings:
+        """E-mail needs a From address, and the public URL its opt-out links start with."""
+        for name in ("smtp_sender", "public_url"):
+            if self.smtp_host and not getattr(self, name):
+                raise ValueError(
+                    f"MICRONEEDLING_{name.upper()} must be set when MICRONEEDLING_SMTP_HOST is"
+                )
+        return self
+
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
@@ -108,6 +165,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("must be an IANA time zone such as Europe/London") from None
         return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _readable_opening_hours(cls, value: str) -> str:
+        parse_opening_hours(value)
+        return value
+
+    @property
+    def opening_hours_by_weekday(self) -> dict[int, tuple[dt.time, dt.time]]:
+        """Opening and closing time per weekday (Monday 0); a day not listed is closed."""
+        return parse_opening_hours(self.opening_hours)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -145,6 +213,40 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OPENING_RULE = re.compile(
+    r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+    r"(?P<open>\d{2}:\d{2})-(?P<close>\d{2}:\d{2})$"
+)
+OPENING_HELP = 'write e.g. "mon-fri 09:00-18:00; sat 09:00-13:00"'
+
+
+def parse_opening_hours(text: str) -> dict[int, tuple[dt.time, dt.time]]:
+    """Rules separated by ";": days (`mon`, `mon-fri`, `mon,wed`) and `HH:MM-HH:MM`."""
+    hours: dict[int, tuple[dt.time, dt.time]] = {}
+    for rule in filter(None, (part.strip().lower() for part in text.split(";"))):
+        match = OPENING_RULE.match(rule)
+        if match is None:
+            raise ValueError(f"cannot read {rule!r}; {OPENING_HELP}")
+        try:
+            opens = dt.time.fromisoformat(match["open"])
+            closes = dt.time.fromisoformat(match["close"])
+        except ValueError:
+            raise ValueError(f"{rule!r} has a time that does not exist") from None
+        if closes <= opens:
+            raise ValueError(f"{rule!r} closes before it opens")
+        for span in match["days"].split(","):
+            first, _, last = span.partition("-")
+            if first not in WEEKDAYS or (last or first) not in WEEKDAYS:
+                raise ValueError(f"{span!r} is not a day; days are {', '.join(WEEKDAYS)}")
+            start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+            if end < start:
+                raise ValueError(f"{span!r} runs backwards; write the earlier day first")
+            for day in range(start, end + 1):
+                hours[day] = (opens, closes)
+    return hours
 
 
 def generated_secret(data_dir: Path) -> str:

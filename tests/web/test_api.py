@@ -547,6 +547,7 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
             "data": {"view": "front", "taken_on": "2026-01-01"},
         },
     ),
+    ("GET", "/clients/{client_id}/messages"): ("/clients/{client}/messages", {}),
     ("GET", "/intakes/{record_id}"): ("/intakes/{intake}", {}),
     ("GET", "/plans/{record_id}"): ("/plans/{plan}", {}),
     ("GET", "/consents/{record_id}"): ("/consents/{consent}", {}),

@@ -146,6 +146,8 @@ class Client(Versioned, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     phototype: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Reminders go by e-mail only once the client's consent to be contacted is recorded.
+    contact_by_email: Mapped[bool] = mapped_column(Boolean, server_default=false())
     erased_at: Mapped[dt.datetime | None] = mapped_column()
     erased_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -441,6 +443,105 @@ class PhotoBlob(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Room(Versioned, Base):
+    """A treatment room of a clinic, named by the owner; a booking holds one room."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (Index("ix_rooms_clinic_name", "clinic_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Appointment(Versioned, Base):
+    """A booking: a client with a practitioner in a room for a time, and the plan session it
+    fulfils. Mutable (rescheduled, completed, cancelled with a reason); every change audited.
+    `ends_at` is kept beside the duration so a clash is one indexed range query."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_clinic_starts", "clinic_id", "starts_at"),
+        Index("ix_appointments_practitioner_starts", "practitioner_id", "starts_at"),
+        Index("ix_appointments_room_starts", "room_id", "starts_at"),
+        Index("ix_appointments_client_starts", "client_id", "starts_at"),
+        Index("ix_appointments_plan_id", "plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    starts_at: Mapped[dt.datetime] = mapped_column()
+    ends_at: Mapped[dt.datetime] = mapped_column()
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    plan_session: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarFeed(Base):
+    """A practitioner's secret calendar feed: only the SHA-256 of its token is kept, so the
+    database alone never opens the feed; renewing replaces the row, revoking removes it."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Job(Base):
+    """A unit of work the worker runs later and at least once: a reminder to send, later a
+    photo to analyse. `key` is unique, so the same work is never queued twice; a claimed job
+    is leased to one worker until `locked_until`, after which another may take it over."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_at", "state", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    run_at: Mapped[dt.datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Message(Base):
+    """A message sent to a client, written in the transaction that finishes its job: `key`
+    is unique, so one message is recorded (and delivered) at most once. No address or text is
+    kept, only what was sent when, under which subject and `Message-ID`."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[dt.datetime] = mapped_column()
 
 
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (

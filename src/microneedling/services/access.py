@@ -29,6 +29,8 @@ class Permission(StrEnum):
     READ_AUDIT = "read the audit log"
     MANAGE_USERS = "manage users"
     ERASE_CLIENT = "erase clients"
+    BOOK = "book, move and cancel appointments"
+    MANAGE_ROOMS = "manage rooms"
     MANAGE_CLINIC = "change the clinic's details"
     MANAGE_PRODUCTS = "manage products and lots"
     SEE_RECALL_CONTACTS = "see clients' contact details in a recall"
@@ -45,6 +47,7 @@ _CLINICAL = {
     Permission.ADD_PHOTO,
     Permission.AMEND,
     Permission.EXPORT,
+    Permission.BOOK,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "owner": frozenset(Permission),
@@ -57,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_CONSENT,
             Permission.RECORD_SCORE,
             Permission.ADD_PHOTO,
+            Permission.BOOK,
         }
     ),
     "read_only": frozenset({Permission.READ}),

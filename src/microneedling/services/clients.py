@@ -26,10 +26,13 @@ from sqlalchemy.orm import Session
 from microneedling.records.audit import audit
 from microneedling.records.database import begin_write, forget_erased, lock_key
 from microneedling.records.models import (
+    Appointment,
     Client,
     ClientIdentifier,
     Consent,
     Intake,
+    Job,
+    Message,
     Photo,
     PlanRecord,
     ScoreRecord,
@@ -71,6 +74,8 @@ class ClientDetails(Input):
     phone: Phone | None = None
     phototype: Phototype | None = None
     notes: Notes | None = None
+    # Consent to reminders by e-mail: off unless recorded.
+    contact_by_email: bool = False
 
     @field_validator("birth_date")
     @classmethod
@@ -104,6 +109,7 @@ class ClientOut(Output):
     phone: str | None
     phototype: int | None
     notes: str | None
+    contact_by_email: bool
     created_at: dt.datetime
     updated_at: dt.datetime
     erased_at: dt.datetime | None
@@ -271,8 +277,20 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
 
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,
-# plans at intakes. Identifiers other systems gave the client go too.
-_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake, ClientIdentifier)
+# plans at intakes. Identifiers other systems gave the client go too, and the reminders queued
+# for them and the record of messages sent.
+_ERASE_ORDER = (
+    Appointment,
+    ScoreRecord,
+    Photo,
+    Consent,
+    TreatmentSession,
+    PlanRecord,
+    Intake,
+    ClientIdentifier,
+    Job,
+    Message,
+)
 
 
 def erase_client(records: Records, actor: Actor, client_id: int) -> None:
@@ -301,6 +319,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
                         set_aside.append((digest, aside))
             for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
                 setattr(client, name, None)
+            client.contact_by_email = False
             client.erased_at = utc_now()
             client.erased_by = actor.user_id
             db.flush()

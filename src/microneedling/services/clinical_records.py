@@ -45,6 +45,12 @@ class RecordKind(Generic[In]):
     # Rows kept but not shown (a photo whose client withdrew photography consent): read as
     # not found everywhere but the audit log.
     withheld: Callable[[Session, Clinical], bool] | None = None
+    # What saving a new row brings about elsewhere in the same transaction (a session logged
+    # completes its booking).
+    after_save: Callable[[Session, Actor, Clinical, Clock], None] | None = None
+    # What the "record a …" use case sets going in the same transaction, with the settings at
+    # hand (a session logged queues its reminders).
+    after_record: Callable[[Session, Records, Actor, Clinical], None] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
@@ -82,7 +88,10 @@ def record(
     parsed = parse(kind.input_model, data)
     with records.transaction() as db:
         live_client(db, actor, client_id, lock="shared")
-        return kind.output(save(db, actor, kind, client_id, parsed, records.clock))
+        row = save(db, actor, kind, client_id, parsed, records.clock)
+        if kind.after_record is not None:
+            kind.after_record(db, records, actor, row)
+        return kind.output(row)
 
 
 def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) -> BaseModel:
@@ -111,6 +120,8 @@ def save(
         entity_id=row.id,
         fields=data.model_fields_set,
     )
+    if kind.after_save is not None:
+        kind.after_save(db, actor, row, clock)
     return row
 
 

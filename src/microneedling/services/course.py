@@ -1,7 +1,8 @@
 """A client's course, read once: the client (with alerts and contact), the current intake and
 its open findings, the current plan as a typed `Plan`, the sessions done against it and those
 still to come (dated from what was actually done), scores, photos (none while photography
-consent stands withdrawn) and consents.
+consent stands withdrawn), consents, the bookings from today on and the reminders (consent to
+e-mail, messages sent, reminders queued).
 
 The clinic's name, address and phone come with it (the documents name whom to call). One
 transaction and one "current rows" query per kind, whatever the number of records; the API
@@ -27,6 +28,7 @@ from microneedling.records.models import (
     TreatmentSession,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
 from microneedling.services.clinics import ClinicOut
@@ -34,6 +36,7 @@ from microneedling.services.common import Output, Records
 from microneedling.services.consents import ConsentOut, consent_out, photos_withheld
 from microneedling.services.intakes import IntakeOut
 from microneedling.services.photos import PhotoOut
+from microneedling.services.reminders import ReminderStatus, read_reminders
 from microneedling.services.scores import ScoreOut
 from microneedling.services.treatment_sessions import SessionOut
 
@@ -66,6 +69,8 @@ class ClientCourse(Output):
     scores: list[ScoreOut]
     photos: list[PhotoOut]
     consents: list[ConsentOut]
+    bookings: list[AppointmentOut]
+    reminders: ReminderStatus
 
     @property
     def next_due(self) -> ScheduledSession | None:
@@ -76,12 +81,26 @@ def client_course(records: Records, actor: Actor, client_id: int) -> ClientCours
     """The course as it stands today (the clinic's today, from the records' clock)."""
     require(actor, Permission.READ)
     with records.transaction() as db:
-        client = ClientOut.model_validate(live_client(db, actor, client_id))
+        row = live_client(db, actor, client_id)
+        client = ClientOut.model_validate(row)
         clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
-        return _course(db, clinic, client, records.clock.today())
+        start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        bookings = appointments_between(
+            db, actor, start, far, client_id=client.id, include_cancelled=True
+        )
+        reminders = read_reminders(db, row)
+        return _course(db, clinic, client, records.clock.today(), bookings, reminders)
 
 
-def _course(db: Session, clinic: ClinicOut, client: ClientOut, today: dt.date) -> ClientCourse:
+def _course(
+    db: Session,
+    clinic: ClinicOut,
+    client: ClientOut,
+    today: dt.date,
+    bookings: list[AppointmentOut],
+    reminders: ReminderStatus,
+) -> ClientCourse:
     intakes = current_rows(db, Intake, client.id)
     plans = current_rows(db, PlanRecord, client.id)
     sessions = sorted(
@@ -106,6 +125,8 @@ def _course(db: Session, clinic: ClinicOut, client: ClientOut, today: dt.date) -
         if photos_withheld(db, [client.id])
         else [PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
         consents=[consent_out(r) for r in current_rows(db, Consent, client.id)],
+        bookings=bookings,
+        reminders=reminders,
     )
 
 
@@ -142,17 +163,24 @@ def open_findings(findings: list[Any], today: dt.date) -> list[Finding]:
 
 
 def upcoming(schedule: list[ScheduledSession], done: list[dt.date]) -> list[ScheduledSession]:
-    """The sessions still to come, dated from the last one actually done: the next keeps the
-    plan's gap after the last session done, the rest keep theirs."""
+    """The sessions still to come, dated from the last one actually done (`course_shift`)."""
     rest = schedule[len(done) :]
-    if not done or not rest:
+    shift = course_shift([entry.date for entry in schedule], done)
+    if not shift:
         return rest
-    last_planned = schedule[len(done) - 1].date
-    next_planned = rest[0].date
-    if last_planned is None or next_planned is None:
-        return rest
-    shift = done[-1] + (next_planned - last_planned) - next_planned
     return [
         entry.model_copy(update={"date": entry.date + shift}) if entry.date else entry
         for entry in rest
     ]
+
+
+def course_shift(planned: list[dt.date | None], done: list[dt.date]) -> dt.timedelta:
+    """How far the sessions still to come move from their planned days: the next keeps the
+    plan's gap after the last session done, the rest keep theirs, so all move by as much as
+    the last session done moved from its own planned day."""
+    if not done or len(planned) <= len(done):
+        return dt.timedelta(0)
+    last_planned, next_planned = planned[len(done) - 1], planned[len(done)]
+    if last_planned is None or next_planned is None:
+        return dt.timedelta(0)
+    return done[-1] - last_planned

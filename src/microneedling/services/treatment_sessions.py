@@ -33,7 +33,9 @@ from microneedling.clinical.session_check import (
 )
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import DeviceType
+from microneedling.records.audit import audit
 from microneedling.records.models import (
+    Appointment,
     Clinical,
     Intake,
     PlanRecord,
@@ -54,6 +56,7 @@ from microneedling.services.common import Input, Output, Records, RowId, dump, o
 from microneedling.services.errors import Conflict, DeparturesFound
 from microneedling.services.lot_use import LotUse, checked_lots, use_lots
 from microneedling.services.pre_session import Change, require_intake_after_changes
+from microneedling.services.reminders import schedule_after_session
 
 ShortText = Annotated[str, Field(max_length=120)]
 # A bound on the input, not a clinical rule: more units than any session uses.
@@ -253,6 +256,39 @@ def _build(
     return session
 
 
+def _complete_booking(db: Session, actor: Actor, row: Clinical, clock: Clock) -> None:
+    """The session fulfils the client's booked session appointment of that day (the clinic's
+    day), the one for the same plan first."""
+    assert isinstance(row, TreatmentSession)
+    start = dt.datetime.combine(row.performed_on, dt.time(), tzinfo=clock.time_zone)
+    end = start + dt.timedelta(days=1)
+    booking = db.scalar(
+        select(Appointment)
+        .where(
+            Appointment.client_id == row.client_id,
+            Appointment.status == "booked",
+            Appointment.kind.in_(("test_spot", "treatment_session")),
+            Appointment.starts_at >= start.astimezone(dt.UTC),
+            Appointment.starts_at < end.astimezone(dt.UTC),
+        )
+        .order_by((Appointment.plan_id == row.plan_id).desc(), Appointment.starts_at)
+        .limit(1)
+    )
+    if booking is None:
+        return
+    booking.status, booking.session_id = "completed", row.id
+    db.flush()
+    audit(
+        db,
+        clinic_id=actor.clinic_id,
+        actor_id=actor.user_id,
+        action="appointment.complete",
+        entity="appointment",
+        entity_id=booking.id,
+        fields=["status", "session_id"],
+    )
+
+
 SESSION = RecordKind(
     entity="session",
     model=TreatmentSession,
@@ -262,4 +298,6 @@ SESSION = RecordKind(
     output=SessionOut.model_validate,
     not_after_today=("performed_on",),
     fixed=frozenset({"lot_ids"}),
+    after_save=_complete_booking,
+    after_record=schedule_after_session,
 )

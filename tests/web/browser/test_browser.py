@@ -14,6 +14,7 @@ from tests.web.page_world import email_for
 from tests.world import PASSWORD, TODAY
 
 from microneedling.services import products
+from microneedling.services.reminders import opt_out_token
 
 START = TODAY + dt.timedelta(days=7)
 
@@ -74,9 +75,9 @@ def intake_with_a_deferral(page: Any, shot: Shots, client_url: str) -> None:
     assert page.locator(".badge-defer").count() == 0
 
 
-def plan_on_the_map(page: Any, shot: Shots) -> str:
+def plan_on_the_map(page: Any, shot: Shots, start: dt.date = START) -> str:
     """Cheeks (clicked on the map) and forehead (keyboard, on the checklist the map mirrors)
-    for acne scars; accepted with consent."""
+    for acne scars, first session on `start`; accepted with consent."""
     page.get_by_role("link", name="New plan").click()
     page.locator("#c0-indication").select_option("acne_scars_atrophic")
     page.locator('#map-c0 path.zone[data-zone="cheeks"]').first.click()
@@ -85,7 +86,7 @@ def plan_on_the_map(page: Any, shot: Shots) -> str:
     assert page.locator("#c0-zone-cheeks").is_checked()
     assert page.locator("#c0-zone-forehead").is_checked()
     page.locator('#map-c0 path.zone.picked[data-zone="forehead"]').wait_for()
-    page.get_by_label("First session on").fill(START.isoformat())
+    page.get_by_label("First session on").fill(start.isoformat())
     page.locator('#preview-map path.zone.planned[data-zone="forehead"]').wait_for()
     page.locator("#plan-preview").get_by_text(re.compile(r"^\d{4}-\d\d-\d\d$")).first.wait_for()
     assert page.locator("#preview-map path.zone.planned").count() == 3
@@ -310,6 +311,12 @@ def test_the_public_home_check(page: Any, served: Served, shot: Shots) -> None:
 PHONE = {"width": 390, "height": 844}
 
 
+def unsubscribe_url(served: Served) -> str:
+    """The opt-out link of the world's client, as their e-mails carry it."""
+    token = opt_out_token(served.world.records, served.world.client_id)
+    return f"{served.url}/unsubscribe/{token}"
+
+
 def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
     page: Any, served: Served, shot: Shots
 ) -> None:
@@ -330,6 +337,12 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         "session": f"{client_url}/session",
         "home-check": f"{served.url}/home-check",
         "correction": f"{served.url}/records/consent/1?correct=method",
+        "today": f"{served.url}/today",
+        "diary": f"{served.url}/diary",
+        "diary-week": f"{served.url}/diary?view=week",
+        "booking": f"{client_url}/book",
+        "plan-booking": f"{plan_url}/book",
+        "unsubscribe": unsubscribe_url(served),
     }
     for name, url in pages.items():
         page.goto(url)
@@ -339,7 +352,8 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
     page.context.clear_cookies()
     log_in(page, served, shot, "owner")  # the owner's menu is the longest
     stock_a_lot(served, "PHONE-1")
-    for name in ("users", "audit", "clinic", "products", "lots", "recall?number=PHONE-1"):
+    owned = ("users", "audit", "clinic", "rooms", "calendar-feeds", "products", "lots")
+    for name in (*owned, "recall?number=PHONE-1"):
         page.goto(f"{served.url}/{name}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         shot(page, f"phone-{name}")

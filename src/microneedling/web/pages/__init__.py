@@ -22,6 +22,7 @@ from microneedling.web.pages import (
     client_pages,
     clinic_pages,
     consent_pages,
+    diary_pages,
     document_pages,
     handout,
     home_check,
@@ -32,6 +33,7 @@ from microneedling.web.pages import (
     record_pages,
     score_pages,
     session_pages,
+    unsubscribe,
     user_pages,
 )
 from microneedling.web.pages.common import TEMPLATES, CsrfRefused, LoginRequired, redirect, render
@@ -40,6 +42,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     auth,
     client_pages,
+    diary_pages,
     intake,
     plan_pages,
     session_pages,
@@ -54,6 +57,7 @@ for module in (
     user_pages,
     clinic_pages,
     home_check,
+    unsubscribe,
 ):
     router.include_router(module.router)
 

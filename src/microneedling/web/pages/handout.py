@@ -1,7 +1,7 @@
 """The aftercare handout (printable, plain language, with the next sessions' dates; also as a
-PDF) and the schedule as an `.ics` calendar file, both dated from the sessions actually done.
-A plan that is deferred or refused gets "not now" (or "not recommended") and why, in place of
-sessions and aftercare."""
+PDF) and the schedule as an `.ics` calendar file, both dated from the sessions actually done,
+at the times booked. A plan that is deferred or refused gets "not now" (or "not recommended")
+and why, in place of sessions and aftercare."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.services.bookings import AppointmentOut
+from microneedling.services.calendar_feeds import clinic_place
 from microneedling.services.course import client_course
 from microneedling.services.plans import read_plan
-from microneedling.web import documents
+from microneedling.web import documents, ics
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
 
 router = APIRouter()
@@ -25,38 +27,35 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
     return render(request, "handout.html", document.context)
 
 
-def ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def calendar(plan_id: int, schedule: list[dict[str, Any]], stamp: dt.datetime) -> str:
-    """An iCalendar file (RFC 5545) with one all-day event per dated session."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//microneedling//treatment schedule//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ]
+def schedule_events(
+    plan_id: int, schedule: list[dict[str, Any]], booked: list[AppointmentOut], place: str
+) -> list[ics.Event]:
+    """One event per dated session: at its booked time and place, else all day on its day."""
+    bookings = {b.plan_session: b for b in booked if b.plan_id == plan_id and b.status == "booked"}
+    events = []
     for session in schedule:
-        if not session.get("date"):
+        booking = bookings.get(session["session"])
+        if not session.get("date") and booking is None:
             continue
-        day = dt.date.fromisoformat(session["date"])
         kind = "test spot" if session["kind"] == "test_spot" else "session"
-        zones = ", ".join(session["zones"])
         title = f"Microneedling {kind} {session['session']}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:plan-{plan_id}-session-{session['session']}@microneedling",
-            f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{ics_text(title)}",
-            f"DESCRIPTION:{ics_text('Zones: ' + zones)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        description = "Zones: " + ", ".join(session["zones"])
+        uid = f"plan-{plan_id}-session-{session['session']}"
+        if booking is None:
+            day = dt.date.fromisoformat(session["date"])
+            events.append(ics.Event(uid, title, description, day=day))
+        else:
+            events.append(
+                ics.Event(
+                    uid,
+                    title,
+                    description,
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                    place=place,
+                )
+            )
+    return events
 
 
 @router.get("/plans/{plan_id}/schedule.ics")
@@ -64,7 +63,8 @@ def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response
     saved = read_plan(records, actor, plan_id)
     course = client_course(records, actor, saved.client_id)
     sessions = documents.sessions_to_come(records, saved, course)
-    body = calendar(plan_id, sessions, records.clock.now())
+    events = schedule_events(plan_id, sessions, course.bookings, clinic_place(records, actor))
+    body = ics.calendar(events, records.clock.now(), "treatment schedule")
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

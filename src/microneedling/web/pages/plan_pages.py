@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from microneedling.clinical.models import Concern
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import plans
+from microneedling.services import appointments, plans, rooms
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
@@ -31,6 +31,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
+from microneedling.web.pages.diary_pages import clock_context, plan_bookings
 from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
@@ -212,6 +213,8 @@ def _plan_page(
         "methods": [(m, m.replace("_", " ")) for m in CONSENT_METHODS],
         "form": form,
         "errors": errors,
+        "can_book": actor.can(Permission.BOOK),
+        **plan_bookings(records, course, saved.id),
         "can_consent": actor.can(Permission.RECORD_CONSENT),
         "consent_version": current_version("treatment"),
         "consent_text": consent_texts()[("treatment", current_version("treatment"))],
@@ -246,3 +249,53 @@ def accept_plan(
         errors = FormErrors(general=[str(conflict)])
         return _plan_page(request, records, actor, plan_id, form, errors, status_code=409)
     return redirect(request, f"/plans/{plan_id}")
+
+
+def _booking_page(
+    request: Request,
+    records: Records,
+    actor: Actor,
+    plan_id: int,
+    form: Any,
+    errors: Any,
+    status_code: int = 200,
+) -> Response:
+    saved = read_plan(records, actor, plan_id)
+    context = {
+        "saved": saved,
+        "form": form,
+        "errors": errors,
+        "practitioners": [(p.id, p.full_name) for p in rooms.list_practitioners(records, actor)],
+        "rooms": [(r.name, r.name) for r in rooms.list_rooms(records, actor)],
+        **clock_context(records),
+    }
+    return render(request, "plan_booking.html", context, status_code=status_code)
+
+
+@router.get("/plans/{plan_id}/book")
+def booking_form(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+    """Book the plan's sessions still to come, each on its day, at one chosen time."""
+    return _booking_page(
+        request, records, actor, plan_id, {"time": "10:00", "duration_minutes": "60"}, None
+    )
+
+
+@router.post("/plans/{plan_id}/book")
+def book_plan(
+    request: Request, records: RecordsDep, actor: ActorDep, plan_id: int, form: FormDep
+) -> Response:
+    data = {
+        "practitioner_id": text(form, "practitioner_id"),
+        "room": text(form, "room"),
+        "time": text(form, "time"),
+        "duration_minutes": text(form, "duration_minutes"),
+    }
+    try:
+        appointments.book_plan(records, actor, plan_id, data)
+    except InputError as error:
+        errors = form_errors(error, known=(*data, "sessions"))
+        return _booking_page(request, records, actor, plan_id, form, errors, 422)
+    except Conflict as error:
+        errors = FormErrors(general=[str(error)])
+        return _booking_page(request, records, actor, plan_id, form, errors, 409)
+    return redirect(request, f"/plans/{plan_id}#bookings")
