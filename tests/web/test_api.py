@@ -12,6 +12,8 @@ from tests.web.conftest import API, login
 from tests.web.test_products_api import catalogue
 from tests.world import PASSWORD, TODAY, World
 
+from microneedling.services import rooms
+
 
 def _course(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     """Every step of a course through the API; returns the ids it made."""
@@ -479,6 +481,15 @@ def test_photo_uploads_are_checked_for_type(client: TestClient, world: World) ->
 
 
 # Every route that names a record, called by the other clinic's owner with clinic A's ids.
+# A booking of clinic A's client with its clinician in its room (made in the test below).
+BOOKING = {
+    "client_id": "{client}",
+    "practitioner_id": 2,
+    "room": "{room}",
+    "starts_at": "2026-12-03T09:00:00+00:00",
+    "duration_minutes": 30,
+    "kind": "consultation",
+}
 CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/clients/{client_id}"): ("/clients/{client}", {}),
     ("PATCH", "/clients/{client_id}"): ("/clients/{client}", {"json": {"version": 1}}),
@@ -581,6 +592,23 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/lots/{lot_id}/sessions"): ("/lots/{lot}/sessions", {}),
     # User 2 is clinic A's clinician (tests/world.py creates the users in order).
     ("PATCH", "/users/{user_id}"): ("/users/2", {"json": {"version": 1, "role": "owner"}}),
+    ("PATCH", "/rooms/{room_id}"): ("/rooms/{room}", {"json": {"version": 1, "name": "Mine"}}),
+    ("POST", "/appointments"): ("/appointments", {"json": BOOKING}),
+    ("GET", "/appointments/{appointment_id}"): ("/appointments/{appointment}", {}),
+    ("POST", "/appointments/{appointment_id}/reschedule"): (
+        "/appointments/{appointment}/reschedule",
+        {"json": {"version": 1, "starts_at": "2026-12-03T10:00:00+00:00"}},
+    ),
+    ("POST", "/appointments/{appointment_id}/cancel"): (
+        "/appointments/{appointment}/cancel",
+        {"json": {"version": 1, "reason": "hijack"}},
+    ),
+    ("POST", "/plans/{plan_id}/appointments"): (
+        "/plans/{plan}/appointments",
+        {"json": {"practitioner_id": 2, "room": 1, "time": "10:00", "duration_minutes": 30}},
+    ),
+    ("POST", "/practitioners/{user_id}/calendar-feed"): ("/practitioners/2/calendar-feed", {}),
+    ("DELETE", "/practitioners/{user_id}/calendar-feed"): ("/practitioners/2/calendar-feed", {}),
 }
 # Routes that name no record: each answers only about the caller's own clinic (checked below).
 CLINIC_WIDE = {
@@ -602,6 +630,13 @@ CLINIC_WIDE = {
     ("POST", "/products"),
     ("GET", "/lots"),
     ("GET", "/lots/recall"),
+    # The diary's lists take ids as filters, read within the caller's clinic only.
+    ("GET", "/rooms"),
+    ("POST", "/rooms"),
+    ("GET", "/practitioners"),
+    ("GET", "/appointments"),
+    ("GET", "/availability"),
+    ("GET", "/today"),
 }
 
 
@@ -631,6 +666,14 @@ def test_another_clinic_can_reach_no_record_through_any_route(
 ) -> None:
     ids = _course(client, login(client, "clinician@a.example"))
     ids.update(catalogue(client, login(client, "owner@a.example")))
+    ids["room"] = rooms.create_room(world.records, world.owner, {"name": "Room A"}).id
+    booked = client.post(
+        f"{API}/appointments",
+        json=_fill(BOOKING, ids),
+        headers=login(client, "clinician@a.example"),
+    )
+    assert booked.status_code == 201, booked.text
+    ids["appointment"] = booked.json()["id"]
     outsider = login(client, "owner@b.example")
     for (method, route), (path, options) in CROSS_CLINIC_CALLS.items():
         response = client.request(

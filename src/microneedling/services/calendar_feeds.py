@@ -12,12 +12,13 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from microneedling.records.audit import audit
 from microneedling.records.models import CalendarFeed, Clinic, User
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
-from microneedling.services.common import Output, Records
+from microneedling.services.common import Output, Records, owned
 from microneedling.services.errors import Forbidden, NotFound
 from microneedling.services.rooms import practitioner_for
 
@@ -49,13 +50,19 @@ def _may_manage(actor: Actor, user_id: int) -> None:
         raise Forbidden("only the practitioner or the owner may manage this calendar feed")
 
 
+def _practitioner(db: Session, actor: Actor, user_id: int) -> User:
+    """The clinic's practitioner named in the path (another clinic's user is not found)."""
+    owned(db, actor, User, user_id, "user")
+    return practitioner_for(db, actor, user_id, "user_id")
+
+
 def renew_feed(records: Records, actor: Actor, user_id: int) -> FeedToken:
     """Make a new secret URL for the practitioner's feed; any earlier one stops working."""
     require(actor, Permission.READ)
     _may_manage(actor, user_id)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with records.transaction() as db:
-        practitioner_for(db, actor, user_id, "user_id")
+        _practitioner(db, actor, user_id)
         db.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
         db.add(CalendarFeed(user_id=user_id, token_sha256=_digest(token)))
         audit(
@@ -73,7 +80,7 @@ def revoke_feed(records: Records, actor: Actor, user_id: int) -> None:
     require(actor, Permission.READ)
     _may_manage(actor, user_id)
     with records.transaction() as db:
-        practitioner_for(db, actor, user_id, "user_id")
+        _practitioner(db, actor, user_id)
         db.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
         audit(
             db,
