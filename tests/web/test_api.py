@@ -553,6 +553,8 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/scores/{record_id}"): ("/scores/{score}", {}),
     ("GET", "/photos/{record_id}"): ("/photos/{photo}", {}),
     ("GET", "/photos/{record_id}/file"): ("/photos/{photo}/file", {}),
+    ("GET", "/photos/{record_id}/thumbnail"): ("/photos/{photo}/thumbnail", {}),
+    ("GET", "/photos/{record_id}/screen"): ("/photos/{photo}/screen", {}),
     ("POST", "/{entity}s/{record_id}/amendments"): (
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},

@@ -33,6 +33,9 @@ from microneedling.records.models import (
     Consent,
     Intake,
     Photo,
+    PhotoAnalysis,
+    PhotoMeasurement,
+    PhotoRendition,
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
@@ -271,7 +274,17 @@ def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,
 # plans at intakes. Identifiers other systems gave the client go too.
-_ERASE_ORDER = (ScoreRecord, Photo, Consent, TreatmentSession, PlanRecord, Intake, ClientIdentifier)
+_ERASE_ORDER = (
+    ScoreRecord,
+    PhotoMeasurement,
+    PhotoAnalysis,
+    Photo,
+    Consent,
+    TreatmentSession,
+    PlanRecord,
+    Intake,
+    ClientIdentifier,
+)
 
 
 def erase_client(records: Records, actor: Actor, client_id: int) -> None:
@@ -284,6 +297,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
     """
     require(actor, Permission.ERASE_CLIENT)
     set_aside: list[tuple[str, Path]] = []
+    renditions: list[str] = []
     try:
         with records.transaction() as db:
             client = live_client(db, actor, client_id, lock="exclusive")
@@ -298,6 +312,11 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
                     aside = records.photos.set_aside(digest)
                     if aside is not None:
                         set_aside.append((digest, aside))
+                    made = select(PhotoRendition.sha256).where(
+                        PhotoRendition.source_sha256 == digest
+                    )
+                    renditions += db.scalars(made)
+                    db.execute(delete(PhotoRendition).where(PhotoRendition.source_sha256 == digest))
             for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
                 setattr(client, name, None)
             client.erased_at = utc_now()
@@ -318,4 +337,8 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
         raise
     for _digest, aside in set_aside:
         aside.unlink(missing_ok=True)
+    # Renditions are copies made from the originals: removed after the commit (were the
+    # erasure to fail, they would be made again when next asked for).
+    for digest in renditions:
+        records.photos.remove(digest)
     forget_erased(records.engine)
