@@ -11,6 +11,7 @@ generated secret, so it still refuses to start until `MICRONEEDLING_SECRET_KEY` 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
+SmtpTls = Literal["none", "starttls", "tls"]
 PLACEHOLDER_SECRET = "change-me"
 SECRET_FILE = "secret_key"
 SECRET_FIX = (
@@ -62,6 +64,25 @@ class Settings(BaseSettings):
     fhir_identifier_system: str = ""
     public_url: str = ""
     time_zone: str = "UTC"
+    # E-mail to clients (reminders): no host, no e-mail. `smtp_tls` is "starttls" (upgrade a
+    # plain connection, port 587), "tls" (TLS from the start, port 465) or "none" (a relay on
+    # the same machine or network, port 25).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_sender: str = ""
+    smtp_tls: SmtpTls = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    # Reminders: when they go out (operational choices, not clinical numbers).
+    reminder_lead_hours: int = Field(default=48, ge=1, le=24 * 14)
+    aftercare_send_time: dt.time = dt.time(18, 0)
+    # The job queue: a failed job is retried after retry_base × 2^(attempt − 1) seconds, at most
+    # job_max_attempts times; a worker's claim on a job lapses after job_lease_seconds.
+    job_max_attempts: int = Field(default=6, ge=1, le=50)
+    job_retry_base_seconds: float = Field(default=60, gt=0, le=86_400)
+    job_lease_seconds: float = Field(default=300, gt=0, le=86_400)
+    worker_poll_seconds: float = Field(default=5, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -83,6 +104,26 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be an absolute URL (https://… or http://…)")
         return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        """The From address: an e-mail address, optionally with a display name."""
+        from email.utils import parseaddr
+
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an e-mail address such as Clinic <clinic@example.com>")
+        return value
+
+    @model_validator(mode="after")
+    def _sender_with_host(self) -> Settings:
+        """E-mail needs a From address, and the public URL its opt-out links start with."""
+        for name in ("smtp_sender", "public_url"):
+            if self.smtp_host and not getattr(self, name):
+                raise ValueError(
+                    f"MICRONEEDLING_{name.upper()} must be set when MICRONEEDLING_SMTP_HOST is"
+                )
+        return self
 
     @field_validator("time_zone")
     @classmethod

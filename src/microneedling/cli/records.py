@@ -1,12 +1,12 @@
-"""Commands for the clinic's records and server: serve, db upgrade, users create, clients list,
-backup, restore, export and demo. The database, web and settings modules load inside each
-command so that `--help` and `plan` stay fast."""
+"""Commands for the clinic's records and server: serve, worker, db upgrade, users create,
+clients list, backup, restore, export and demo. The database, web and settings modules load
+inside each command so that `--help` and `plan` stay fast."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -30,6 +30,7 @@ ClinicOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+    app.command("worker")(worker)
     app.add_typer(db_app, name="db")
     app.add_typer(users_app, name="users")
     app.add_typer(clients_app, name="clients")
@@ -78,18 +79,75 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    job_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the jobs (reminders) in this process too; --no-worker when "
+            "`microneedling worker` runs them elsewhere.",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the web app and the JSON API (the database is upgraded first)."""
+    """Serve the web app and the JSON API (the database is upgraded first), with a job worker
+    thread unless --no-worker."""
+    import threading
+
     import uvicorn
 
     from microneedling.records.backup import server_lock
 
     records = open_records()
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    stop = threading.Event()
     with server_lock(records.settings.data_dir):
-        uvicorn.run(
-            "microneedling.web.app:create_app", factory=True, host=host, port=port, workers=workers
-        )
+        if job_worker:
+            threading.Thread(
+                target=_work, args=(records, stop), name="job-worker", daemon=True
+            ).start()
+        try:
+            uvicorn.run(
+                "microneedling.web.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+            )
+        finally:
+            stop.set()
+
+
+def _work(records: Records, stop: Any) -> None:
+    from microneedling.services.jobs import work
+    from microneedling.services.reminders import job_handlers
+
+    work(records, job_handlers(records), stop)
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run every job that is due now, then exit.")
+    ] = False,
+) -> None:
+    """Run the jobs (reminders by e-mail) until stopped (Ctrl-C or SIGTERM); several workers
+    may run at once on PostgreSQL."""
+    import logging
+    import signal
+    import threading
+
+    from microneedling.services.jobs import run_due, work
+    from microneedling.services.reminders import job_handlers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    records = open_records()
+    handlers = job_handlers(records)
+    if once:
+        typer.echo(f"Ran {run_due(records, handlers)} jobs.")
+        return
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    typer.echo("Running jobs; stop with Ctrl-C.")
+    work(records, handlers, stop)
 
 
 @db_app.command("upgrade")

@@ -84,7 +84,17 @@ def forget_erased(engine: Engine) -> None:
         connection.exec_driver_sql(f"VACUUM {tables}")
 
 
-ERASED_TABLES = ("clients", "intakes", "plans", "consents", "sessions", "photos", "scores")
+ERASED_TABLES = (
+    "clients",
+    "intakes",
+    "plans",
+    "consents",
+    "sessions",
+    "photos",
+    "scores",
+    "jobs",
+    "messages",
+)
 
 
 def engine_for(settings: Settings) -> Engine:

@@ -135,6 +135,8 @@ class Client(Versioned, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     phototype: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Reminders go by e-mail only once the client's consent to be contacted is recorded.
+    contact_by_email: Mapped[bool] = mapped_column(Boolean, server_default=false())
     erased_at: Mapped[dt.datetime | None] = mapped_column()
     erased_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -405,6 +407,50 @@ class IdempotencyKey(Base):
     location: Mapped[str | None] = mapped_column(String(2000))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class Job(Base):
+    """A unit of work the worker runs later and at least once: a reminder to send, later a
+    photo to analyse. `key` is unique, so the same work is never queued twice; a claimed job
+    is leased to one worker until `locked_until`, after which another may take it over."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_at", "state", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    run_at: Mapped[dt.datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Message(Base):
+    """A message sent to a client, written in the transaction that finishes its job: `key`
+    is unique, so one message is recorded (and delivered) at most once. No address or text is
+    kept, only what was sent when, under which subject and `Message-ID`."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[dt.datetime] = mapped_column()
 
 
 CLINICAL_MODELS: tuple[type[Clinical], ...] = (

@@ -32,6 +32,8 @@ from microneedling.records.models import (
     ClientIdentifier,
     Consent,
     Intake,
+    Job,
+    Message,
     Photo,
     PhotoAnalysis,
     PhotoMeasurement,
@@ -66,6 +68,8 @@ class ClientDetails(Input):
     phone: Phone | None = None
     phototype: Phototype | None = None
     notes: Notes | None = None
+    # Consent to reminders by e-mail: off unless recorded.
+    contact_by_email: bool = False
 
     @field_validator("birth_date")
     @classmethod
@@ -99,6 +103,7 @@ class ClientOut(Output):
     phone: str | None
     phototype: int | None
     notes: str | None
+    contact_by_email: bool
     created_at: dt.datetime
     updated_at: dt.datetime
     erased_at: dt.datetime | None
@@ -273,7 +278,8 @@ def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 # Children before parents: scores and photos point at sessions, sessions and consents at plans,
-# plans at intakes. Identifiers other systems gave the client go too.
+# plans at intakes. Identifiers other systems gave the client go too, and the reminders queued
+# for them and the record of messages sent.
 _ERASE_ORDER = (
     ScoreRecord,
     PhotoMeasurement,
@@ -284,6 +290,8 @@ _ERASE_ORDER = (
     PlanRecord,
     Intake,
     ClientIdentifier,
+    Job,
+    Message,
 )
 
 
@@ -319,6 +327,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
                     db.execute(delete(PhotoRendition).where(PhotoRendition.source_sha256 == digest))
             for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
                 setattr(client, name, None)
+            client.contact_by_email = False
             client.erased_at = utc_now()
             client.erased_by = actor.user_id
             db.flush()

@@ -42,6 +42,8 @@ class RecordKind(Generic[In]):
     output: Callable[[Clinical], BaseModel]
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
+    # What a newly recorded row sets going, in its transaction (a session queues reminders).
+    after_record: Callable[[Session, Records, Actor, Clinical], None] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
@@ -79,7 +81,10 @@ def record(
     parsed = parse(kind.input_model, data)
     with records.transaction() as db:
         live_client(db, actor, client_id, lock="shared")
-        return kind.output(save(db, actor, kind, client_id, parsed, records.clock))
+        row = save(db, actor, kind, client_id, parsed, records.clock)
+        if kind.after_record is not None:
+            kind.after_record(db, records, actor, row)
+        return kind.output(row)
 
 
 def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) -> BaseModel:

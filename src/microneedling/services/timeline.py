@@ -1,5 +1,6 @@
 """A client's course at a glance: intakes, plans, consents, sessions, photos and scores in
-date order, each marked with what it corrects and what corrected it."""
+date order, each marked with what it corrects and what corrected it, and the messages sent
+to the client."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from microneedling.records.models import (
     Clinical,
     Consent,
     Intake,
+    Message,
     Photo,
     PlanRecord,
     ScoreRecord,
@@ -98,4 +100,18 @@ def timeline(records: Records, actor: Actor, client_id: int) -> list[TimelineEnt
                         amendment_reason=row.amendment_reason,
                     )
                 )
+        for message in db.scalars(select(Message).where(Message.client_id == client_id)):
+            entries.append(
+                TimelineEntry(
+                    kind="message",
+                    id=message.id,
+                    date=records.clock.day_of(message.sent_at),
+                    recorded_at=message.sent_at,
+                    recorded_by=None,
+                    summary=f"{message.channel} sent: {message.subject}",
+                    supersedes_id=None,
+                    superseded_by=None,
+                    amendment_reason=None,
+                )
+            )
     return sorted(entries, key=lambda entry: (entry.date, entry.recorded_at, entry.kind))

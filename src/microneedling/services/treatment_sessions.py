@@ -44,6 +44,7 @@ from microneedling.services.clinical_records import (
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, owned, parse
 from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.reminders import schedule_after_session
 
 ShortText = Annotated[str, Field(max_length=120)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -199,4 +200,5 @@ SESSION = RecordKind(
     build=_build,
     output=SessionOut.model_validate,
     not_after_today=("performed_on",),
+    after_record=schedule_after_session,
 )

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from microneedling.services import clients, course, timeline
+from microneedling.services import clients, course, reminders, timeline
 from microneedling.services.clients import ClientOut
 from microneedling.services.common import Page
 from microneedling.services.course import ClientCourse
+from microneedling.services.reminders import ReminderStatus
 from microneedling.services.timeline import TimelineEntry
 from microneedling.web.deps import ActorDep, RecordsDep
 
@@ -55,9 +56,18 @@ def change(
     records: RecordsDep,
     actor: ActorDep,
     client_id: int,
-    body: Annotated[dict[str, Any], Body(examples=[{"version": 1, "phone": "+44 20 7946 0000"}])],
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[
+                {"version": 1, "phone": "+44 20 7946 0000"},
+                {"version": 1, "email": "ann@example.com", "contact_by_email": True},
+            ]
+        ),
+    ],
 ) -> ClientOut:
-    """Change some fields; `version` must be the version you read (else 409)."""
+    """Change some fields; `version` must be the version you read (else 409).
+    `contact_by_email: true` records the client's consent to reminders by e-mail."""
     return clients.update_client(records, actor, client_id, body)
 
 
@@ -79,3 +89,10 @@ def client_course(records: RecordsDep, actor: ActorDep, client_id: int) -> Clien
 @router.get("/{client_id}/timeline")
 def client_timeline(records: RecordsDep, actor: ActorDep, client_id: int) -> list[TimelineEntry]:
     return timeline.timeline(records, actor, client_id)
+
+
+@router.get("/{client_id}/messages")
+def client_messages(records: RecordsDep, actor: ActorDep, client_id: int) -> ReminderStatus:
+    """Reminder status: the consent to e-mail, the messages sent, and every reminder queued
+    for the client with its state (queued, running, done, failed, cancelled)."""
+    return reminders.reminder_status(records, actor, client_id)

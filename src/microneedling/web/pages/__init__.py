@@ -27,6 +27,7 @@ from microneedling.web.pages import (
     record_pages,
     score_pages,
     session_pages,
+    unsubscribe,
     user_pages,
 )
 from microneedling.web.pages.common import TEMPLATES, CsrfRefused, LoginRequired, redirect, render
@@ -45,6 +46,7 @@ for module in (
     audit,
     user_pages,
     home_check,
+    unsubscribe,
 ):
     router.include_router(module.router)
 

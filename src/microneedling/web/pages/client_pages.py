@@ -1,4 +1,5 @@
-"""Clients: the searchable list, a new client, and the client's page (timeline and badges)."""
+"""Clients: the searchable list, a new client, and the client's page (timeline, badges and
+reminders)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from microneedling.services import clients
 from microneedling.services.access import Permission
 from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
+from microneedling.services.reminders import reminder_status
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
@@ -37,6 +39,12 @@ CLIENT_FIELDS = (
     "notes",
 )
 SEXES = ("female", "male", "other", "unknown")
+CONSENT = "contact_by_email"
+
+
+def _consent(form: Any) -> bool:
+    """The e-mail consent checkbox: ticked or not (an unticked box is not sent at all)."""
+    return bool(form.get(CONSENT) == "true")
 
 
 @router.get("/clients")
@@ -82,7 +90,10 @@ def new_client(request: Request, actor: ActorDep) -> Response:
 
 @router.post("/clients")
 def register(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
-    data = {name: text(form, name) for name in CLIENT_FIELDS if text(form, name) is not None}
+    data: dict[str, Any] = {
+        name: text(form, name) for name in CLIENT_FIELDS if text(form, name) is not None
+    }
+    data[CONSENT] = _consent(form)
     try:
         client = clients.register_client(records, actor, data)
     except InputError as error:
@@ -98,6 +109,7 @@ def edit_client(request: Request, records: RecordsDep, actor: ActorDep, client_i
         name: "" if getattr(client, name) is None else str(getattr(client, name))
         for name in CLIENT_FIELDS
     }
+    values[CONSENT] = "true" if client.contact_by_email else ""
     context = {**_new_context({**values, "version": str(client.version)}, None), "client": client}
     return render(request, "client_new.html", context)
 
@@ -115,6 +127,8 @@ def change(
         before = getattr(client, name)
         if (value or None) != (None if before is None else str(before)):
             data[name] = value
+    if _consent(form) != client.contact_by_email:
+        data[CONSENT] = _consent(form)
     try:
         clients.update_client(records, actor, client_id, data)
     except InputError as error:
@@ -133,6 +147,7 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
     course = client_course(records, actor, client_id)
     entries = timeline(records, actor, client_id)
     context = {
+        "reminders": reminder_status(records, actor, client_id),
         "client": course.client,
         "course": course,
         "alerts": course.alerts,
@@ -141,5 +156,6 @@ def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_i
         "intake": course.intake,
         "plan_id": course.plan.id if course.plan else None,
         "can": {p.name: actor.can(p) for p in Permission},
+        "zone": records.clock.time_zone,
     }
     return render(request, "client.html", context)
