@@ -23,6 +23,7 @@ from microneedling.services.clinical_records import ClinicalOut, RecordKind, sav
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.errors import Conflict
+from microneedling.services.photo_measures import queue_analysis
 from microneedling.services.photo_quality import QualityCheck
 from microneedling.services.photo_renditions import KINDS, all_rendered, keep, recorded_kinds
 
@@ -114,8 +115,9 @@ def add_photo(
     data: object,
     check: QualityCheck | None = None,
 ) -> PhotoOut:
-    """Check the file, then store it, its renditions and its record in one transaction; a
-    failed record leaves no stray file, and a committed one always has its file.
+    """Check the file, then store it, its renditions and its record, and queue its measurement,
+    in one transaction; a failed record leaves no stray file, and a committed one always has
+    its file.
 
     A photo the quality check finds unfit for measurement is refused with the reasons in plain
     words unless `quality_confirmed` says the clinician keeps it anyway; the reasons are kept
@@ -157,6 +159,8 @@ def add_photo(
         try:
             made = keep(db, records, digest, renditions)
             row = save(db, actor, PHOTO, client_id, stored, records.clock)
+            assert isinstance(row, Photo)
+            queue_analysis(db, records, row)
         except BaseException:
             for stray in [digest, *made] if written else made:
                 records.photos.remove(stray)

@@ -42,6 +42,7 @@ from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Output, Records
 from microneedling.services.jobs import Handler, Handlers, JobOut, JobRun, enqueue
 from microneedling.services.notify import Notifier, Outgoing, notifier_for
+from microneedling.services.photo_measures import photo_handlers
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
 WARNING_SIGNS = "warning_signs"
@@ -341,7 +342,7 @@ def reminder_handlers(notifier: Notifier | None) -> Handlers:
 
 def job_handlers(records: Records) -> Handlers:
     """Every kind of job this installation runs, with the notifier its settings configure."""
-    return reminder_handlers(notifier_for(records.settings))
+    return {**reminder_handlers(notifier_for(records.settings)), **photo_handlers()}
 
 
 # --- status --------------------------------------------------------------------------------
