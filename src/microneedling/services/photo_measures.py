@@ -19,7 +19,7 @@ import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.common import Output, Records, owned
 from microneedling.services.jobs import Handlers, JobRun, enqueue
+
+if TYPE_CHECKING:
+    from microneedling.services.photos import PhotoOut
 
 ANALYSE = "photo_analysis"
 MEASURES: dict[str, tuple[str, str]] = {
@@ -48,6 +51,7 @@ MEASURES: dict[str, tuple[str, str]] = {
 
 class AnalysisOut(Output):
     photo_id: int
+    client_id: int
     status: str
     detail: str | None
     updated_at: dt.datetime
@@ -203,18 +207,6 @@ def aligned_transform(before: dict[str, Any] | None, after: dict[str, Any] | Non
     )
 
 
-def faces_of(records: Records, actor: Actor, photo_ids: Sequence[int]) -> dict[int, Any]:
-    """The stored face (eye centres, size) of each measured photo."""
-    require(actor, Permission.READ)
-    with records.transaction() as db:
-        rows = db.scalars(
-            select(PhotoAnalysis).where(
-                PhotoAnalysis.photo_id.in_(photo_ids), PhotoAnalysis.clinic_id == actor.clinic_id
-            )
-        )
-        return {row.photo_id: row.face for row in rows if row.face}
-
-
 # --- the job ------------------------------------------------------------------------------
 
 
@@ -305,3 +297,65 @@ def _finish(
 
 def photo_handlers() -> Handlers:
     return {ANALYSE: analyse}
+
+
+class PairMeasures(Output):
+    """What the before/after view shows of two photos' measurements."""
+
+    before: AnalysisOut | None
+    after: AnalysisOut | None
+    changes: list[Change]
+    transform: str | None
+
+
+def pair_measures(records: Records, actor: Actor, before_id: int, after_id: int) -> PairMeasures:
+    """Where each photo's analysis stands and, once both are measured, the change per zone
+    and measure with its MDC, and the transform that aligns the after photo on the before."""
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        for photo_id in (before_id, after_id):
+            live_client(db, actor, owned(db, actor, Photo, photo_id, "photo").client_id)
+        states = {
+            row.photo_id: row
+            for row in db.scalars(
+                select(PhotoAnalysis).where(PhotoAnalysis.photo_id.in_([before_id, after_id]))
+            )
+        }
+        rows = _rows(db, [before_id, after_id])
+        first, second = states.get(before_id), states.get(after_id)
+        return PairMeasures(
+            before=AnalysisOut.model_validate(first) if first else None,
+            after=AnalysisOut.model_validate(second) if second else None,
+            changes=changes(
+                [MeasurementOut.model_validate(r) for r in rows if r.photo_id == before_id],
+                [MeasurementOut.model_validate(r) for r in rows if r.photo_id == after_id],
+            ),
+            transform=aligned_transform(
+                first.face if first else None, second.face if second else None
+            ),
+        )
+
+
+def course_measures(
+    records: Records, actor: Actor, photos: Sequence[PhotoOut]
+) -> tuple[PhotoOut, PhotoOut, PairMeasures] | None:
+    """The course's change so far: the latest measured photo against the first measured one
+    of the same view and zone, or None until two such photos are measured."""
+    require(actor, Permission.READ)
+    with records.transaction() as db:
+        done = set(
+            db.scalars(
+                select(PhotoAnalysis.photo_id).where(
+                    PhotoAnalysis.photo_id.in_([p.id for p in photos]),
+                    PhotoAnalysis.status == "done",
+                )
+            )
+        )
+    measured = sorted((p for p in photos if p.id in done), key=lambda p: (p.taken_on, p.id))
+    if not measured:
+        return None
+    last = measured[-1]
+    first = next(p for p in measured if (p.view, p.zone) == (last.view, last.zone))
+    if first.id == last.id:
+        return None
+    return first, last, pair_measures(records, actor, first.id, last.id)

@@ -49,6 +49,7 @@ WARNING_SIGNS = "warning_signs"
 WARNING_PREFIX = "contact the clinic for: "
 AFTERCARE = "reminder.aftercare"
 REVIEW = "reminder.review"
+REMINDER_KINDS = (AFTERCARE, REVIEW)
 
 
 class NotSent(Exception):
@@ -375,7 +376,9 @@ def reminder_status(records: Records, actor: Actor, client_id: int) -> ReminderS
             .order_by(Message.sent_at, Message.id)
         )
         jobs = db.scalars(
-            select(Job).where(Job.client_id == client_id).order_by(Job.run_at, Job.id)
+            select(Job)
+            .where(Job.client_id == client_id, Job.kind.in_(REMINDER_KINDS))
+            .order_by(Job.run_at, Job.id)
         )
         return ReminderStatus(
             contact_by_email=client.contact_by_email,

@@ -183,3 +183,36 @@ def test_without_javascript_the_form_uploads(chromium: Any, served: Served) -> N
     taken = stored_photos(served)
     assert len(taken) == before + 1 and taken[-1].view == "oblique_right"
     context.close()
+
+
+def test_the_before_after_view_shows_the_measured_change(
+    page: Any, served: Served, shot: Shots, filmed_face: NDArray[np.uint8]
+) -> None:
+    pytest.importorskip("mediapipe")
+    from PIL import Image
+
+    from microneedling.services.jobs import run_due
+    from microneedling.services.reminders import job_handlers
+
+    world = served.world
+    turned = np.asarray(Image.fromarray(filmed_face).rotate(3, resample=Image.Resampling.BICUBIC))
+    for rgb in (filmed_face, turned):
+        photos.add_photo(
+            world.records,
+            world.actors["clinician"],
+            world.client_id,
+            jpeg(rgb),
+            {"view": "front", "zone": "cheeks", "taken_on": TODAY.isoformat()},
+        )
+    run_due(world.records, job_handlers(world.records))
+    log_in(page, served)
+    page.goto(f"{served.url}/clients/{world.client_id}/photos")
+    assert page.locator("table.changes").is_visible()
+    assert page.locator(".change-plot svg").is_visible()
+    shot(page, "before-after")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= 390")
+    shot(page, "before-after-phone")
+    page.goto(f"{served.url}/clients/{world.client_id}")
+    assert page.get_by_role("heading", name="Measured change in photos").is_visible()
+    shot(page, "course-phone")

@@ -146,3 +146,50 @@ def test_an_unfit_photo_shows_the_reason_and_is_kept_when_confirmed(
     (photo,) = client_photos(clinic)
     assert photo.quality_confirmed and photo.quality_problems == ["the photo is over-exposed"]
     assert "kept despite the quality check" in kept.text
+
+
+def astronaut(turn_deg: float = 0.0) -> bytes:
+    """scikit-image's astronaut portrait as a JPEG, turned about its centre."""
+    from PIL import Image
+    from skimage import data
+
+    out = io.BytesIO()
+    picture = Image.fromarray(data.astronaut())
+    picture.rotate(turn_deg, resample=Image.Resampling.BICUBIC).save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def test_measurements_show_progress_then_the_change_per_zone_aligned(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    pytest.importorskip("mediapipe")
+    from microneedling.services.jobs import run_due
+    from microneedling.services.reminders import job_handlers
+
+    photos_url = f"/clients/{clinic.client_id}/photos"
+    clinician.get(photos_url)
+    upload(clinician, clinic, astronaut())
+    upload(clinician, clinic, astronaut(turn_deg=3.0))
+    first, second = client_photos(clinic)
+    waiting = clinician.get(photos_url).text
+    assert waiting.count("waiting to be measured") == 2
+    poll = f'hx-get="/photos/{second.id}/analysis" hx-trigger="every 2s"'
+    assert poll in waiting
+    polled = clinician.get(f"/photos/{second.id}/analysis", headers={"HX-Request": "true"})
+    assert "waiting to be measured" in polled.text and "hx-refresh" not in polled.headers
+
+    assert run_due(clinic.records, job_handlers(clinic.records)) == 2
+    polled = clinician.get(f"/photos/{second.id}/analysis", headers={"HX-Request": "true"})
+    assert "measured" in polled.text and polled.headers["hx-refresh"] == "true"
+
+    page = clinician.get(photos_url).text
+    assert "hx-trigger" not in page.split('id="compare"')[1].split("</section>")[0]
+    assert '<table class="changes">' in page and "<svg" in page
+    assert "no detectable change" in page
+    rotation = re.search(
+        r'class="aligned" style="transform: translate\([^)]*\) rotate\(([-\d.]+)deg\)', page
+    )
+    assert rotation and abs(abs(float(rotation.group(1))) - 3.0) < 0.5, rotation
+    course = clinician.get(f"/clients/{clinic.client_id}").text
+    assert "Measured change in photos" in course
+    assert f"?before={first.id}&amp;after={second.id}" in course

@@ -6,13 +6,15 @@ the pages' live checks ask); upload photos, fetch them and their thumbnail and s
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from microneedling.clinical.models import Plan
-from microneedling.services import amendments, photos, plans
+from microneedling.services import amendments, photo_measures, photos, plans
 from microneedling.services.clinical_records import RecordKind, read, record
 from microneedling.services.consents import CONSENT, ConsentOut
 from microneedling.services.intakes import INTAKE, IntakeCheck, IntakeIn, IntakeOut, check_intake
+from microneedling.services.photo_measures import AnalysisOut, MeasurementOut
 from microneedling.services.photos import PHOTO, PhotoOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.scores import SCORE, ScoreOut
@@ -194,6 +196,34 @@ async def photo_screen(
     request: Request, records: RecordsDep, actor: ActorDep, record_id: int
 ) -> Response:
     return await rendition_response(request, records, actor, record_id, "screen")
+
+
+class PhotoMeasurements(BaseModel):
+    """Where a photo's measurement stands, and what it stored per zone and measure."""
+
+    analysis: AnalysisOut | None
+    measurements: list[MeasurementOut]
+
+
+@router.post(
+    "/photos/{record_id}/analysis",
+    status_code=202,
+    summary="Measure a photo (again) in the background",
+)
+def analyse_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> AnalysisOut:
+    """Queues the measurement of a photo stored before measurements existed, or whose last
+    analysis failed; one already queued, running or done is left as it is."""
+    return photo_measures.request_analysis(records, actor, record_id)
+
+
+@router.get("/photos/{record_id}/measurements", summary="A photo's stored measurements")
+def photo_measurements(records: RecordsDep, actor: ActorDep, record_id: int) -> PhotoMeasurements:
+    """Per zone and measure, the value and the minimal detectable change (MDC95) it is judged
+    against; empty until the analysis is done."""
+    return PhotoMeasurements(
+        analysis=photo_measures.analysis_of(records, actor, record_id),
+        measurements=photo_measures.measurements_of(records, actor, record_id),
+    )
 
 
 @router.post("/{entity}s/{record_id}/amendments", status_code=201)

@@ -15,10 +15,11 @@ from starlette.datastructures import UploadFile
 
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
-from microneedling.services import photos
+from microneedling.services import photo_measures, photos
 from microneedling.services.access import Actor, Permission
 from microneedling.services.common import Records
 from microneedling.services.course import client_course
+from microneedling.services.photo_measures import MEASURES, Change, pair_measures
 from microneedling.services.photo_renditions import Kind
 from microneedling.services.photos import VIEW_NAMES, PhotoOut
 from microneedling.services.treatment_sessions import SessionOut
@@ -28,6 +29,7 @@ from microneedling.web.pages.common import (
     FormErrors,
     RecordsDep,
     form_errors,
+    is_htmx,
     redirect,
     render,
     text,
@@ -95,6 +97,51 @@ def ghosts(shown: list[PhotoOut]) -> dict[str, int]:
     return latest
 
 
+PLOT_LABEL_PX, PLOT_WIDTH_PX, PLOT_ROW_PX = 170, 420, 26
+
+
+def verdict(change: Change) -> str:
+    """A change in words: beyond the MDC it is an increase or a decrease, below it nothing."""
+    if change.detectable is None:
+        return "not judged"
+    if not change.detectable:
+        return "no detectable change"
+    return "detectable increase" if (change.change or 0) > 0 else "detectable decrease"
+
+
+def plot(changes: list[Change], measure: str) -> dict[str, Any] | None:
+    """One measure's change per zone as an SVG dot plot: a grey band of ±MDC (no detectable
+    change inside it) and a dot at the change, on a scale wide enough for both."""
+    rows = [c for c in changes if c.measure == measure and c.change is not None and c.mdc]
+    if not rows:
+        return None
+    span = 1.1 * max(max(abs(c.change or 0), c.mdc or 0) for c in rows)
+
+    def x(value: float) -> float:
+        return round(PLOT_LABEL_PX + PLOT_WIDTH_PX * (0.5 + value / (2 * span)), 1)
+
+    return {
+        "measure": measure,
+        "name": MEASURES[measure][0],
+        "span": round(span, 3),
+        "left": PLOT_LABEL_PX,
+        "right": PLOT_LABEL_PX + PLOT_WIDTH_PX,
+        "middle": x(0),
+        "height": PLOT_ROW_PX * len(rows) + 30,
+        "rows": [
+            {
+                "y": PLOT_ROW_PX * index + 15,
+                "zone": c.zone.replace("_", " "),
+                "dot": x(c.change or 0),
+                "low": x(-(c.mdc or 0)),
+                "high": x(c.mdc or 0),
+                "detectable": c.detectable,
+            }
+            for index, c in enumerate(rows)
+        ],
+    }
+
+
 def _context(
     records: Records,
     actor: Actor,
@@ -104,11 +151,19 @@ def _context(
     before: int | None = None,
     after: int | None = None,
     group: str = "view",
+    measure: str = "a_star",
 ) -> dict[str, Any]:
     course = client_course(records, actor, client_id)
     shown = sorted(course.photos, key=lambda p: (p.taken_on, p.id))
     first, second = pair(shown, before, after)
+    measures = pair_measures(records, actor, first.id, second.id) if first and second else None
+    chosen = measure if measure in MEASURES else "a_star"
     return {
+        "measures": measures,
+        "measure": chosen,
+        "measure_names": {code: name for code, (name, _unit) in MEASURES.items()},
+        "plot": plot(measures.changes, chosen) if measures else None,
+        "verdict": verdict,
         "client": course.client,
         "photos": shown,
         "before": first,
@@ -137,8 +192,9 @@ def photos_page(
     before: int | None = None,
     after: int | None = None,
     group: str = "view",
+    measure: str = "a_star",
 ) -> Response:
-    context = _context(records, actor, client_id, {}, None, before, after, group)
+    context = _context(records, actor, client_id, {}, None, before, after, group, measure)
     return render(request, "photos.html", context, fragment="_compare.html")
 
 
@@ -167,6 +223,28 @@ async def upload(
         context = await run_in_threadpool(_context, records, actor, client_id, values, errors)
         return render(request, "photos.html", context, status_code=422)
     return redirect(request, f"/clients/{client_id}/photos")
+
+
+@router.get("/photos/{photo_id}/analysis")
+def analysis_status(
+    request: Request, records: RecordsDep, actor: ActorDep, photo_id: int
+) -> Response:
+    """Where a photo's measurement stands; polled by HTMX until it ends, and then the page is
+    reloaded to show the results."""
+    analysis = photo_measures.analysis_of(records, actor, photo_id)
+    context = {"photo_id": photo_id, "analysis": analysis, "can_add": False}
+    response = render(request, "_analysis.html", context)
+    if is_htmx(request) and analysis is not None and analysis.status in ("done", "failed"):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@router.post("/photos/{photo_id}/analysis")
+def measure_photo(
+    request: Request, records: RecordsDep, actor: ActorDep, photo_id: int, form: FormDep
+) -> Response:
+    queued = photo_measures.request_analysis(records, actor, photo_id)
+    return redirect(request, f"/clients/{queued.client_id}/photos")
 
 
 @router.get("/photos/{photo_id}/file")
