@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,15 +146,33 @@ def _rows(db: Session, photo_ids: Sequence[int]) -> list[PhotoMeasurement]:
     )
 
 
-def client_measurements(db: Session, client_id: int) -> list[PhotoMeasurement]:
-    """Every stored measurement of a client's photos (for the course and the FHIR export)."""
-    return list(
-        db.scalars(
-            select(PhotoMeasurement)
-            .where(PhotoMeasurement.client_id == client_id)
-            .order_by(PhotoMeasurement.photo_id, PhotoMeasurement.id)
+def photo_measurement_rows(
+    db: Session, client_id: int, photos: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The measurements of the client's current photos, for the FHIR export: each names its
+    photo by the photo's `resource_id`, and its measure in words with its UCUM unit."""
+    resource_ids = {photo["id"]: photo["resource_id"] for photo in photos}
+    rows = db.scalars(
+        select(PhotoMeasurement)
+        .where(
+            PhotoMeasurement.client_id == client_id,
+            PhotoMeasurement.photo_id.in_(list(resource_ids)),
         )
+        .order_by(PhotoMeasurement.photo_id, PhotoMeasurement.id)
     )
+    return [
+        {
+            "photo_id": resource_ids[row.photo_id],
+            "zone": row.zone,
+            "measure": row.measure,
+            "name": MEASURES[row.measure][0],
+            "unit": MEASURES[row.measure][1],
+            "value": row.value,
+            "mdc": row.mdc,
+        }
+        for row in rows
+        if row.measure in MEASURES
+    ]
 
 
 def changes(before: Sequence[MeasurementOut], after: Sequence[MeasurementOut]) -> list[Change]:
