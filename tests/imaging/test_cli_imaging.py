@@ -25,6 +25,30 @@ def test_analyze_prints_every_zone_as_json(pair_files: tuple[Path, Path, Path]) 
     for key in ("a_star", "ita_deg", "erythema_index", "melanin_index", "texture", "wrinkles"):
         assert isinstance(cheek[key], float), key
     assert set(cheek["spots"]) == {"count", "area_px", "area_mm2", "mean_contrast"}
+    quality = json.loads(result.stdout)["quality"]
+    assert quality["view"] == "front"
+    assert quality["passed"] is False  # the astronaut is a head-and-shoulders photo
+    assert any("come closer" in reason for reason in quality["reasons"])
+
+
+def test_analyze_checks_quality_for_the_view_asked(pair_files: tuple[Path, Path, Path]) -> None:
+    result = runner.invoke(app, ["analyze", str(pair_files[0]), "--json", "--view", "left_45"])
+    assert result.exit_code == 0, result.output
+    yaw = next(c for c in json.loads(result.stdout)["quality"]["checks"] if c["name"] == "yaw")
+    assert yaw["passed"] is False
+
+
+def test_an_unknown_view_exits_2(pair_files: tuple[Path, Path, Path]) -> None:
+    result = runner.invoke(app, ["analyze", str(pair_files[0]), "--view", "profile"])
+    assert result.exit_code == 2
+    assert "close_up" in result.output
+
+
+def test_the_cli_lists_the_views_of_the_quality_check() -> None:
+    from microneedling.cli.imaging import VIEWS as CLI_VIEWS
+    from microneedling.imaging.quality import VIEWS
+
+    assert CLI_VIEWS == VIEWS
 
 
 def test_compare_reports_the_planted_redness_and_writes_a_plot(

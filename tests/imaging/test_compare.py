@@ -16,7 +16,13 @@ import synthetic
 from scipy import ndimage
 from skimage import transform
 
-from microneedling.imaging.compare import Comparison, paired, similarity_transform
+from microneedling.imaging.compare import (
+    Alignment,
+    Comparison,
+    face_shift_px,
+    paired,
+    similarity_transform,
+)
 from microneedling.imaging.repeatability import noise_level
 
 UNTOUCHED = (
@@ -156,3 +162,30 @@ def test_similarity_transform_recovers_a_known_motion() -> None:
     assert found.rotation_deg == pytest.approx(10, abs=1e-6)
     assert found.scale == pytest.approx(1.1, abs=1e-9)
     assert found.shift_px == pytest.approx((5, -3), abs=1e-6)
+
+
+def test_rotation_and_scale_describe_a_refined_affine_transform() -> None:
+    """A refinement adds a small symmetric stretch; the rotation and scale reported are those
+    of the nearest rotation and the area, not of the first column."""
+    angle = np.radians(3.0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    stretch = np.array([[1.0, 0.02], [0.02, 1.0]])
+    matrix = np.hstack([rotation @ stretch, [[4.0], [-2.0]]])
+    alignment = Alignment(matrix=matrix, residual_px=0.0, refined=True)
+    assert alignment.rotation_deg == pytest.approx(3.0, abs=1e-9)
+    assert alignment.scale == pytest.approx(1.0, abs=1e-3)
+    assert alignment.to_json()["rotation_deg"] == 3.0
+
+
+def test_the_refinement_guard_measures_the_shift_on_the_face() -> None:
+    """A 1° turn about the face moves the crop's corner by 12 px and the face by under
+    1.5 px on average."""
+    face = np.zeros((1000, 1000), bool)
+    face[400:600, 400:600] = True
+    angle = np.radians(1.0)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.array([500.0, 500.0])
+    correction = np.hstack([turn, (centre - turn @ centre)[:, None]])
+    corner = float(np.hypot(*correction[:, 2]))
+    assert corner > 10
+    assert face_shift_px(correction, face) < 1.5  # 1° of the mean radius, 76 px

@@ -6,11 +6,20 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.typing import NDArray
+from scipy import ndimage
 from skimage.color import lab2rgb
 from skimage.draw import disk, line
 
-from microneedling.imaging.metrics import Scale, measure_zones
+from microneedling.imaging.metrics import (
+    Scale,
+    exclusions,
+    measure_zones,
+    photo_ita,
+    srgb_to_linear,
+)
 from microneedling.imaging.zones import FaceFrame, ZoneMasks
 
 SIDE = 200
@@ -50,13 +59,67 @@ def test_colour_and_ita_of_a_known_patch() -> None:
     assert measures.l_star_sd == pytest.approx(0, abs=1e-6)
 
 
-def test_erythema_and_melanin_indices_follow_their_formulas() -> None:
+def test_erythema_and_melanin_indices_are_logs_of_the_mean_reflectance() -> None:
     rgb = patch((60.0, 20.0, 15.0))
+    rgb[:, SIDE // 2 :] = patch((45.0, 8.0, 12.0))[:, SIDE // 2 :]
     measures = measure_zones(rgb, zones_over(), UNSCALED)["cheek_left"]
-    red, green = (c / 255 for c in rgb[0, 0, :2])
-    linear = [((c + 0.055) / 1.055) ** 2.4 for c in (red, green)]
-    assert measures.erythema_index == pytest.approx(100 * math.log10(linear[0] / linear[1]))
-    assert measures.melanin_index == pytest.approx(100 * math.log10(1 / linear[0]))
+    inner = srgb_to_linear(rgb[20:-20, 20:-20]).reshape(-1, 3).astype(np.float64)
+    red, green = inner[:, 0].mean(), inner[:, 1].mean()
+    assert measures.erythema_index == pytest.approx(100 * math.log10(red / green), abs=1e-4)
+    assert measures.melanin_index == pytest.approx(100 * math.log10(1 / red), abs=1e-4)
+    per_pixel = 100 * np.log10(1 / inner[:, 0]).mean()  # what a meter does not do
+    assert abs(measures.melanin_index - per_pixel) > 0.5
+
+
+def test_ita_of_a_blue_cast_is_the_limit_of_the_angle_with_a_class() -> None:
+    measures = measure_zones(patch((70.0, 5.0, -6.0)), zones_over(), UNSCALED)["cheek_left"]
+    assert measures.b_star < 0
+    assert measures.ita_deg == 90.0
+    assert measures.ita_class == "very_light"
+    assert photo_ita(40.0, -3.0) == -90.0
+
+
+@given(l_star=st.floats(0, 100), b_star=st.floats(-60, 60), more=st.floats(0, 30))
+def test_ita_stays_within_90_degrees_and_never_rises_with_b(
+    l_star: float, b_star: float, more: float
+) -> None:
+    angle = photo_ita(l_star, b_star)
+    assert -90.0 <= angle <= 90.0
+    if l_star > 50:
+        assert photo_ita(l_star, b_star + more) <= angle + 1e-9
+
+
+def test_clipped_pixels_are_left_out_of_colour() -> None:
+    rgb = patch((70.0, 15.0, 16.0))
+    plain = measure_zones(rgb, zones_over(), UNSCALED)["cheek_left"]
+    burnt = rgb.copy()
+    burnt[:, : SIDE // 2, 0] = 255  # the red channel clipped over half the zone
+    over = measure_zones(burnt, zones_over(), UNSCALED)["cheek_left"]
+    assert over.a_star == pytest.approx(plain.a_star, abs=0.01)
+    assert over.erythema_index == pytest.approx(plain.erythema_index, abs=0.01)
+
+
+def test_a_mark_near_the_spot_threshold_changes_no_wrinkles_or_texture() -> None:
+    """A short dark fold is a spot in one photo and, a little paler, not in the other.
+    Measured each through its own spot mask it moves the texture; through the union of both
+    masks (as `compare` does) the same pixels are left out of both and it does not."""
+    before, after = patch((70.0, 10.0, 16.0)), patch((70.0, 10.0, 16.0))
+    fold = np.zeros((SIDE, SIDE), bool)
+    fold[98:101, 90:110] = True
+    darken(before, fold, 8.0)  # over the 6 L* spot contrast
+    darken(after, fold, 5.0)  # under it, still a ridge
+    zones = zones_over()
+    one = measure_zones(before, zones, UNSCALED)["cheek_left"]
+    other = measure_zones(after, zones, UNSCALED)["cheek_left"]
+    assert (one.spots.count, other.spots.count) == (1, 0)
+    shared = exclusions(before, zones, UNSCALED) | exclusions(after, zones, UNSCALED)
+    first = measure_zones(before, zones, UNSCALED, shared)["cheek_left"]
+    second = measure_zones(after, zones, UNSCALED, shared)["cheek_left"]
+    assert (first.spots.count, second.spots.count) == (1, 0)
+    own_change = abs(other.texture - one.texture)
+    assert own_change > 0.1 * one.texture
+    assert abs(second.texture - first.texture) < 0.2 * own_change
+    assert second.wrinkles == first.wrinkles
 
 
 def test_redder_skin_has_a_higher_erythema_index() -> None:

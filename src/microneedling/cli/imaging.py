@@ -24,6 +24,10 @@ COMPARE_HELP = (
 )
 PLOT_HELP = "Write a PNG figure: the photo(s) with the zones and a bar chart per measure."
 PUPIL_HELP = "The client's measured pupil distance in mm; gives areas in mm² (else null)."
+VIEW_HELP = (
+    "The view the photo was meant to show, for the quality check: front, left_45, right_45, "
+    "left_90, right_90 or close_up."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -89,12 +93,17 @@ def analyze(
     pupil_distance_mm: Annotated[
         float | None, typer.Option("--pupil-distance-mm", min=40, max=90, help=PUPIL_HELP)
     ] = None,
+    view: Annotated[str, typer.Option("--view", help=VIEW_HELP)] = "front",
 ) -> None:
+    from microneedling.cli.common import fail
+
+    if view not in VIEWS:
+        fail(f"--view: '{view}' is not one of {', '.join(VIEWS)}")
     with _imaging():
         from microneedling.cli.common import print_json
         from microneedling.imaging.analysis import analyze_photo
 
-        result = analyze_photo(photo, pupil_distance_mm=pupil_distance_mm)
+        result = analyze_photo(photo, pupil_distance_mm=pupil_distance_mm, view=view)
         if plot:
             from microneedling.imaging.plots import plot_analysis
 
@@ -104,6 +113,11 @@ def analyze(
             print_json(data)
         else:
             _table(data["zones"], title=f"Zones of {photo}")
+            quality = data["quality"]
+            verdict = "passed" if quality["passed"] else "failed"
+            typer.echo(f"Quality ({quality['view']}): {verdict}")
+            for reason in quality["reasons"]:
+                typer.echo(f"  - {reason}")
 
 
 def compare(
@@ -140,6 +154,10 @@ def compare(
         else:
             _table(data["zones"], title="Change per zone (delta = after - before)")
 
+
+VIEWS = ("front", "left_45", "right_45", "left_90", "right_90", "close_up")
+"""`imaging.quality.VIEWS`, repeated so that `--help` loads no imaging library (a test checks
+that both agree)."""
 
 TABLE_COLUMNS = (
     ("l_star", "L*"),

@@ -9,9 +9,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from microneedling.imaging.faces import Face, Landmarker, default_landmarker, find_face
+from microneedling.imaging.faces import (
+    Face,
+    Landmarker,
+    default_landmarker,
+    faces_found,
+    one_measurable_face,
+)
 from microneedling.imaging.metrics import Scale, ZoneMeasures, measure_zones, skin_only
 from microneedling.imaging.photos import Photo, load_photo
+from microneedling.imaging.quality import QualityReport, check_quality
 from microneedling.imaging.zones import ZoneMasks, zone_masks
 
 
@@ -27,6 +34,7 @@ class Analysis:
     scale: Scale
     measures: dict[str, ZoneMeasures]
     crop: NDArray[np.uint8]
+    quality: QualityReport
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +45,7 @@ class Analysis:
                 "exif_orientation": self.exif_orientation,
             },
             "face": face_json(self.face),
+            "quality": self.quality.to_json(),
             "scale": scale_json(self.scale),
             "zones": {name: measure.to_json() for name, measure in self.measures.items()},
         }
@@ -63,10 +72,11 @@ def analyze_photo(
     *,
     landmarker: Landmarker | None = None,
     pupil_distance_mm: float | None = None,
+    view: str = "front",
 ) -> Analysis:
-    """Load a photo, find the one face, build its zones and measure each zone."""
+    """Load a photo, check its quality, find the one face, build its zones and measure each."""
     return analyze_loaded(
-        load_photo(path), landmarker=landmarker, pupil_distance_mm=pupil_distance_mm
+        load_photo(path), landmarker=landmarker, pupil_distance_mm=pupil_distance_mm, view=view
     )
 
 
@@ -75,9 +85,12 @@ def analyze_loaded(
     *,
     landmarker: Landmarker | None = None,
     pupil_distance_mm: float | None = None,
+    view: str = "front",
 ) -> Analysis:
     """As `analyze_photo`, for a photo already in memory."""
-    face = find_face(photo.rgb, landmarker or default_landmarker())
+    faces = faces_found(photo.rgb, landmarker or default_landmarker())
+    quality = check_quality(photo.rgb, faces, view)
+    face = one_measurable_face(faces, photo.rgb.shape)
     geometric = zone_masks(face, photo.rgb.shape[:2])
     top, left, bottom, right = geometric.box
     crop = np.ascontiguousarray(photo.rgb[top:bottom, left:right])
@@ -92,4 +105,5 @@ def analyze_loaded(
         scale=scale,
         measures=measure_zones(crop, zones, scale),
         crop=crop,
+        quality=quality,
     )

@@ -30,6 +30,7 @@ from microneedling.imaging.faces import Face, Landmarker, Points, default_landma
 from microneedling.imaging.metrics import (
     Scale,
     ZoneMeasures,
+    exclusions,
     measure_zones,
     skin_only,
     srgb_to_linear,
@@ -62,18 +63,24 @@ class Alignment:
 
     @property
     def scale(self) -> float:
-        return float(np.hypot(self.matrix[0, 0], self.matrix[1, 0]))
+        """The transform's area scale as one length factor: √|det A| of its linear part A."""
+        return float(np.sqrt(abs(np.linalg.det(self.matrix[:, :2]))))
 
     @property
     def rotation_deg(self) -> float:
-        return float(np.degrees(np.arctan2(self.matrix[1, 0], self.matrix[0, 0])))
+        """The rotation of the polar decomposition A = R S (R a rotation, S symmetric): the
+        rotation nearest to A, unmoved by the small stretch or shear a refinement adds (the
+        angle of A's first column is not)."""
+        u, _, vt = np.linalg.svd(self.matrix[:, :2])
+        rotation = u @ vt
+        return float(np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0])))
 
     @property
     def shift_px(self) -> tuple[float, float]:
         return (float(self.matrix[0, 2]), float(self.matrix[1, 2]))
 
     def to_json(self) -> dict[str, Any]:
-        """Rotation and scale of the transform's linear part (exact for a similarity)."""
+        """Rotation and scale of the transform's linear part (see the properties)."""
         dx, dy = self.shift_px
         return {
             "rotation_deg": round(self.rotation_deg, 3),
@@ -200,7 +207,7 @@ def refined(
     correction = np.asarray(found, np.float64)
     correction[:, 2] /= factor
     stretch = np.abs(correction[:, :2] - np.eye(2)).max()
-    shift = float(np.hypot(*correction[:, 2]))
+    shift = face_shift_px(correction, zones.union())
     if stretch > REFINE_MAX_STRETCH or shift > REFINE_MAX_SHIFT_IOD * zones.frame.iod_px:
         return alignment
     # crop = C @ full, the warped crop samples after at C^-1 x; ECC found crop(x) ~ warped(W x)
@@ -209,6 +216,18 @@ def refined(
     total = np.linalg.inv(to_crop) @ np.linalg.inv(_homogeneous(correction)) @ to_crop
     matrix = (total @ _homogeneous(alignment.matrix))[:2]
     return Alignment(matrix=matrix, residual_px=alignment.residual_px, refined=True)
+
+
+def face_shift_px(correction: NDArray[np.float64], face: NDArray[np.bool_]) -> float:
+    """How far a correction (an affine map of crop pixels) moves the face: the mean distance
+    over the face's pixels. Its shift alone is the motion of the crop's corner, which a small
+    turn about the face makes large while the face hardly moves."""
+    rows, cols = np.nonzero(face)
+    if not len(rows):
+        return float(np.hypot(*correction[:, 2]))
+    points = np.stack([cols, rows], axis=1).astype(np.float64)
+    moved = points @ (correction[:, :2] - np.eye(2)).T + correction[:, 2]
+    return float(np.hypot(moved[:, 0], moved[:, 1]).mean())
 
 
 def _homogeneous(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -266,6 +285,7 @@ def compare_photos(
     shared = replace(zones, masks={name: mask & valid for name, mask in zones.masks.items()})
     common = skin_only(before_crop, shared)
     scale = Scale.of(before_face.pupil_distance_px, pupil_distance_mm)
+    left_out = exclusions(before_crop, common, scale) | exclusions(after_crop, common, scale)
     return Comparison(
         before_source=before_source,
         after_source=after_source,
@@ -275,8 +295,8 @@ def compare_photos(
         colour_method=method,
         colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])),
         scale=scale,
-        before=measure_zones(before_crop, common, scale),
-        after=measure_zones(after_crop, common, scale),
+        before=measure_zones(before_crop, common, scale, left_out),
+        after=measure_zones(after_crop, common, scale, left_out),
         before_crop=before_crop,
         after_crop=after_crop,
     )

@@ -221,15 +221,19 @@ def default_landmarker() -> Landmarker:
 
 def find_face(rgb: NDArray[np.uint8], landmarker: Landmarker, *, label: str = "photo") -> Face:
     """The one face in the photo, or `FaceError` when there is none, several or it is too small."""
+    return one_measurable_face(faces_found(rgb, landmarker), rgb.shape[:2], label=label)
+
+
+def faces_found(rgb: NDArray[np.uint8], landmarker: Landmarker) -> list[Face]:
+    """Every face in the photo, found on a copy of at most `LANDMARK_MAX_SIDE_PX`."""
     height, width = rgb.shape[:2]
     factor = min(1.0, LANDMARK_MAX_SIDE_PX / max(height, width))
     small = rgb if factor == 1.0 else _resized(rgb, factor)
-    faces = [face.scaled(1 / factor) for face in landmarker.faces(small)]
-    return one_measurable_face(faces, (height, width), label=label)
+    return [face.scaled(1 / factor) for face in landmarker.faces(small)]
 
 
 def one_measurable_face(
-    faces: Sequence[Face], shape: tuple[int, int], *, label: str = "photo"
+    faces: Sequence[Face], shape: tuple[int, ...], *, label: str = "photo"
 ) -> Face:
     """Check the faces found: exactly one, wide enough, and inside the frame."""
     if not faces:
@@ -245,7 +249,7 @@ def one_measurable_face(
             f"the face is {face.width_px:.0f} px wide, under the {MIN_FACE_WIDTH_PX} px needed; "
             "use a closer or larger photo",
         )
-    height, width = shape
+    height, width = shape[:2]
     inside = (face.ibug68 >= 0).all() and (face.ibug68[:, 0] < width).all()
     if not inside or not (face.ibug68[:, 1] < height).all():
         raise FaceError.one(label, "the face is cut off by the edge of the photo")

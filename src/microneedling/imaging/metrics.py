@@ -2,9 +2,11 @@
 
 Every measure, its formula and its reference is in docs/imaging.md. Colour is CIELAB (D65,
 2° observer, from sRGB); the erythema and melanin indices use linearised sRGB as a stand-in
-for reflectance, so they are relative measures for comparing photos taken the same way, not
-readings of a narrow-band meter. Spatial scales are set in units of the interocular distance,
-so the same skin is measured the same way at any resolution.
+for reflectance and are computed as a two-band meter does (Diffey 1984): the log of the
+zone's mean reflectance, not the mean of per-pixel logs. They are relative measures for
+comparing photos taken the same way, not readings of a narrow-band meter. Spatial scales
+are set in units of the interocular distance, so the same skin is measured the same way at
+any resolution.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from scipy import ndimage
 from skimage.color import rgb2lab
 from skimage.filters import sato
 
+from microneedling.imaging.quality import HIGHLIGHT_LEVEL
 from microneedling.imaging.zones import Mask, ZoneMasks
-from microneedling.scores.ita import CLASSES, ita_degrees
+from microneedling.scores.ita import CLASSES, NO_ANGLE_L_STAR, ita_degrees
 
 FloatImage = NDArray[np.float64]
 
@@ -111,22 +114,71 @@ def srgb_to_linear(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return linear
 
 
+def photo_ita(l_star: float, b_star: float) -> float:
+    """ITA° = arctan((L* − 50) / b*) in degrees (Chardon 1991), always within ±90°.
+
+    Skin has b* > 0. A photo with a blue cast can read b* ≤ 0, outside the formula's domain;
+    there the angle is taken as its limit for b* falling to 0 from above, +90° when L* ≥ 50
+    and −90° below: the angle stays continuous and never increases with b* (at a fixed
+    L* > 50), and the zone still gets a class, flagged by its b* ≤ 0."""
+    if b_star > 0:
+        return ita_degrees(l_star, b_star)
+    return 90.0 if l_star >= NO_ANGLE_L_STAR else -90.0
+
+
+def clipped(rgb: NDArray[np.uint8]) -> Mask:
+    """Pixels with a channel at or over the highlight level: their colour is lost."""
+    burnt: Mask = rgb.max(axis=-1) >= HIGHLIGHT_LEVEL
+    return burnt
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Pixels left out of the measures: clipped ones (out of everything) and spots (out of
+    texture, wrinkles and pores). A comparison leaves out the union of both photos'
+    exclusions from both, so a mark near the spot threshold, or a pixel near clipping, cannot
+    count as skin in one photo and not in the other (that flipped the outer eye corner
+    between "spot" and "wrinkle")."""
+
+    clipped: Mask
+    spots: Mask
+
+    def __or__(self, other: Exclusions) -> Exclusions:
+        return Exclusions(self.clipped | other.clipped, self.spots | other.spots)
+
+
+def exclusions(rgb: NDArray[np.uint8], zones: ZoneMasks, scale: Scale) -> Exclusions:
+    """This photo's own clipped pixels and spot pixels, over the crop `zones` covers."""
+    contrast = ndimage.black_tophat(rgb2lab(rgb)[..., 0], size=_spot_width(zones.frame.iod_px))
+    spots = np.zeros(zones.shape, bool)
+    for zone in zones.masks.values():
+        spots |= _spots(contrast, zone, zones.frame.iod_px, scale)[0]
+    return Exclusions(clipped=clipped(rgb), spots=spots)
+
+
 def measure_zones(
-    rgb: NDArray[np.uint8], zones: ZoneMasks, scale: Scale
+    rgb: NDArray[np.uint8],
+    zones: ZoneMasks,
+    scale: Scale,
+    exclude: Exclusions | None = None,
 ) -> dict[str, ZoneMeasures]:
     """Every measure for every zone of `rgb`, a crop of the photo at `zones.box`.
 
-    Pass zones through `skin_only` first to leave hair and deep shadow out.
+    Pass zones through `skin_only` first to leave hair and deep shadow out. `exclude` (by
+    default this photo's own `exclusions`) is left out as `Exclusions` says; spots are
+    counted in each photo itself.
     """
     iod = zones.frame.iod_px
     lab: FloatImage = rgb2lab(rgb)
     lightness = lab[..., 0]
-    linear = np.maximum(srgb_to_linear(rgb), REFLECTANCE_FLOOR).astype(np.float64)
-    erythema = 100 * np.log10(linear[..., 0] / linear[..., 1])
-    melanin = 100 * np.log10(1 / linear[..., 0])
-    support = zones.union()
-    spot_width = 2 * round(SPOT_MAX_RADIUS_IOD * iod) + 1
-    contrast = ndimage.black_tophat(lightness, size=spot_width)
+    linear = srgb_to_linear(rgb).astype(np.float64)
+    if exclude is None:
+        exclude = exclusions(rgb, zones, scale)
+    # the texture's blur averages only pixels that are measured, so it does not see a mark
+    # that is left out
+    left_out = exclude.spots | exclude.clipped
+    support = zones.union() & ~left_out
+    contrast = ndimage.black_tophat(lightness, size=_spot_width(iod))
     working = min(1.0, WORKING_IOD_PX / iod)
     coarse = _shrunk(lightness, working)
     coarse_iod = iod * coarse.shape[0] / lightness.shape[0]
@@ -143,12 +195,13 @@ def measure_zones(
 
     results: dict[str, ZoneMeasures] = {}
     for name, zone in zones.masks.items():
-        skin = zone & ~_highlights(lightness, zone)
-        spot_mask, spots = _spots(contrast, zone, iod, scale)
-        plain = skin & ~spot_mask
+        skin = zone & ~_highlights(lightness, zone) & ~exclude.clipped
+        _, spots = _spots(contrast, zone, iod, scale)
+        plain = skin & ~left_out
         coarse_plain = _shrunk_mask(plain, coarse.shape)
         l_mean, b_mean = _mean(lightness, skin), _mean(lab[..., 2], skin)
-        ita = ita_degrees(l_mean, b_mean)
+        ita = photo_ita(l_mean, b_mean)
+        red, green = _mean(linear[..., 0], skin), _mean(linear[..., 1], skin)
         results[name] = ZoneMeasures(
             pixels=int(zone.sum()),
             l_star=l_mean,
@@ -158,15 +211,27 @@ def measure_zones(
             b_star=b_mean,
             b_star_sd=_sd(lab[..., 2], skin),
             ita_deg=ita,
-            ita_class=CLASSES.lookup(ita) if b_mean > 0 else None,
-            erythema_index=_mean(erythema, skin),
-            melanin_index=_mean(melanin, skin),
+            ita_class=CLASSES.lookup(ita) if np.isfinite(ita) else None,
+            erythema_index=_log_ratio(red, green),
+            melanin_index=_log_ratio(1.0, red),
             spots=spots,
             texture=_rms(high_pass, coarse_plain),
             wrinkles=_share_percent(ridges >= WRINKLE_RIDGE_L, coarse_plain),
             pores=None if pore_contrast is None else _pores(pore_contrast, plain, scale),
         )
     return results
+
+
+def _log_ratio(numerator: float, denominator: float) -> float:
+    """100 · log10(numerator / denominator) of mean reflectances (floored at 1/255)."""
+    if not (np.isfinite(numerator) and np.isfinite(denominator)):
+        return float("nan")
+    top, bottom = max(numerator, REFLECTANCE_FLOOR), max(denominator, REFLECTANCE_FLOOR)
+    return 100 * float(np.log10(top / bottom))
+
+
+def _spot_width(iod: float) -> int:
+    return 2 * round(SPOT_MAX_RADIUS_IOD * iod) + 1
 
 
 def _shrunk(values: FloatImage, factor: float) -> FloatImage:
