@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from scipy import ndimage
 from skimage.color import lab2rgb
 from skimage.draw import disk, line
 

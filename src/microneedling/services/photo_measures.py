@@ -30,6 +30,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.common import Output, Records, owned
 from microneedling.services.jobs import Handlers, JobRun, enqueue
+from microneedling.services.photo_quality import IMAGING_VIEWS
 
 if TYPE_CHECKING:
     from microneedling.services.photos import PhotoOut
@@ -239,9 +240,9 @@ def analyse(run: JobRun) -> str:
         if photo is None or state is None:
             return "gone"
         state.status, state.updated_at = "running", records.clock.now()
-        sha256 = photo.sha256
+        sha256, view = photo.sha256, photo.view
     try:
-        face, measured = _measure(records.photos.read(sha256))
+        face, measured = _measure(records.photos.read(sha256), view)
     except InputError as error:
         _finish(run, photo_id, "failed", str(error), None, [])
         return "failed"
@@ -256,7 +257,7 @@ def analyse(run: JobRun) -> str:
 
 
 def _measure(
-    content: bytes,
+    content: bytes, view: str
 ) -> tuple[dict[str, Any], list[tuple[str, str, float | None, float | None]]]:
     from microneedling.imaging.analysis import analyze_photo
     from microneedling.imaging.repeatability import noise_level
@@ -264,7 +265,7 @@ def _measure(
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "photo"
         path.write_bytes(content)
-        analysis = analyze_photo(path)
+        analysis = analyze_photo(path, view=IMAGING_VIEWS[view])
     width, height = analysis.size
     eyes = [[float(x) / width, float(y) / width] for x, y in analysis.face.eye_centres]
     measured = []
