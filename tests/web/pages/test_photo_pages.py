@@ -193,3 +193,25 @@ def test_measurements_show_progress_then_the_change_per_zone_aligned(
     course = clinician.get(f"/clients/{clinic.client_id}").text
     assert "Measured change in photos" in course
     assert f"?before={first.id}&amp;after={second.id}" in course
+
+
+def test_a_failed_measurement_says_why_and_can_be_asked_again(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    pytest.importorskip("mediapipe")
+    from microneedling.services.jobs import run_due
+    from microneedling.services.reminders import job_handlers
+
+    photos_url = f"/clients/{clinic.client_id}/photos"
+    clinician.get(photos_url)
+    upload(clinician, clinic, image("JPEG", size=(64, 64)))
+    upload(clinician, clinic, image("JPEG", size=(64, 64), colour=(9, 9, 9)))
+    run_due(clinic.records, job_handlers(clinic.records))
+    page = clinician.get(photos_url).text
+    assert page.count("could not be measured: photo: no face found") == 2
+    first, _second = client_photos(clinic)
+    refused = clinician.client.post(f"/photos/{first.id}/analysis", data={})
+    assert refused.status_code == 403
+    again = clinician.post(f"/photos/{first.id}/analysis", {}, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == photos_url
+    assert "waiting to be measured" in clinician.get(photos_url).text
