@@ -359,8 +359,11 @@ def course_measures(
     records: Records, actor: Actor, photos: Sequence[PhotoOut]
 ) -> tuple[PhotoOut, PhotoOut, PairMeasures] | None:
     """The course's change so far: the latest measured photo against the first measured one
-    of the same view and zone, or None until two such photos are measured."""
+    of the same view and zone, or None until two such photos are measured (without two
+    photos, without reading anything)."""
     require(actor, Permission.READ)
+    if len(photos) < 2:
+        return None
     with records.transaction() as db:
         done = set(
             db.scalars(
