@@ -20,6 +20,7 @@ from tests.world import CLOCK, World, build_world
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
 from microneedling.records.photo_store import DatabasePhotoStore, PhotoStore, open_photo_store
+from microneedling.services import photo_quality
 from microneedling.services.common import Records
 
 BASE_REQUEST: dict[str, Any] = {
@@ -29,6 +30,13 @@ BASE_REQUEST: dict[str, Any] = {
     "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
     "as_of": "2026-11-22",
 }
+
+
+@pytest.fixture(autouse=True)
+def photos_pass_the_quality_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests upload tiny solid-colour images that no quality check would pass; the check and
+    its refusal are tested on their own (tests/services/test_photo_quality.py)."""
+    monkeypatch.setattr(photo_quality, "quality_problems", lambda _content, _view: [])
 
 
 def make_request(**changes: Any) -> dict[str, Any]:

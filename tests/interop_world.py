@@ -1,12 +1,14 @@
 """A small named world for the interop, research-export, API and CLI tests: a clinic, its owner
 and clinician, and one client with a full course (intake, plan, consent, two sessions of which
-one is amended, an amended score, an ITA reading and a photo), recorded through the services."""
+one is amended, an amended score, an ITA reading and a photo with its measurements), recorded
+through the services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from microneedling.records.models import Photo, PhotoMeasurement
 from microneedling.services import clients, photos, users
 from microneedling.services.access import Actor
 from microneedling.services.amendments import amend_record
@@ -38,6 +40,34 @@ class World:
     clinician: Actor
     client_id: int
     ids: dict[str, Any]
+
+
+# What the photo's analysis stores (a 1-pixel photo has no face to measure, so the rows are
+# written as the background job writes them): value and MDC95 per zone and measure.
+MEASURED = (
+    ("cheek_left", "a_star", 14.2, 0.49),
+    ("cheek_left", "ita_deg", 38.5, 1.0),
+    ("forehead", "spots", 4.0, 3.0),
+    ("forehead", "texture", None, None),
+)
+
+
+def measured(records: Records, photo_id: int) -> None:
+    with records.transaction() as db:
+        photo = db.get_one(Photo, photo_id)
+        for zone, measure, value, mdc in MEASURED:
+            db.add(
+                PhotoMeasurement(
+                    clinic_id=photo.clinic_id,
+                    client_id=photo.client_id,
+                    photo_id=photo_id,
+                    zone=zone,
+                    measure=measure,
+                    value=value,
+                    mdc=mdc,
+                    measured_at=records.clock.now(),
+                )
+            )
 
 
 def build_world(records: Records) -> World:
@@ -186,6 +216,7 @@ def build_world(records: Records) -> World:
             "session_id": sessions[0].id,
         },
     )
+    measured(records, photo.id)
     amended_session: Any = amend_record(
         records,
         clinician,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from tests.interop_world import PNG, World, build_world
+from tests.interop_world import MEASURED, PNG, World, build_world
 
 from microneedling.config import Settings
 from microneedling.interop import codes
@@ -55,7 +55,7 @@ def test_it_exports_a_collection_bundle_of_the_expected_resources(bundle: dict[s
         "Condition": 3,
         "CarePlan": 1,
         "Procedure": 2,
-        "Observation": 3,
+        "Observation": 6,  # phototype, 2 scores, 3 photo measures
         "Consent": 1,
         "Media": 1,
         "Practitioner": 1,
@@ -334,3 +334,31 @@ def test_a_finished_course_completes_its_care_plan(bundle: dict[str, Any], world
     }
     for activity in care_plan["activity"]:
         assert {ref["reference"] for ref in activity["outcomeReference"]} <= procedures
+
+
+def test_a_photos_measurements_are_observations_derived_from_its_media(
+    bundle: dict[str, Any], world: World
+) -> None:
+    (media,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Media"]
+    imaging = [
+        o
+        for o in _resources(bundle, "Observation")
+        if o["category"][0]["coding"][0]["code"] == "imaging"
+    ]
+    measured = [m for m in MEASURED if m[2] is not None]
+    assert len(imaging) == len(measured)
+    for observation in imaging:
+        assert observation["derivedFrom"] == [{"reference": media["fullUrl"]}]
+        assert observation["effectiveDateTime"] == "2026-01-05"
+    by_code = {
+        (o["bodySite"]["coding"][0]["code"], o["code"]["coding"][0]["code"]): o for o in imaging
+    }
+    ita = by_code[("cheek_left", "ita_deg")]
+    assert ita["valueQuantity"] == {
+        "value": 38.5,
+        "unit": "deg",
+        "system": "http://unitsofmeasure.org",
+        "code": "deg",
+    }
+    assert "MDC95) 1.0" in ita["note"][0]["text"]
+    assert by_code[("forehead", "spots")]["valueQuantity"]["code"] == "{count}"

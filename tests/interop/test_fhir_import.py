@@ -106,7 +106,7 @@ def test_a_round_trip_keeps_the_patient_and_the_conditions(
         "CarePlan": 1,
         "Consent": 1,
         "Media": 1,
-        "Observation": 2,
+        "Observation": 5,
         "Organization": 1,
         "Practitioner": 1,
         "Procedure": 2,

@@ -9,12 +9,14 @@ import struct
 import zlib
 
 import pytest
+from sqlalchemy import select
 from tests.conftest import PHOTO_STORES
 from tests.images import image
 from tests.world import World, new_client
 
 from microneedling.errors import InputError
 from microneedling.records import image_check
+from microneedling.records.models import PhotoRendition
 from microneedling.services import photos
 from microneedling.services.common import Records
 from microneedling.services.errors import Forbidden, NotFound
@@ -49,6 +51,13 @@ def test_other_files_are_refused(content: bytes) -> None:
         image_check.content_type_of(content)
 
 
+def renditions_of(world: World, sha256: str) -> set[str]:
+    with world.records.transaction() as db:
+        return set(
+            db.scalars(select(PhotoRendition.sha256).where(PhotoRendition.source_sha256 == sha256))
+        )
+
+
 def test_a_photo_is_stored_once_under_its_hash_and_read_back(world: World) -> None:
     client = new_client(world)
     photo = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
@@ -57,7 +66,8 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(world: World) -> No
     assert photos.photo_file(world.records, world.reader, photo.id) == (PNG, "image/png")
     again = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
     assert again.id != photo.id
-    assert world.records.photos.stored() == {photo.sha256}
+    # the file once, and its renditions (a 24 x 16 photo's thumbnail and screen copy are one)
+    assert world.records.photos.stored() == {photo.sha256, *renditions_of(world, photo.sha256)}
     assert world.records.photos.leftovers() == []
     assert [e.kind for e in timeline(world.records, world.reader, client.id)] == ["photo", "photo"]
 

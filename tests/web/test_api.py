@@ -496,6 +496,7 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("DELETE", "/clients/{client_id}"): ("/clients/{client}", {}),
     ("GET", "/clients/{client_id}/timeline"): ("/clients/{client}/timeline", {}),
     ("GET", "/clients/{client_id}/course"): ("/clients/{client}/course", {}),
+    ("GET", "/clients/{client_id}/messages"): ("/clients/{client}/messages", {}),
     ("GET", "/clients/{client_id}/fhir"): ("/clients/{client}/fhir", {}),
     ("POST", "/clients/{client_id}/intakes"): (
         "/clients/{client}/intakes",
@@ -558,7 +559,6 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
             "data": {"view": "front", "taken_on": "2026-01-01"},
         },
     ),
-    ("GET", "/clients/{client_id}/messages"): ("/clients/{client}/messages", {}),
     ("GET", "/intakes/{record_id}"): ("/intakes/{intake}", {}),
     ("GET", "/plans/{record_id}"): ("/plans/{plan}", {}),
     ("GET", "/consents/{record_id}"): ("/consents/{consent}", {}),
@@ -570,6 +570,10 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/scores/{record_id}"): ("/scores/{score}", {}),
     ("GET", "/photos/{record_id}"): ("/photos/{photo}", {}),
     ("GET", "/photos/{record_id}/file"): ("/photos/{photo}/file", {}),
+    ("GET", "/photos/{record_id}/thumbnail"): ("/photos/{photo}/thumbnail", {}),
+    ("GET", "/photos/{record_id}/screen"): ("/photos/{photo}/screen", {}),
+    ("POST", "/photos/{record_id}/analysis"): ("/photos/{photo}/analysis", {}),
+    ("GET", "/photos/{record_id}/measurements"): ("/photos/{photo}/measurements", {}),
     ("POST", "/{entity}s/{record_id}/amendments"): (
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},

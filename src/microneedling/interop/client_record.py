@@ -30,7 +30,9 @@ class ClientRecord:
     their `resource_id`s; `amendments` lists each amendment (kind, resource_id, version, reason,
     at, by) so that the bundle can say what it replaced and why.
     `practitioners` names every user a row refers to; `photo_content` holds photo bytes by
-    photo id only when photos are to be sent inline; `identifiers` are the (system, value) pairs
+    photo id only when photos are to be sent inline; `photo_measurements` are the measures
+    stored per photo and zone (photo_id is the photo's `resource_id`; name, UCUM unit, value
+    and the MDC95 it is judged against); `identifiers` are the (system, value) pairs
     other systems gave the client, kept from imports.
     """
 
@@ -44,5 +46,6 @@ class ClientRecord:
     scores: Sequence[Row] = ()
     photos: Sequence[Row] = ()
     amendments: Sequence[Row] = ()
+    photo_measurements: Sequence[Row] = ()
     photo_content: Mapping[int, bytes] = field(default_factory=dict)
     identifiers: Sequence[tuple[str, str]] = ()

@@ -53,6 +53,8 @@ INSTRUMENT_SYSTEM: Final = project_system("instrument")
 OBSERVATION_SYSTEM: Final = project_system("observation")
 CONSENT_SYSTEM: Final = project_system("consent")
 PHOTO_VIEW_SYSTEM: Final = project_system("photo-view")
+PHOTO_MEASURE_SYSTEM: Final = project_system("photo-measure")
+FACE_ZONE_SYSTEM: Final = project_system("face-zone")
 PHOTO_SHA256_SYSTEM: Final = f"{PROJECT_IDENTIFIER}/photo-sha256"
 
 MICRONEEDLING: Final = ("microneedling", "Microneedling (collagen induction therapy)")

@@ -438,6 +438,42 @@ def _media(b: _Builder) -> None:
         b.add("photo", photo["resource_id"], _compact(media), photo["version"])
 
 
+def _photo_observations(b: _Builder) -> None:
+    """A photo's stored measures as imaging Observations derived from its Media, each with
+    the minimal detectable change it is judged against."""
+    taken = {photo["resource_id"]: photo["taken_on"] for photo in b.record.photos}
+    for m in b.record.photo_measurements:
+        if m["value"] is None or m["photo_id"] not in taken:
+            continue
+        zone = m["zone"].replace("_", " ")
+        observation: Resource = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
+            "code": concept(codes.PHOTO_MEASURE_SYSTEM, m["measure"], m["name"]),
+            "subject": b.patient,
+            "effectiveDateTime": str(taken[m["photo_id"]]),
+            "bodySite": concept(codes.FACE_ZONE_SYSTEM, m["zone"], zone),
+            "derivedFrom": [b.ref("photo", m["photo_id"])],
+            "valueQuantity": {
+                "value": m["value"],
+                "unit": m["unit"],
+                "system": codes.UCUM,
+                "code": m["unit"],
+            },
+            "note": [
+                {
+                    "text": f"minimal detectable change (MDC95) {m['mdc']}: a smaller change "
+                    "between two photos is no detectable change"
+                }
+            ]
+            if m["mdc"] is not None
+            else None,
+        }
+        key = f"{m['photo_id']}/{m['zone']}/{m['measure']}"
+        b.add("photo-measure", key, _compact(observation))
+
+
 # The resource an amended record of each kind became (intakes become several Conditions).
 _AMENDED_RESOURCE = {
     "session": ("procedure", "Procedure"),
@@ -507,6 +543,7 @@ def build_bundle(
     _observations(b)
     _consents(b)
     _media(b)
+    _photo_observations(b)
     _provenances(b)
     _practitioners(b)
     bundle = {

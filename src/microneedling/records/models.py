@@ -336,6 +336,69 @@ class Photo(Clinical, Base):
     lighting: Mapped[str | None] = mapped_column(String(64))
     taken_on: Mapped[dt.date] = mapped_column(Date)
     consent_to_use: Mapped[bool] = mapped_column(Boolean)
+    # What the quality check found at upload (plain-word reasons), and whether the clinician
+    # chose to keep the photo anyway.
+    quality_problems: Mapped[list[Any]] = mapped_column(server_default="[]")
+    quality_confirmed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class PhotoRendition(Base):
+    """A smaller copy of a stored photo file (a thumbnail, a screen-size version), itself
+    stored by its SHA-256. Derived data keyed by the original's hash, so every record of the
+    same file shares it and a lost one is simply made again."""
+
+    __tablename__ = "photo_renditions"
+    __table_args__ = (
+        Index("ix_photo_renditions_source_kind", "source_sha256", "kind", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class PhotoAnalysis(Base):
+    """Where the background measurement of one photo stands (queued, running, done, failed),
+    and what the face and its alignment points were, for the before/after view."""
+
+    __tablename__ = "photo_analyses"
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    face: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class PhotoMeasurement(Base):
+    """One measure of one zone of one photo, with the minimal detectable change (MDC95) it is
+    judged against. Derived from the photo; recomputing it replaces these rows."""
+
+    __tablename__ = "photo_measurements"
+    __table_args__ = (
+        Index(
+            "ix_photo_measurements_photo_zone_measure", "photo_id", "zone", "measure", unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    zone: Mapped[str] = mapped_column(String(32))
+    measure: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float)
+    mdc: Mapped[float | None] = mapped_column(Float)
+    measured_at: Mapped[dt.datetime] = mapped_column()
 
 
 class ScoreRecord(Clinical, Base):

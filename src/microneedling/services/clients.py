@@ -34,6 +34,9 @@ from microneedling.records.models import (
     Job,
     Message,
     Photo,
+    PhotoAnalysis,
+    PhotoMeasurement,
+    PhotoRendition,
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
@@ -282,6 +285,8 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
 _ERASE_ORDER = (
     Appointment,
     ScoreRecord,
+    PhotoMeasurement,
+    PhotoAnalysis,
     Photo,
     Consent,
     TreatmentSession,
@@ -303,6 +308,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
     """
     require(actor, Permission.ERASE_CLIENT)
     set_aside: list[tuple[str, str]] = []
+    renditions: list[str] = []
     try:
         with records.transaction() as db:
             client = live_client(db, actor, client_id, lock="exclusive")
@@ -317,6 +323,11 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
                     aside = records.photos.set_aside(digest)
                     if aside is not None:
                         set_aside.append((digest, aside))
+                    made = select(PhotoRendition.sha256).where(
+                        PhotoRendition.source_sha256 == digest
+                    )
+                    renditions += db.scalars(made)
+                    db.execute(delete(PhotoRendition).where(PhotoRendition.source_sha256 == digest))
             for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
                 setattr(client, name, None)
             client.contact_by_email = False
@@ -338,4 +349,8 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
         raise
     for digest, aside in set_aside:
         records.photos.discard(digest, aside)
+    # Renditions are copies made from the originals: removed after the commit (were the
+    # erasure to fail, they would be made again when next asked for).
+    for digest in renditions:
+        records.photos.remove(digest)
     forget_erased(records.engine)

@@ -378,5 +378,8 @@ def _create_course(
                 "zone": zone,
                 "session_id": session.id,
                 "consent_to_use": False,
+                # A tiny placeholder, not a face: kept as the clinician would keep it,
+                # with the quality check's reasons on its record.
+                "quality_confirmed": True,
             },
         )

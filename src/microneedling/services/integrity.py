@@ -1,5 +1,7 @@
 """The photo store checked against the database: every photo row has its file (with the bytes
-its SHA-256 names), every file has a row, and no upload or erasure left a file half done."""
+its SHA-256 names), every file has a row (a photo's, or a rendition's made from one), and no
+upload or erasure left a file half done. A missing rendition is no problem: it is made again
+when next asked for."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from microneedling.records.models import Photo
+from microneedling.records.models import Photo, PhotoRendition
 from microneedling.services.common import Records
 
 
@@ -23,8 +25,9 @@ def check_photo_store(records: Records) -> StoreReport:
     """What `microneedling db check` reports; an empty `problems` list means all is well."""
     with records.transaction() as db:
         rows = list(db.execute(select(Photo.id, Photo.sha256)))
+        copies = set(db.scalars(select(PhotoRendition.sha256)))
     files = records.photos.stored()
-    used = {sha256 for _id, sha256 in rows}
+    used = {sha256 for _id, sha256 in rows} | copies
     problems = [
         f"photo {photo_id}: file {sha256} is missing"
         for photo_id, sha256 in rows

@@ -39,6 +39,7 @@ from microneedling.services.clinical_records import RecordKind, current_rows
 from microneedling.services.common import Records, parse
 from microneedling.services.consents import CONSENT, photos_withheld
 from microneedling.services.intakes import INTAKE
+from microneedling.services.photo_measures import photo_measurement_rows
 from microneedling.services.photos import PHOTO
 from microneedling.services.plans import PLAN
 from microneedling.services.scores import SCORE
@@ -171,6 +172,7 @@ def read_client_record(
             user.id: user.full_name
             for user in db.scalars(select(User).where(User.clinic_id == actor.clinic_id))
         }
+        measured = photo_measurement_rows(db, client_id, rows["photos"])
         content = (
             {photo["id"]: records.photos.read(photo["sha256"]) for photo in rows["photos"]}
             if inline_photos
@@ -189,6 +191,7 @@ def read_client_record(
             client=ClientOut.model_validate(client).model_dump(mode="json"),
             practitioners=practitioners,
             photo_content=content,
+            photo_measurements=measured,
             amendments=amendments,
             **rows,
         )

@@ -19,6 +19,7 @@ from microneedling.records.audit import audit_bulk_read
 from microneedling.records.database import lock_key
 from microneedling.records.image_check import checked_image
 from microneedling.records.models import Clinical, Photo, TreatmentSession
+from microneedling.services import photo_quality
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, save
@@ -26,8 +27,21 @@ from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.consents import photos_withheld
 from microneedling.services.errors import Conflict, NotFound
+from microneedling.services.photo_measures import queue_analysis
+from microneedling.services.photo_quality import QualityCheck
+from microneedling.services.photo_renditions import KINDS, all_rendered, keep, recorded_kinds
 
 View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
+VIEW_NAMES: dict[str, str] = {
+    "front": "front",
+    "oblique_left": "left 45°",
+    "oblique_right": "right 45°",
+    "left": "left 90°",
+    "right": "right 90°",
+    "close_up": "zone close-up",
+    "other": "other",
+}
+"""The standard views in the order they are taken, in words (left and right are the client's)."""
 
 
 class PhotoIn(Input):
@@ -37,6 +51,7 @@ class PhotoIn(Input):
     taken_on: dt.date
     consent_to_use: bool = False
     session_id: int | None = None
+    quality_confirmed: bool = False
 
 
 class StoredPhoto(PhotoIn):
@@ -45,6 +60,7 @@ class StoredPhoto(PhotoIn):
     sha256: str
     content_type: str
     size_bytes: int
+    quality_problems: list[str] = Field(default_factory=list)
 
 
 class PhotoOut(ClinicalOut):
@@ -57,6 +73,8 @@ class PhotoOut(ClinicalOut):
     lighting: str | None
     taken_on: dt.date
     consent_to_use: bool
+    quality_problems: list[str]
+    quality_confirmed: bool
 
 
 def _build(
@@ -93,31 +111,55 @@ PHOTO = RecordKind(
     permission=Permission.ADD_PHOTO,
     build=_build,
     output=PhotoOut.model_validate,
-    fixed=frozenset({"sha256", "content_type", "size_bytes"}),
+    fixed=frozenset(
+        {"sha256", "content_type", "size_bytes", "quality_problems", "quality_confirmed"}
+    ),
     not_after_today=("taken_on",),
     withheld=withheld,
 )
 
 
 def add_photo(
-    records: Records, actor: Actor, client_id: int, content: bytes, data: object
+    records: Records,
+    actor: Actor,
+    client_id: int,
+    content: bytes,
+    data: object,
+    check: QualityCheck | None = None,
 ) -> PhotoOut:
-    """Check the file, then store and record it in one transaction; a failed record leaves no
-    stray file, and a committed one always has its file."""
+    """Check the file, then store it, its renditions and its record, and queue its measurement,
+    in one transaction; a failed record leaves no stray file, and a committed one always has
+    its file.
+
+    A photo the quality check finds unfit for measurement is refused with the reasons in plain
+    words unless `quality_confirmed` says the clinician keeps it anyway; the reasons are kept
+    on the record either way. `check` replaces the imaging quality check (tests)."""
     require(actor, Permission.ADD_PHOTO)
     description = parse(PhotoIn, data)
+    PHOTO.check_dates(description, records.clock)
     limit = records.settings.photo_max_bytes
     if len(content) > limit:
         raise InputError.one("file", f"larger than the {limit // (1024 * 1024)} MiB limit")
     if not content:
         raise InputError.one("file", "is empty")
     image = checked_image(content, records.settings.photo_max_pixels)
+    problems = (check or photo_quality.quality_problems)(image.content, description.view)
+    if problems and not description.quality_confirmed:
+        raise InputError.one(
+            "quality_confirmed",
+            "the photo is not fit for measurement: "
+            + "; ".join(problems)
+            + ". Take it again, or confirm to keep it anyway",
+        )
     digest = hashlib.sha256(image.content).hexdigest()
+    with records.transaction() as db:
+        renditions = [] if recorded_kinds(db, digest) == set(KINDS) else all_rendered(image.content)
     stored = StoredPhoto(
         **description.model_dump(),
         sha256=digest,
         content_type=image.content_type,
         size_bytes=len(image.content),
+        quality_problems=problems,
     )
     with records.transaction() as db:
         live_client(db, actor, client_id, lock="shared")
@@ -125,11 +167,15 @@ def add_photo(
         # the same file takes too: it is never deleted between being found and being used.
         lock_key(db, f"photo:{digest}")
         _digest, written = records.photos.put(image.content)
+        made: list[str] = []
         try:
+            made = keep(db, records, digest, renditions)
             row = save(db, actor, PHOTO, client_id, stored, records.clock)
+            assert isinstance(row, Photo)
+            queue_analysis(db, records, row)
         except BaseException:
-            if written:
-                records.photos.remove(digest)
+            for stray in [digest, *made] if written else made:
+                records.photos.remove(stray)
             raise
         return PhotoOut.model_validate(row)
 

@@ -53,6 +53,7 @@ from microneedling.services.jobs import (
     reopen,
 )
 from microneedling.services.notify import Notifier, Outgoing, RefusedAfterConfirm, notifier_for
+from microneedling.services.photo_measures import photo_handlers
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
 WARNING_SIGNS = "warning_signs"
@@ -60,6 +61,7 @@ WARNING_PREFIX = "contact the clinic for: "
 AFTERCARE = "reminder.aftercare"
 REVIEW = "reminder.review"
 APPOINTMENT = "reminder.appointment"
+REMINDER_KINDS = (AFTERCARE, REVIEW, APPOINTMENT)
 
 
 class NotSent(Exception):
@@ -431,7 +433,7 @@ def reminder_handlers(notifier: Notifier | None) -> Handlers:
 
 def job_handlers(records: Records) -> Handlers:
     """Every kind of job this installation runs, with the notifier its settings configure."""
-    return reminder_handlers(notifier_for(records.settings))
+    return {**reminder_handlers(notifier_for(records.settings)), **photo_handlers()}
 
 
 # --- status --------------------------------------------------------------------------------
@@ -461,11 +463,16 @@ def reminder_status(records: Records, actor: Actor, client_id: int) -> ReminderS
 
 
 def read_reminders(db: Session, client: Client) -> ReminderStatus:
-    """The client's reminder status inside the caller's transaction (the course reads it)."""
+    """The client's reminder status inside the caller's transaction (the course reads it);
+    other jobs of the client (photo analyses) are not reminders."""
     sent = db.scalars(
         select(Message).where(Message.client_id == client.id).order_by(Message.sent_at, Message.id)
     )
-    jobs = db.scalars(select(Job).where(Job.client_id == client.id).order_by(Job.run_at, Job.id))
+    jobs = db.scalars(
+        select(Job)
+        .where(Job.client_id == client.id, Job.kind.in_(REMINDER_KINDS))
+        .order_by(Job.run_at, Job.id)
+    )
     return ReminderStatus(
         contact_by_email=client.contact_by_email,
         sent=[MessageOut.model_validate(row) for row in sent],

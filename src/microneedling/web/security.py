@@ -2,7 +2,8 @@
 
 Scripts come only from this site (`script-src 'self'`, no inline script or handler), no other
 site may frame a page, nothing is sniffed into another type, and nothing but the static files
-is kept in a cache: pages and API answers show patient data.
+is kept in a cache: pages and API answers show patient data. The one exception is a photo's
+thumbnail or screen copy, which never changes and is kept by the browser only (`private`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
-    """Adds the headers to every HTTP answer; `no-store` to all but the static files."""
+    """Adds the headers to every HTTP answer; `no-store` to all but the static files and the
+    answers that chose a `private` cache themselves (a photo's immutable renditions)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,13 +50,18 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cacheable = str(scope["path"]).startswith("/static/")
+        static = str(scope["path"]).startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                given = message.get("headers", [])
+                cacheable = static or any(
+                    name.lower() == b"cache-control" and value.startswith(b"private")
+                    for name, value in given
+                )
                 headers = [
                     (name, value)
-                    for name, value in message.get("headers", [])
+                    for name, value in given
                     if cacheable or name.lower() != b"cache-control"
                 ]
                 headers.extend(HEADERS)

@@ -1,18 +1,20 @@
 """Clinical records, one table-driven pair of routes per kind: record one for a client
 (`POST /clients/{id}/<kind>s`) and read one (`GET /<kind>s/{id}`); amend any amendable one;
 preview a plan without saving; check an intake or a session without saving (the same service
-the pages' live checks ask); upload and fetch photos."""
+the pages' live checks ask); upload photos, fetch them and their thumbnail and screen copy."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Response, UploadFile
+from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from microneedling.clinical.models import Plan
-from microneedling.services import amendments, photos, plans
+from microneedling.services import amendments, photo_measures, photos, plans
 from microneedling.services.clinical_records import RecordKind, read, record
 from microneedling.services.consents import CONSENT, ConsentOut
 from microneedling.services.intakes import INTAKE, IntakeCheck, IntakeIn, IntakeOut, check_intake
+from microneedling.services.photo_measures import AnalysisOut, MeasurementOut
 from microneedling.services.photos import PHOTO, PhotoOut
 from microneedling.services.plans import PLAN, PlanOut
 from microneedling.services.scores import SCORE, ScoreOut
@@ -24,6 +26,7 @@ from microneedling.services.treatment_sessions import (
     check_session,
 )
 from microneedling.web.deps import ActorDep, RecordsDep
+from microneedling.web.renditions import rendition_response
 
 router = APIRouter(tags=["clinical records"])
 
@@ -118,6 +121,9 @@ async def upload_photo(
     lighting: Annotated[str | None, Form()] = None,
     consent_to_use: Annotated[bool, Form()] = False,
     session_id: Annotated[int | None, Form()] = None,
+    quality_confirmed: Annotated[
+        bool, Form(description="Keep the photo although the quality check finds it unfit")
+    ] = False,
 ) -> PhotoOut:
     content = await file.read(records.settings.photo_max_bytes + 1)
     description = {
@@ -127,6 +133,7 @@ async def upload_photo(
         "lighting": lighting,
         "consent_to_use": consent_to_use,
         "session_id": session_id,
+        "quality_confirmed": quality_confirmed,
     }
     return await run_in_threadpool(
         photos.add_photo, records, actor, client_id, content, description
@@ -156,6 +163,67 @@ def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response
     extension = content_type.removeprefix("image/")
     disposition = f'attachment; filename="photo-{record_id}.{extension}"'
     return Response(content, media_type=content_type, headers={"Content-Disposition": disposition})
+
+
+RENDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "WebP, no metadata; ETag is its SHA-256, cached privately for a year",
+        "content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    304: {"description": "Not modified (If-None-Match named the current ETag)"},
+}
+
+
+@router.get(
+    "/photos/{record_id}/thumbnail",
+    response_class=Response,
+    responses=RENDITION_RESPONSES,
+    summary="A photo's thumbnail (at most 400 px on its long side)",
+)
+async def photo_thumbnail(
+    request: Request, records: RecordsDep, actor: ActorDep, record_id: int
+) -> Response:
+    return await rendition_response(request, records, actor, record_id, "thumbnail")
+
+
+@router.get(
+    "/photos/{record_id}/screen",
+    response_class=Response,
+    responses=RENDITION_RESPONSES,
+    summary="A photo's screen-size copy (at most 1600 px on its long side)",
+)
+async def photo_screen(
+    request: Request, records: RecordsDep, actor: ActorDep, record_id: int
+) -> Response:
+    return await rendition_response(request, records, actor, record_id, "screen")
+
+
+class PhotoMeasurements(BaseModel):
+    """Where a photo's measurement stands, and what it stored per zone and measure."""
+
+    analysis: AnalysisOut | None
+    measurements: list[MeasurementOut]
+
+
+@router.post(
+    "/photos/{record_id}/analysis",
+    status_code=202,
+    summary="Measure a photo (again) in the background",
+)
+def analyse_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> AnalysisOut:
+    """Queues the measurement of a photo stored before measurements existed, or whose last
+    analysis failed; one already queued, running or done is left as it is."""
+    return photo_measures.request_analysis(records, actor, record_id)
+
+
+@router.get("/photos/{record_id}/measurements", summary="A photo's stored measurements")
+def photo_measurements(records: RecordsDep, actor: ActorDep, record_id: int) -> PhotoMeasurements:
+    """Per zone and measure, the value and the minimal detectable change (MDC95) it is judged
+    against; empty until the analysis is done."""
+    return PhotoMeasurements(
+        analysis=photo_measures.analysis_of(records, actor, record_id),
+        measurements=photo_measures.measurements_of(records, actor, record_id),
+    )
 
 
 @router.post("/{entity}s/{record_id}/amendments", status_code=201)

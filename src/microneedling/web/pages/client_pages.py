@@ -13,6 +13,7 @@ from microneedling.services import clients
 from microneedling.services.access import Permission
 from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
+from microneedling.services.photo_measures import MEASURES, course_measures
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
     ActorDep,
@@ -143,11 +144,14 @@ def change(
 
 @router.get("/clients/{client_id}")
 def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
-    """The course read once, and its timeline: two reads, whatever the number of records."""
+    """The course read once, and its timeline: two reads, whatever the number of records;
+    then the reminders and the photos' measured change."""
     course = client_course(records, actor, client_id)
     entries = timeline(records, actor, client_id)
     context = {
         "reminders": course.reminders,
+        "photo_change": course_measures(records, actor, course.photos),
+        "measure_names": {code: name for code, (name, _unit) in MEASURES.items()},
         "client": course.client,
         "course": course,
         "alerts": course.alerts,
