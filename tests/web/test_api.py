@@ -497,6 +497,10 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/clients/{client_id}/timeline"): ("/clients/{client}/timeline", {}),
     ("GET", "/clients/{client_id}/course"): ("/clients/{client}/course", {}),
     ("GET", "/clients/{client_id}/messages"): ("/clients/{client}/messages", {}),
+    ("POST", "/clients/{client_id}/documents/email"): (
+        "/clients/{client}/documents/email",
+        {"json": {"document": "report"}},
+    ),
     ("GET", "/clients/{client_id}/fhir"): ("/clients/{client}/fhir", {}),
     ("POST", "/clients/{client_id}/intakes"): (
         "/clients/{client}/intakes",
@@ -741,3 +745,20 @@ def test_owners_set_the_clinics_phone_and_everyone_reads_it(
     assert (read["name"], read["phone"], read["address"]) == ("Clinic A", "020 7946 0000", None)
     cleared = client.patch(f"{API}/clinic", json={"phone": None}, headers=owner)
     assert cleared.json()["phone"] is None
+
+
+def test_a_document_is_e_mailed_only_with_consent(client: TestClient, world: World) -> None:
+    headers = login(client, "clinician@a.example")
+    ids = _course(client, headers)
+    url = f"{API}/clients/{ids['client']}/documents/email"
+    body = {"document": "handout", "record_id": ids["plan"]}
+    refused = client.post(url, json=body, headers=headers)
+    assert refused.status_code == 409 and "no consent" in refused.json()["detail"]
+    version = client.get(f"{API}/clients/{ids['client']}", headers=headers).json()["version"]
+    agreed = {"version": version, "email": "ann@example.com", "contact_by_email": True}
+    assert client.patch(f"{API}/clients/{ids['client']}", json=agreed, headers=headers).is_success
+    queued = client.post(url, json=body, headers=headers)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["document"] == "handout" and queued.json()["record_id"] == ids["plan"]
+    missing = client.post(url, json={"document": "consent"}, headers=headers)
+    assert missing.status_code == 422 and missing.json()["detail"][0]["field"] == "record_id"

@@ -121,11 +121,22 @@ def serve(
             stop.set()
 
 
+def _handlers(records: Records) -> Any:
+    """Every kind of job: reminders, photo analyses, and documents e-mailed on request (their
+    PDFs made by the web layer's templates)."""
+    from microneedling.services.document_mail import document_handlers
+    from microneedling.services.notify import notifier_for
+    from microneedling.services.reminders import job_handlers
+    from microneedling.web.documents import pdf_for
+
+    documents = document_handlers(notifier_for(records.settings), pdf_for)
+    return {**job_handlers(records), **documents}
+
+
 def _work(records: Records, stop: Any) -> None:
     from microneedling.services.jobs import work
-    from microneedling.services.reminders import job_handlers
 
-    work(records, job_handlers(records), stop)
+    work(records, _handlers(records), stop)
 
 
 def worker(
@@ -140,11 +151,10 @@ def worker(
     import threading
 
     from microneedling.services.jobs import run_due, work
-    from microneedling.services.reminders import job_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     records = open_records()
-    handlers = job_handlers(records)
+    handlers = _handlers(records)
     if once:
         typer.echo(f"Ran {run_due(records, handlers)} jobs.")
         return

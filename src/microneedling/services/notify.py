@@ -31,6 +31,15 @@ DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a document's PDF)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A message ready to go: to whom, what, and the link that stops further messages."""
 
@@ -39,6 +48,7 @@ class Outgoing:
     body: str
     unsubscribe_url: str
     message_id: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class DeliveryRefused(RuntimeError):
@@ -106,6 +116,11 @@ class EmailNotifier:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email.set_content(message.body)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            email.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         return email
 
     def _connect(self) -> smtplib.SMTP:

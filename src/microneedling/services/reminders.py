@@ -52,7 +52,13 @@ from microneedling.services.jobs import (
     enqueue,
     reopen,
 )
-from microneedling.services.notify import Notifier, Outgoing, RefusedAfterConfirm, notifier_for
+from microneedling.services.notify import (
+    Attachment,
+    Notifier,
+    Outgoing,
+    RefusedAfterConfirm,
+    notifier_for,
+)
 from microneedling.services.photo_measures import photo_handlers
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
@@ -61,7 +67,8 @@ WARNING_PREFIX = "contact the clinic for: "
 AFTERCARE = "reminder.aftercare"
 REVIEW = "reminder.review"
 APPOINTMENT = "reminder.appointment"
-REMINDER_KINDS = (AFTERCARE, REVIEW, APPOINTMENT)
+DOCUMENT = "message.document"  # a document e-mailed on request (services/document_mail.py)
+REMINDER_KINDS = (AFTERCARE, REVIEW, APPOINTMENT, DOCUMENT)
 
 
 class NotSent(Exception):
@@ -237,14 +244,16 @@ def drop_appointment(db: Session, key: str) -> None:
 
 @dataclass(frozen=True)
 class Draft:
-    """What a reminder says, before it has an address line and an id."""
+    """What a reminder says, before it has an address line and an id; `attach` makes its
+    files once the reading transaction is closed (a document's PDF reads the records itself)."""
 
     kind: str
     template: str
     context: dict[str, Any]
+    attach: Callable[[], tuple[Attachment, ...]] | None = None
 
 
-def _contactable(db: Session, client_id: int | None) -> Client:
+def contactable(db: Session, client_id: int | None) -> Client:
     client = db.get(Client, client_id) if client_id is not None else None
     if client is None or client.erased_at is not None:
         raise NotSent("not sent: the client was erased")
@@ -335,7 +344,7 @@ def reminder_handler(
         records = run.records
         try:
             with records.transaction() as db:
-                client = _contactable(db, run.job.client_id)
+                client = contactable(db, run.job.client_id)
                 draft = build(db, run)
                 clinic = db.get(Clinic, client.clinic_id)
                 context = {
@@ -351,7 +360,12 @@ def reminder_handler(
             raise RuntimeError("e-mail is not set up (MICRONEEDLING_SMTP_HOST is empty)")
         subject, body = render_message(draft.template, context)
         outgoing = Outgoing(
-            to, subject, body, context["unsubscribe_url"], notifier.new_message_id()
+            to,
+            subject,
+            body,
+            context["unsubscribe_url"],
+            notifier.new_message_id(),
+            attachments=draft.attach() if draft.attach else (),
         )
 
         def confirm() -> None:
@@ -376,7 +390,7 @@ def _record_sent(run: JobRun, kind: str, outgoing: Outgoing, channel: str) -> No
     records = run.records
     try:
         with records.transaction() as db:
-            client = _contactable(db, run.job.client_id)
+            client = contactable(db, run.job.client_id)
             message = Message(
                 clinic_id=client.clinic_id,
                 client_id=client.id,

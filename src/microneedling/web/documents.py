@@ -179,3 +179,17 @@ def pdf_response(document: Document) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )
+
+
+BUILDERS: dict[str, Builder] = {
+    "consent": consent,
+    "handout": handout,
+    "summary": plan_summary,
+    "report": course_report,
+}
+
+
+def pdf_for(records: Records, actor: Actor, document: str, record_id: int) -> tuple[str, bytes]:
+    """A document's file name and PDF, for the job that e-mails it to the client."""
+    built = BUILDERS[document](records, actor, record_id)
+    return built.filename, pdf_of(built)

@@ -1,11 +1,16 @@
 """The documents handed to a client, as PDFs: the signed consent, the aftercare handout, the
-plan summary and the course report (web/documents.py makes them from the pages' templates)."""
+plan summary and the course report (web/documents.py makes them from the pages' templates);
+and any of them e-mailed to the client."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
+from microneedling.services import document_mail
+from microneedling.services.document_mail import DocumentEmailIn, DocumentQueued
 from microneedling.web import documents
 from microneedling.web.deps import ActorDep, RecordsDep
 from microneedling.web.documents import Builder
@@ -35,3 +40,15 @@ _add("/plans/{record_id}/summary/pdf", documents.plan_summary, "The plan summary
 _add(
     "/clients/{record_id}/course-report/pdf", documents.course_report, "The course report as a PDF"
 )
+
+
+@router.post("/clients/{client_id}/documents/email", status_code=202)
+def email_document(
+    records: RecordsDep,
+    actor: ActorDep,
+    client_id: int,
+    body: Annotated[DocumentEmailIn, Body(examples=[{"document": "handout", "record_id": 3}])],
+) -> DocumentQueued:
+    """E-mail a document to the client as a PDF, through the job queue: 202 once queued; 409
+    when the client has not agreed to e-mail or has no address."""
+    return document_mail.queue_document(records, actor, client_id, body)

@@ -24,7 +24,8 @@ router = APIRouter()
 @router.get("/plans/{plan_id}/handout")
 def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
     document = documents.handout(records, actor, plan_id)
-    return render(request, "handout.html", document.context)
+    email = {"document": "handout", "record_id": plan_id}
+    return render(request, "handout.html", {**document.context, "email": email})
 
 
 def schedule_events(
