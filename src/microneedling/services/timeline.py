@@ -58,7 +58,8 @@ def _plan(row: Any) -> tuple[dt.date, str]:
 
 def _consent(row: Any) -> tuple[dt.date, str]:
     action = "consent to" if row.decision == "given" else "consent withdrawn:"
-    return row.signed_at.date(), f"{action} {row.scope} ({row.method}, text {row.text_version})"
+    scope, method = row.scope.replace("_", " "), row.method.replace("_", " ")
+    return row.signed_at.date(), f"{action} {scope} ({method}, text {row.text_version})"
 
 
 def _session(row: Any) -> tuple[dt.date, str]:

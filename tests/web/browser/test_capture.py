@@ -163,6 +163,7 @@ def test_without_a_camera_the_page_says_so_and_the_form_uploads(page: Any, serve
     status.wait_for(state="visible")
     assert "No camera" in status.inner_text()
     assert not page.locator("#capture-video").is_visible()
+    assert not page.get_by_role("button", name="Take photo").is_visible()
 
 
 def test_without_javascript_the_form_uploads(chromium: Any, served: Served) -> None:
