@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.conftest import PHOTO_STORES
-from tests.services.test_photos import PNG
+from tests.services.test_photos import PNG, renditions_of
 from tests.world import World, new_client, planned_course
 
 from microneedling.errors import InputError
@@ -189,7 +189,8 @@ def test_erasure_removes_personal_data_clinical_rows_and_photo_files(world: Worl
     photo = photos.add_photo(
         world.records, world.assistant, client.id, PNG, {"view": "front", "taken_on": "2026-01-02"}
     )
-    assert world.records.photos.stored() == {photo.sha256}
+    copies = renditions_of(world, photo.sha256)  # the thumbnail and screen copy
+    assert copies and world.records.photos.stored() == {photo.sha256, *copies}
     clients.erase_client(world.records, world.owner, client.id)
     assert world.records.photos.stored() == set()
     assert world.records.photos.leftovers() == []
@@ -219,7 +220,8 @@ def test_erasure_keeps_a_photo_file_another_client_still_uses(world: World) -> N
             {"view": "front", "taken_on": "2026-01-02"},
         )
     clients.erase_client(world.records, world.owner, first.id)
-    assert world.records.photos.stored() == {shared.sha256}
+    kept = {shared.sha256, *renditions_of(world, shared.sha256)}
+    assert len(kept) > 1 and world.records.photos.stored() == kept
 
 
 def _rows_of(world: World, client_id: int) -> int:

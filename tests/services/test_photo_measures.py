@@ -101,9 +101,15 @@ def measured(zone: str, measure: str, value: float | None, mdc: float | None) ->
 
 @pytest.mark.parametrize(
     ("before", "after", "mdc", "detectable"),
-    [(10.0, 10.4, 0.5, False), (10.0, 9.5, 0.5, False), (10.0, 10.6, 0.5, True), (3, 6, 3, False)],
+    [
+        (10.0, 10.4, 0.5, False),
+        (10.0, 9.5, 0.5, True),  # the MDC reached: |change| ≥ MDC, as `compare` judges
+        (10.0, 10.6, 0.5, True),
+        (3, 6, 3, True),  # exactly 3 new spots against an MDC of 3 spots
+        (4, 4, 0, False),  # no change is never a change, whatever the MDC
+    ],
 )
-def test_a_change_is_detectable_only_beyond_the_mdc(
+def test_a_change_is_detectable_once_it_reaches_the_mdc(
     before: float, after: float, mdc: float, detectable: bool
 ) -> None:
     (change,) = changes(

@@ -180,3 +180,17 @@ def test_the_stored_file_is_re_encoded_without_location_or_trailing_data(world: 
     with Image.open(io.BytesIO(stored)) as reopened:
         assert dict(reopened.getexif()) == {0x0112: 6}
         assert reopened.size == (24, 16)
+
+
+@pytest.mark.parametrize("content", [PNG[: len(PNG) // 2], JPEG[:-2], WEBP[:-10]])
+def test_a_cut_short_image_is_refused_even_when_pillow_is_told_to_accept_it(
+    monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    """WeasyPrint (the PDFs) switches Pillow to accept truncated images for the whole process
+    when it is imported; the photo check must not depend on that switch."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(InputError) as error:
+        image_check.checked_image(content, 50_000_000)
+    assert error.value.problems[0].field == "file"

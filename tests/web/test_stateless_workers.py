@@ -126,7 +126,8 @@ def test_an_idempotency_key_and_a_photo_sent_to_one_server_are_known_to_the_othe
     uploaded = httpx.post(
         f"{a}/api/v1/clients/{first.json()['id']}/photos",
         files={"file": ("face.png", content, "image/png")},
-        data={"view": "front", "taken_on": "2026-01-02"},
+        # a plain square is no face: kept, as a clinician may insist, despite the quality check
+        data={"view": "front", "taken_on": "2026-01-02", "quality_confirmed": "true"},
         headers=_token(a, "assistant@a.example"),
     )
     assert uploaded.status_code == 201, uploaded.text

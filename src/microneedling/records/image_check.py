@@ -51,7 +51,10 @@ def checked_image(content: bytes, max_pixels: int) -> CheckedImage:
     from PIL import Image
 
     content_type, pillow_format = _format_of(content)
-    if MARKUP.search(_trailer(content, pillow_format)):
+    end = _image_end(content, pillow_format)
+    if end is None:
+        raise InputError.one("file", "is not a readable image (it stops before its end)", ALLOWED)
+    if MARKUP.search(content[end:]):
         raise InputError.one("file", "holds markup after the end of the image")
     try:
         with Image.open(io.BytesIO(content), formats=[pillow_format]) as image:
@@ -93,45 +96,50 @@ def _encoded(image: object, pillow_format: str) -> bytes:
     return out.getvalue()
 
 
-def _trailer(content: bytes, pillow_format: str) -> bytes:
-    """The bytes after the end of the image, as its container marks it: PNG's IEND chunk,
-    WebP's RIFF length, JPEG's end-of-image marker after the last scan."""
+def _image_end(content: bytes, pillow_format: str) -> int | None:
+    """Where the image ends, as its container marks it (PNG's IEND chunk, WebP's RIFF length,
+    JPEG's end-of-image marker after the last scan), or None when the file stops before that.
+    Checked here rather than left to Pillow, whose truncation check is a process-wide switch
+    that other libraries turn off (WeasyPrint does, on import)."""
     if pillow_format == "PNG":
-        return content[_png_end(content) :]
+        return _png_end(content)
     if pillow_format == "WEBP":
-        return content[8 + int.from_bytes(content[4:8], "little") :]
-    return content[_jpeg_end(content) :]
+        end = 8 + int.from_bytes(content[4:8], "little")
+        return end if end <= len(content) else None
+    return _jpeg_end(content)
 
 
-def _png_end(content: bytes) -> int:
+def _png_end(content: bytes) -> int | None:
     position = 8
     while position + 8 <= len(content):
         length = int.from_bytes(content[position : position + 4], "big")
         kind = content[position + 4 : position + 8]
         position += 12 + length
         if kind == b"IEND":
-            return position
-    return len(content)
+            return position if position <= len(content) else None
+    return None
 
 
 # In entropy-coded data 0xFF is followed by 0x00 (a stuffed byte) or a restart marker.
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 
-def _jpeg_end(content: bytes) -> int:
+def _jpeg_end(content: bytes) -> int | None:
     """Walk the segments (whose lengths are given) and skip each scan's data to its next
     marker, so an EXIF thumbnail's own end marker is never taken for the image's."""
     position = 2
-    while position + 4 <= len(content) and content[position] == 0xFF:
+    while position + 2 <= len(content) and content[position] == 0xFF:
         marker = content[position + 1]
         if marker == 0xD9:
             return position + 2
         if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:
             position += 1 if marker == 0xFF else 2
             continue
+        if position + 4 > len(content):
+            return None
         length = int.from_bytes(content[position + 2 : position + 4], "big")
         position += 2 + length
         if marker == 0xDA:
             found = _NEXT_MARKER.search(content, position)
             position = found.start() if found else len(content)
-    return len(content)
+    return None

@@ -13,6 +13,7 @@ from microneedling.services import appointments, calendar_feeds, rooms, today
 from microneedling.services.appointments import FreeSlot
 from microneedling.services.bookings import AppointmentOut
 from microneedling.services.calendar_feeds import FeedToken
+from microneedling.services.common import DB_INT_MAX
 from microneedling.services.rooms import PractitionerOut, RoomOut
 from microneedling.services.today import TodaySummary
 from microneedling.web.deps import ActorDep, RecordsDep
@@ -21,6 +22,10 @@ router = APIRouter(tags=["diary"])
 RoomQuery = Annotated[
     str | None, Query(description="A room's id (digits) or its name", max_length=80)
 ]
+
+
+# An id in a query string: a number a row can have (a larger one would reach the database).
+IdQuery = Annotated[int, Query(ge=1, le=DB_INT_MAX)]
 
 
 def room_ref(value: str) -> int | str:
@@ -68,7 +73,7 @@ def list_appointments(
     actor: ActorDep,
     day: dt.date,
     days: Annotated[int, Query(ge=1, le=31)] = 1,
-    practitioner_id: int | None = None,
+    practitioner_id: IdQuery | None = None,
     room: RoomQuery = None,
     include_cancelled: bool = False,
 ) -> list[AppointmentOut]:
@@ -126,7 +131,7 @@ def book_plan(
 def availability(
     records: RecordsDep,
     actor: ActorDep,
-    practitioner_id: int,
+    practitioner_id: IdQuery,
     room: Annotated[str, Query(description="A room's id (digits) or its name", max_length=80)],
     day: dt.date,
 ) -> list[FreeSlot]:
