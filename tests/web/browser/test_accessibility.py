@@ -12,6 +12,7 @@ import pytest
 from tests.web.browser.conftest import IN_CI, Served, Shots
 from tests.web.browser.test_browser import (
     PHONE,
+    correction_url,
     log_in,
     new_client,
     plan_on_the_map,
@@ -73,7 +74,7 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
         "consent-sign": f"{client_url}/consents/new?scope=photography",
         "course-report": f"{client_url}/report",
         "password": f"{served.url}/account/password",
-        "correction": f"{served.url}/records/consent/1?correct=signed_at",
+        "correction": correction_url(served, client_url, plan_url),
         "home-check": f"{served.url}/home-check",
         "today": f"{served.url}/today",
         "diary": f"{served.url}/diary",

@@ -14,7 +14,9 @@ from tests.web.page_world import email_for
 from tests.world import PASSWORD, TODAY
 
 from microneedling.services import products
+from microneedling.services.clinical_records import record
 from microneedling.services.reminders import opt_out_token
+from microneedling.services.treatment_sessions import SESSION
 
 START = TODAY + dt.timedelta(days=7)
 
@@ -240,6 +242,25 @@ def handout_and_calendar(page: Any, shot: Shots, plan_url: str, client_url: str)
     assert f"DTSTART;VALUE=DATE:{next_due.replace('-', '')}" in calendar.text()
 
 
+def correction_url(served: Served, client_url: str, plan_url: str, field: str = "zones") -> str:
+    """A session logged through the services for the client of `client_url` under the plan of
+    `plan_url`; the address of the form that corrects one of its fields."""
+    client_id = int(client_url.rstrip("/").rsplit("/", 1)[1])
+    plan_id = int(plan_url.rstrip("/").rsplit("/", 1)[1])
+    data = {
+        "plan_id": plan_id,
+        "performed_on": TODAY.isoformat(),
+        "device": "pen",
+        "single_use": True,
+        "zones": [{"zone": "cheeks", "needle_mm": 1.0, "passes": 4}],
+        "confirm_departures": True,
+        "departure_reason": "logged for the page checks",
+    }
+    clinician = served.world.actors["clinician"]
+    saved = record(served.world.records, clinician, SESSION, client_id, data)
+    return f"{served.url}/records/session/{saved.id}?correct={field}"  # type: ignore[attr-defined]
+
+
 def stock_a_lot(served: Served, number: str, needle_mm: float = 3.0) -> int:
     """A cartridge lot in the catalogue, received through the services; its id."""
     owner = served.world.actors["owner"]
@@ -336,7 +357,7 @@ def test_the_main_pages_fit_a_phone_without_scrolling_sideways(
         "plan": plan_url,
         "session": f"{client_url}/session",
         "home-check": f"{served.url}/home-check",
-        "correction": f"{served.url}/records/consent/1?correct=method",
+        "correction": correction_url(served, client_url, plan_url),
         "today": f"{served.url}/today",
         "diary": f"{served.url}/diary",
         "diary-week": f"{served.url}/diary?view=week",
