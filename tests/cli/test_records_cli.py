@@ -385,9 +385,9 @@ def test_photos_move_into_postgres_and_back_with_every_file_checked(
     assert run(env, "db", "check").returncode == 0
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_postgres_photo_store_needs_a_postgres_database(env: dict[str, str]) -> None:
-    if not env["MICRONEEDLING_DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("the refusal is for a SQLite database")
+    """The refusal is for a SQLite database: run there only."""
     refused = run({**env, "MICRONEEDLING_PHOTO_STORE": "postgres"}, "db", "check")
     assert refused.returncode == 2
     assert "MICRONEEDLING_PHOTO_STORE" in refused.stderr and "PostgreSQL" in refused.stderr

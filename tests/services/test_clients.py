@@ -323,10 +323,10 @@ def test_any_prefix_of_a_family_name_finds_the_client(world: World, family: str,
     assert client.id in [c.id for c in items.items]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_erased_name_leaves_the_sqlite_files(world: World, settings: Any) -> None:
-    """secure_delete zeroes what the erasure removed and the WAL is checkpointed and emptied."""
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the file check is SQLite's; PostgreSQL is vacuumed (docs/records.md)")
+    """secure_delete zeroes what the erasure removed and the WAL is checkpointed and emptied
+    (a SQLite file check: PostgreSQL is vacuumed, docs/records.md)."""
     client = new_client(world, "Quillonax", "Vantrebeck", notes="Zephyrine allergy")
     meta = {"view": "front", "taken_on": "2026-01-02", "lighting": "Xanthorrhoea lamp"}
     photos.add_photo(world.records, world.assistant, client.id, PNG, meta)
