@@ -5,9 +5,10 @@ Care rows are data with a `when`; a row applies when every field it gives matche
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from microneedling.clinical.models import AftercareDays, CareItem
 from microneedling.knowledge import Knowledge
@@ -84,3 +85,24 @@ def patient_pre_care(codes: Iterable[str], kb: Knowledge) -> list[str]:
     clinic's own steps (no patient wording) are left out."""
     wording = {row.code: row.patient for row in kb.pre_care}
     return [text for code in codes if (text := wording.get(code))]
+
+
+WARNING_SIGNS = "warning_signs"  # the care row that lists what to call the clinic about
+WARNING_PREFIX = "contact the clinic for: "
+
+
+def warning_signs_apart(
+    aftercare: Sequence[Mapping[str, Any]], kb: Knowledge
+) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """A plan's aftercare days (as JSON) without the warning-signs row, and the signs
+    themselves in the client's words: the handout, the home check and the aftercare e-mail
+    show them apart, under "call the clinic"."""
+    signs_row = next(row for row in kb.aftercare if row.code == WARNING_SIGNS)
+    days = [day for day in aftercare if list(day["do"]) != signs_row.do]
+    signs = [
+        text.removeprefix(WARNING_PREFIX)
+        for day in aftercare
+        if list(day["do"]) == signs_row.do
+        for text in day["do"]
+    ]
+    return days, signs

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
 from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
 from microneedling.records.audit import audit
@@ -62,8 +63,6 @@ from microneedling.services.notify import (
 from microneedling.services.photo_measures import photo_handlers
 
 TEMPLATES = Path(__file__).with_name("data") / "messages"
-WARNING_SIGNS = "warning_signs"
-WARNING_PREFIX = "contact the clinic for: "
 AFTERCARE = "reminder.aftercare"
 REVIEW = "reminder.review"
 APPOINTMENT = "reminder.appointment"
@@ -269,25 +268,19 @@ def _aftercare(db: Session, run: JobRun) -> Draft:
     if session is None:
         raise NotSent("not sent: the session was erased")
     kb = load_knowledge()
-    signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
     plan = db.get(PlanRecord, session.plan_id) if session.plan_id else None
     if plan is not None:
-        days = [
-            (d.from_day, d.to_day, d.do, d.avoid) for d in Plan.model_validate(plan.plan).aftercare
-        ]
+        days = [d.model_dump() for d in Plan.model_validate(plan.plan).aftercare]
     else:  # a session without a plan: the rows that apply to everyone
         days = [
-            (row.from_day, row.to_day, list(row.do), list(row.avoid))
-            for row in kb.aftercare
-            if row.when.is_empty() and not row.mentions
+            {"from_day": r.from_day, "to_day": r.to_day, "do": r.do, "avoid": r.avoid}
+            for r in kb.aftercare
+            if r.when.is_empty() and not r.mentions
         ]
+    care, warning = warning_signs_apart(days, kb)
     steps = [
-        {"when": day_span(first, last), "do": do, "avoid": avoid}
-        for first, last, do, avoid in days
-        if do != signs
-    ]
-    warning = [
-        text.removeprefix(WARNING_PREFIX) for _f, _l, do, _a in days if do == signs for text in do
+        {"when": day_span(d["from_day"], d["to_day"]), "do": d["do"], "avoid": d["avoid"]}
+        for d in care
     ]
     return Draft("aftercare", "aftercare", {"steps": steps, "warning_signs": warning})
 
@@ -316,14 +309,12 @@ def _appointment(db: Session, run: JobRun) -> Draft:
 
 
 def _pre_care_for_client(db: Session, plan_id: int | None) -> list[str]:
-    """The plan's pre-care in the client's words (knowledge base, `patient`); the clinic's own
-    steps, which have no such wording, are left out."""
+    """The plan's pre-care in the client's words; the clinic's own steps are left out."""
     plan = db.get(PlanRecord, plan_id) if plan_id is not None else None
     if plan is None:
         return []
-    words = {row.code: row.patient for row in load_knowledge().pre_care if row.patient}
     codes = [item.code for item in Plan.model_validate(plan.plan).pre_care]
-    return list(dict.fromkeys(words[code] for code in codes if code in words))
+    return list(dict.fromkeys(patient_pre_care(codes, load_knowledge())))
 
 
 def day_span(from_day: int, to_day: int) -> str:

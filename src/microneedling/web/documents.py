@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from microneedling.clinical.aftercare import patient_pre_care
+from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
 from microneedling.knowledge import load_knowledge
 from microneedling.services import documents
 from microneedling.services.access import Actor
@@ -27,7 +27,6 @@ from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.errors import DocumentsUnavailable
 from microneedling.services.plans import PlanOut, read_plan
 
-WARNING_SIGNS = "warning_signs"
 HOLDING_ACTIONS = ("defer", "refuse")
 
 
@@ -110,20 +109,11 @@ def handout(records: Records, actor: Actor, plan_id: int) -> Document:
     values = _plan_values(records, actor, plan_id)
     plan = values["plan"]
     kb = load_knowledge()
-    signs = next(row.do for row in kb.aftercare if row.code == WARNING_SIGNS)
+    care, signs = warning_signs_apart(plan.get("aftercare", []), kb)
     values |= {
         "pre_care": patient_pre_care((item["code"] for item in plan.get("pre_care", [])), kb),
-        "aftercare": [
-            {**item, "when": day_span(item["from_day"], item["to_day"])}
-            for item in plan.get("aftercare", [])
-            if item["do"] != signs
-        ],
-        "warning_signs": [
-            text.removeprefix("contact the clinic for: ")
-            for item in plan.get("aftercare", [])
-            if item["do"] == signs
-            for text in item["do"]
-        ],
+        "aftercare": [{**day, "when": day_span(day["from_day"], day["to_day"])} for day in care],
+        "warning_signs": signs,
     }
     return Document(
         "_handout_body.html",

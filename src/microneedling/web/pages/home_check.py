@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.aftercare import patient_pre_care
+from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
@@ -31,7 +31,6 @@ from microneedling.web.pages.zone_map import legend, plan_fills, views
 
 router = APIRouter()
 RED_FLAG_ACTIONS = ("refuse", "defer", "clinician_only")
-RED_FLAG_CARE = "warning_signs"
 
 
 ASKED_WITH_WHEN = "isotretinoin"  # stopping it does not clear a person at once: ask when
@@ -139,9 +138,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     kb = load_knowledge()
     device = request.get("device", {})
     red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
-    signs_row = next(row for row in kb.aftercare if row.code == RED_FLAG_CARE)
-    care = [a for a in plan["aftercare"] if a["do"] != signs_row.do]
-    signs = [d for a in plan["aftercare"] if a["do"] == signs_row.do for d in a["do"]]
+    care, signs = warning_signs_apart(plan["aftercare"], kb)
     claims = corrected_claims(request, plan)
     return {
         "plan": plan,
