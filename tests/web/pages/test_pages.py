@@ -943,3 +943,18 @@ def test_an_address_with_a_bad_id_is_a_page_not_json(clinician: Browser) -> None
     assert "there is no page at /clients/abc" in missing.text
     api = clinician.client.get("/api/v1/clients/abc")
     assert api.headers["content-type"].startswith("application/json")
+
+
+def test_every_form_carries_the_csrf_token_it_is_checked_against(
+    browser: Browser, clinic: PageWorld
+) -> None:
+    """A form macro imported without the page's context writes an empty token field, which a
+    real browser sends back and the server refuses; the test client adds its own token."""
+    plan_id = with_plan(clinic)
+    browser.log_in("owner")
+    for url in ("/clinic", "/users", "/account/password", f"/plans/{plan_id}/handout"):
+        page = browser.get(url).text
+        assert 'name="" value=""' not in page, url
+        assert page.count('name="csrf_token"') == page.count("<form") - page.count(
+            'method="get"'
+        ), url
