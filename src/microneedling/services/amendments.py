@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from microneedling.errors import FieldProblem, InputError
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
-from microneedling.services.clinical_records import RecordKind, amend
+from microneedling.services.clinical_records import ClinicalOut, amend
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.errors import NotFound
-from microneedling.services.intakes import INTAKE
-from microneedling.services.photos import PHOTO
-from microneedling.services.scores import SCORE
-from microneedling.services.treatment_sessions import SESSION
-
-AMENDABLE: dict[str, RecordKind[Any]] = {
-    kind.entity: kind for kind in (INTAKE, SESSION, SCORE, PHOTO)
-}
+from microneedling.services.record_kinds import amendable_kind
 
 
 class AmendmentIn(Input):
@@ -29,15 +22,9 @@ class AmendmentIn(Input):
     reason: Annotated[str, Field(min_length=3, max_length=500)]
 
 
-def amendable_kind(entity: str) -> RecordKind[Any]:
-    if entity not in AMENDABLE:
-        raise InputError.one("entity", f"'{entity}' records cannot be amended", AMENDABLE)
-    return AMENDABLE[entity]
-
-
 def amend_record(
     records: Records, actor: Actor, entity: str, record_id: int, data: object
-) -> BaseModel:
+) -> ClinicalOut:
     kind = amendable_kind(entity)
     require(actor, Permission.AMEND)
     amendment = parse(AmendmentIn, data)

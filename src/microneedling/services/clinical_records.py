@@ -1,15 +1,16 @@
 """The shape every append-only clinical record shares: build a row from validated input, save
 it with an audit row, read it back scoped to the clinic, amend it into a new row.
 
-Each kind (intake, consent, session, score, photo) declares its input model, how a row is
-built and which of its dates cannot be after today (in the clinic's time zone, read from the
-one injected clock); `save` and `amend` are written once here.
+Each kind (intake, plan, consent, session, score, photo) declares its names, input and output
+models, how a row is built, how the timeline sums it up, whether it can be amended and which of
+its dates cannot be after today (in the clinic's time zone, read from the one injected clock);
+`save` and `amend` are written once here, and services/record_kinds.py lists the kinds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from microneedling.errors import FieldProblem, InputError
+from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import term_name
 from microneedling.records.audit import audit
 from microneedling.records.models import Clinical
 from microneedling.services.access import Actor, Permission, require
@@ -27,30 +30,58 @@ from microneedling.services.clock import Clock
 from microneedling.services.common import Output, Records, owned, parse, violates_unique
 from microneedling.services.errors import Conflict, NotFound
 
+Stored = TypeVar("Stored", bound=Clinical)
 In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound="ClinicalOut", covariant=True)
 
 
 @dataclass(frozen=True)
-class RecordKind(Generic[In]):
-    """One kind of clinical record: its table, input, builder and who may write it."""
+class RecordKind(Generic[Stored, In, Out]):
+    """One kind of clinical record: its names, table, input, output, builder, who may write it,
+    whether it can be amended and how the timeline sums it up."""
 
-    entity: str
-    model: type[Clinical]
+    entity: str  # singular, as in routes, audit rows and messages: "session"
+    plural: str  # as in routes and export sections: "sessions"
+    title: str  # as people read it: "Treatment session"
+    model: type[Stored]
     input_model: type[In]
+    output_model: type[Out]
     permission: Permission
-    build: Callable[[Session, Actor, int, In, Clinical | None, Clock], Clinical]
-    output: Callable[[Clinical], BaseModel]
+    build: Callable[[Session, Actor, int, In, Stored | None, Clock], Stored]
+    # The day the record is about and one line saying what it holds (the client's timeline).
+    summary: Callable[[Stored], tuple[dt.date, str]]
+    # Whether a correction is a new version of the record (plans are planned again and
+    # consents stay as signed, so neither is amended).
+    amendable: bool = False
+    # Recorded from a JSON body (a photo is uploaded as a file instead).
+    recorded_as_json: bool = True
+    # How a row is read when its attributes are not the output as they stand.
+    present: Callable[[Stored], Out] | None = None
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
     # Rows kept but not shown (a photo whose client withdrew photography consent): read as
     # not found everywhere but the audit log.
-    withheld: Callable[[Session, Clinical], bool] | None = None
+    withheld: Callable[[Session, Stored], bool] | None = None
     # What saving a new row brings about elsewhere in the same transaction (a session logged
     # completes its booking).
-    after_save: Callable[[Session, Actor, Clinical, Clock], None] | None = None
+    after_save: Callable[[Session, Actor, Stored, Clock], None] | None = None
     # What the "record a …" use case sets going in the same transaction, with the settings at
     # hand (a session logged queues its reminders).
-    after_record: Callable[[Session, Records, Actor, Clinical], None] | None = None
+    after_record: Callable[[Session, Records, Actor, Stored], None] | None = None
+
+    def output(self, row: Stored) -> Out:
+        """The row as the use cases return it."""
+        if self.present is not None:
+            return self.present(row)
+        return self.output_model.model_validate(row)
+
+    def of_client(self, db: Session, actor: Actor, record_id: int, client_id: int) -> Stored:
+        """The clinic's record with this id, which another record of `client_id` refers to; one
+        of another client is a conflict (a record never points across clients)."""
+        row = owned(db, actor, self.model, record_id, self.entity)
+        if row.client_id != client_id:
+            raise Conflict(f"{self.entity} {record_id} belongs to another client")
+        return row
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
@@ -69,6 +100,12 @@ class RecordKind(Generic[In]):
         return {name: getattr(row, name) for name in self.input_model.model_fields}
 
 
+def in_words(codes: Iterable[str]) -> str:
+    """Knowledge-base codes as people read them, for a record's one-line summary."""
+    kb = load_knowledge()
+    return ", ".join(term_name(kb, code) for code in codes)
+
+
 class ClinicalOut(Output):
     """What every clinical record reports: whose it is, who wrote it, what it corrects."""
 
@@ -81,8 +118,8 @@ class ClinicalOut(Output):
 
 
 def record(
-    records: Records, actor: Actor, kind: RecordKind[Any], client_id: int, data: object
-) -> BaseModel:
+    records: Records, actor: Actor, kind: RecordKind[Stored, In, Out], client_id: int, data: object
+) -> Out:
     """The use case behind every "record a …": validate, check the role, save, audit."""
     require(actor, kind.permission)
     parsed = parse(kind.input_model, data)
@@ -94,7 +131,7 @@ def record(
         return kind.output(row)
 
 
-def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) -> BaseModel:
+def read(records: Records, actor: Actor, kind: RecordKind[Stored, In, Out], record_id: int) -> Out:
     require(actor, Permission.READ)
     with records.transaction() as db:
         row = owned(db, actor, kind.model, record_id, kind.entity)
@@ -105,8 +142,13 @@ def read(records: Records, actor: Actor, kind: RecordKind[Any], record_id: int) 
 
 
 def save(
-    db: Session, actor: Actor, kind: RecordKind[In], client_id: int, data: In, clock: Clock
-) -> Clinical:
+    db: Session,
+    actor: Actor,
+    kind: RecordKind[Stored, In, Out],
+    client_id: int,
+    data: In,
+    clock: Clock,
+) -> Stored:
     kind.check_dates(data, clock)
     row = kind.build(db, actor, client_id, data, None, clock)
     db.add(row)
@@ -131,7 +173,7 @@ def is_current(model: Any) -> Any:
     return ~exists().where(newer.supersedes_id == model.id)
 
 
-def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
+def current_rows(db: Session, model: type[Stored], client_id: int) -> list[Stored]:
     """A client's rows of one kind that no amendment has replaced, oldest first."""
     table: Any = model
     query = (
@@ -142,7 +184,7 @@ def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any
     return list(db.scalars(query))
 
 
-def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinical | None:
+def latest_version(db: Session, kind: RecordKind[Stored, In, Out], row: Stored) -> Stored | None:
     """The row that amends this one, if any (only the latest version can be amended)."""
     model: Any = kind.model
     return db.scalar(select(model).where(model.supersedes_id == row.id))
@@ -151,12 +193,12 @@ def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinica
 def amend(
     db: Session,
     actor: Actor,
-    kind: RecordKind[In],
+    kind: RecordKind[Stored, In, Out],
     record_id: int,
     data: In,
     reason: str,
     clock: Clock,
-) -> Clinical:
+) -> Stored:
     """Write the corrected record as a new row that supersedes the original, and say why
     (its dates already checked against today by the caller, which names them as changes)."""
     original = owned(db, actor, kind.model, record_id, kind.entity)

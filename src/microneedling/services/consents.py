@@ -35,12 +35,13 @@ from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
 from microneedling.records.image_check import checked_image
-from microneedling.records.models import Clinical, Consent, PlanRecord
+from microneedling.records.models import Clinical, Consent
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, is_current
 from microneedling.services.clock import Clock
-from microneedling.services.common import Input, owned
+from microneedling.services.common import Input
 from microneedling.services.errors import Conflict
+from microneedling.services.plans import PLAN
 
 Scope = Literal["treatment", "photography", "photo_publication"]
 SCOPES: tuple[str, ...] = ("treatment", "photography", "photo_publication")
@@ -115,10 +116,9 @@ class ConsentOut(ClinicalOut):
     record_sha256: str | None
 
 
-def consent_out(row: Clinical) -> ConsentOut:
+def consent_out(row: Consent) -> ConsentOut:
     """The record as read: the signature images are reported as present, never inlined (the
     PDF of the consent shows them)."""
-    assert isinstance(row, Consent)
     return ConsentOut.model_validate(
         {
             **{name: getattr(row, name) for name in ConsentOut.model_fields if hasattr(row, name)},
@@ -222,9 +222,7 @@ def _build(
     signature = signature_png("signature_png", data.signature_png)
     witness_signature = signature_png("witness_signature_png", data.witness_signature_png)
     if data.plan_id is not None:
-        plan = owned(db, actor, PlanRecord, data.plan_id, "plan")
-        if plan.client_id != client_id:
-            raise Conflict(f"plan {data.plan_id} belongs to another client")
+        plan = PLAN.of_client(db, actor, data.plan_id, client_id)
         if data.scope == "treatment" and data.decision == "given" and plan.status != "ok":
             raise Conflict(
                 f"plan {data.plan_id} is {plan.status}: there is no treatment to consent to; "
@@ -273,12 +271,22 @@ def photos_withheld(db: Session, client_ids: Collection[int]) -> set[int]:
     return {client_id for client_id, decision in decisions.items() if decision == "withdrawn"}
 
 
+def _summary(row: Consent) -> tuple[dt.date, str]:
+    action = "consent to" if row.decision == "given" else "consent withdrawn:"
+    scope, method = row.scope.replace("_", " "), row.method.replace("_", " ")
+    return row.signed_at.date(), f"{action} {scope} ({method}, text {row.text_version})"
+
+
 CONSENT = RecordKind(
     entity="consent",
+    plural="consents",
+    title="Consent",
     model=Consent,
     input_model=ConsentIn,
+    output_model=ConsentOut,
     permission=Permission.RECORD_CONSENT,
     build=_build,
-    output=consent_out,
+    summary=_summary,
+    present=consent_out,
     not_after_today=("signed_at",),
 )

@@ -292,9 +292,9 @@ def _create_course(
             "email": f"{demo.given_name.lower()}.{demo.family_name.lower()}@example.com",
         },
     )
-    intake: Any = record(records, actor, INTAKE, client.id, {"answers": demo.answers})
+    intake = record(records, actor, INTAKE, client.id, {"answers": demo.answers})
     start = today - dt.timedelta(days=28 * demo.sessions)
-    plan: Any = record(
+    plan = record(
         records,
         actor,
         PLAN,
@@ -325,7 +325,7 @@ def _create_course(
     planned = [t for t in plan.plan["treatments"] if t["status"] == "planned" and t["depth_mm"]]
     for number in range(demo.sessions if planned else 0):
         performed_on = start + dt.timedelta(days=28 * number)
-        session: Any = record(
+        session = record(
             records,
             actor,
             SESSION,

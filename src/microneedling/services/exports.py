@@ -16,24 +16,13 @@ from microneedling.records.audit import audit_bulk_read
 from microneedling.records.models import Client, Clinic
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import ClientOut
-from microneedling.services.clinical_records import RecordKind
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT, photos_withheld
-from microneedling.services.intakes import INTAKE
+from microneedling.services.consents import photos_withheld
 from microneedling.services.photos import PHOTO
-from microneedling.services.plans import PLAN
-from microneedling.services.scores import SCORE
+from microneedling.services.record_kinds import KINDS
 from microneedling.services.treatment_sessions import SESSION
 
 ExportFormat = Literal["json", "csv"]
-SECTIONS: tuple[tuple[str, RecordKind[Any]], ...] = (
-    ("intakes", INTAKE),
-    ("plans", PLAN),
-    ("consents", CONSENT),
-    ("sessions", SESSION),
-    ("photos", PHOTO),
-    ("scores", SCORE),
-)
 SESSION_COLUMNS = (
     "client_id",
     "session_id",
@@ -70,7 +59,7 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
         )
         documents = {c.id: {**ClientOut.model_validate(c).model_dump(mode="json")} for c in clients}
         withheld = photos_withheld(db, list(documents))
-        for name, kind in SECTIONS:
+        for kind in KINDS:
             grouped: dict[int, list[Any]] = defaultdict(list)
             model: Any = kind.model
             for row in db.scalars(
@@ -80,7 +69,7 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
                     continue
                 grouped[row.client_id].append(kind.output(row).model_dump(mode="json"))
             for client_id, document in documents.items():
-                document[name] = grouped.get(client_id, [])
+                document[kind.plural] = grouped.get(client_id, [])
         audit_bulk_read(db, actor, "export.json", "clinic", actor.clinic_id, ["clients"])
         return {
             "format": "microneedling-export",

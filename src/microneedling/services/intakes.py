@@ -16,7 +16,7 @@ from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Client, Clinical, Intake
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
-from microneedling.services.clinical_records import ClinicalOut, RecordKind
+from microneedling.services.clinical_records import ClinicalOut, RecordKind, in_words
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, dump, parse
 
@@ -88,11 +88,20 @@ def _build(
     )
 
 
+def _summary(row: Intake) -> tuple[dt.date, str]:
+    codes = list(dict.fromkeys(finding["code"] for finding in row.findings))
+    return row.created_at.date(), f"screening: {in_words(codes) or 'no findings'}"
+
+
 INTAKE = RecordKind(
     entity="intake",
+    plural="intakes",
+    title="Intake",
     model=Intake,
     input_model=IntakeIn,
+    output_model=IntakeOut,
     permission=Permission.RECORD_INTAKE,
     build=_build,
-    output=IntakeOut.model_validate,
+    summary=_summary,
+    amendable=True,
 )

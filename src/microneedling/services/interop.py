@@ -35,28 +35,16 @@ from microneedling.services.clients import (
     live_client,
     name_key,
 )
-from microneedling.services.clinical_records import RecordKind, current_rows
+from microneedling.services.clinical_records import current_rows
 from microneedling.services.common import Records, parse
-from microneedling.services.consents import CONSENT, photos_withheld
-from microneedling.services.intakes import INTAKE
+from microneedling.services.consents import photos_withheld
 from microneedling.services.photo_measures import photo_measurement_rows
-from microneedling.services.photos import PHOTO
-from microneedling.services.plans import PLAN
-from microneedling.services.scores import SCORE
-from microneedling.services.treatment_sessions import SESSION
+from microneedling.services.record_kinds import KINDS, AnyKind
 
 MAX_NOTES = 4000
-RECORD_KINDS: dict[str, RecordKind[Any]] = {
-    "intakes": INTAKE,
-    "plans": PLAN,
-    "consents": CONSENT,
-    "sessions": SESSION,
-    "scores": SCORE,
-    "photos": PHOTO,
-}
 
 
-def current_json(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+def current_json(db: Session, kind: AnyKind, client_id: int) -> list[dict[str, Any]]:
     """The client's rows of one kind that no amendment supersedes, oldest first, as JSON."""
     rows = current_rows(db, kind.model, client_id)
     return [kind.output(row).model_dump(mode="json") for row in rows]
@@ -101,7 +89,7 @@ def versions(db: Session, model: Any, client_id: int) -> dict[int, tuple[int, in
     return found
 
 
-def _amendments(db: Session, kind: RecordKind[Any], client_id: int) -> list[dict[str, Any]]:
+def _amendments(db: Session, kind: AnyKind, client_id: int) -> list[dict[str, Any]]:
     """Each amendment of the client's records of one kind: what it amended and why."""
     model: Any = kind.model
     lineage = versions(db, model, client_id)
@@ -151,12 +139,12 @@ def read_client_record(
     with records.transaction() as db:
         client = live_client(db, actor, client_id)
         clinic = db.get_one(Clinic, actor.clinic_id)
-        rows = {name: current_json(db, kind, client_id) for name, kind in RECORD_KINDS.items()}
+        rows = {kind.plural: current_json(db, kind, client_id) for kind in KINDS}
         if photos_withheld(db, [client_id]):
             rows["photos"] = []
-        for name, kind in RECORD_KINDS.items():
+        for kind in KINDS:
             lineage = versions(db, kind.model, client_id)
-            for row in rows[name]:
+            for row in rows[kind.plural]:
                 row["resource_id"], row["version"] = lineage[row["id"]]
         # References name the resource (the first version's id), which keeps its id.
         sessions = versions(db, TreatmentSession, client_id)
@@ -167,7 +155,7 @@ def read_client_record(
         for row in rows["sessions"]:
             if row["plan_id"] is not None:
                 row["plan_id"] = plans[row["plan_id"]][0]
-        amendments = [a for kind in RECORD_KINDS.values() for a in _amendments(db, kind, client_id)]
+        amendments = [a for kind in KINDS for a in _amendments(db, kind, client_id)]
         practitioners = {
             user.id: user.full_name
             for user in db.scalars(select(User).where(User.clinic_id == actor.clinic_id))

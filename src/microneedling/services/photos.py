@@ -18,11 +18,11 @@ from microneedling.errors import InputError
 from microneedling.records.audit import audit_bulk_read
 from microneedling.records.database import lock_key
 from microneedling.records.image_check import checked_image
-from microneedling.records.models import Clinical, Photo, TreatmentSession
+from microneedling.records.models import Clinical, Photo
 from microneedling.services import photo_quality
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
-from microneedling.services.clinical_records import ClinicalOut, RecordKind, save
+from microneedling.services.clinical_records import ClinicalOut, RecordKind, in_words, save
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.consents import photos_withheld
@@ -30,6 +30,7 @@ from microneedling.services.errors import Conflict, NotFound
 from microneedling.services.photo_measures import queue_analysis
 from microneedling.services.photo_quality import QualityCheck
 from microneedling.services.photo_renditions import KINDS, all_rendered, keep, recorded_kinds
+from microneedling.services.treatment_sessions import SESSION
 
 View = Literal["front", "left", "right", "oblique_left", "oblique_right", "close_up", "other"]
 VIEW_NAMES: dict[str, str] = {
@@ -86,9 +87,7 @@ def _build(
     _clock: Clock,
 ) -> Photo:
     if data.session_id is not None:
-        session = owned(db, actor, TreatmentSession, data.session_id, "session")
-        if session.client_id != client_id:
-            raise Conflict(f"session {data.session_id} belongs to another client")
+        SESSION.of_client(db, actor, data.session_id, client_id)
     if photos_withheld(db, [client_id]):
         raise Conflict("the client withdrew consent to photography: no photo can be taken")
     return Photo(
@@ -104,13 +103,23 @@ def withheld(db: Session, row: Clinical) -> bool:
     return bool(photos_withheld(db, [row.client_id]))
 
 
+def _summary(row: Photo) -> tuple[dt.date, str]:
+    zone = in_words([row.zone]) if row.zone else "no zone"
+    return row.taken_on, f"photo: {zone}, {row.view} view"
+
+
 PHOTO = RecordKind(
     entity="photo",
+    plural="photos",
+    title="Photo",
     model=Photo,
     input_model=StoredPhoto,
+    output_model=PhotoOut,
     permission=Permission.ADD_PHOTO,
     build=_build,
-    output=PhotoOut.model_validate,
+    summary=_summary,
+    amendable=True,
+    recorded_as_json=False,
     fixed=frozenset(
         {"sha256", "content_type", "size_bytes", "quality_problems", "quality_confirmed"}
     ),
@@ -171,13 +180,12 @@ def add_photo(
         try:
             made = keep(db, records, digest, renditions)
             row = save(db, actor, PHOTO, client_id, stored, records.clock)
-            assert isinstance(row, Photo)
             queue_analysis(db, records, row)
         except BaseException:
             for stray in [digest, *made] if written else made:
                 records.photos.remove(stray)
             raise
-        return PhotoOut.model_validate(row)
+        return PHOTO.output(row)
 
 
 def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, str]:

@@ -12,11 +12,17 @@ from sqlalchemy.orm import Session
 from microneedling.clinical.models import Plan
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.knowledge.models import Setting
-from microneedling.records.models import Clinical, Intake, PlanRecord
+from microneedling.records.models import Clinical, PlanRecord
 from microneedling.services.access import Actor, Permission, require
-from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version, read
+from microneedling.services.clinical_records import (
+    ClinicalOut,
+    RecordKind,
+    in_words,
+    latest_version,
+    read,
+)
 from microneedling.services.clock import Clock
-from microneedling.services.common import Day, Input, Records, dump, owned
+from microneedling.services.common import Day, Input, Records, dump
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -60,9 +66,7 @@ def _build(
     _original: Clinical | None,
     clock: Clock,
 ) -> PlanRecord:
-    intake = owned(db, actor, Intake, data.intake_id, "intake")
-    if intake.client_id != client_id:
-        raise Conflict(f"intake {data.intake_id} belongs to another client")
+    intake = INTAKE.of_client(db, actor, data.intake_id, client_id)
     newer = latest_version(db, INTAKE, intake)
     if newer is not None:
         raise Conflict(f"intake {intake.id} was amended by intake {newer.id}; plan from that one")
@@ -85,18 +89,24 @@ def _build(
     )
 
 
+def _summary(row: PlanRecord) -> tuple[dt.date, str]:
+    indications = sorted({t["indication"] for t in row.plan.get("treatments", [])})
+    return row.created_at.date(), f"plan {row.status}: {in_words(indications)}"
+
+
 PLAN = RecordKind(
     entity="plan",
+    plural="plans",
+    title="Plan",
     model=PlanRecord,
     input_model=PlanIn,
+    output_model=PlanOut,
     permission=Permission.PLAN,
     build=_build,
-    output=PlanOut.model_validate,
+    summary=_summary,
 )
 
 
 def read_plan(records: Records, actor: Actor, plan_id: int) -> PlanOut:
-    """A saved plan, typed (the pages, the documents and the calendar file read it so)."""
-    plan = read(records, actor, PLAN, plan_id)
-    assert isinstance(plan, PlanOut)
-    return plan
+    """A saved plan (the pages, the documents and the calendar file read it)."""
+    return read(records, actor, PLAN, plan_id)

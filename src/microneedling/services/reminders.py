@@ -33,7 +33,6 @@ from microneedling.records.models import (
     Appointment,
     Client,
     Clinic,
-    Clinical,
     Job,
     Message,
     PlanRecord,
@@ -162,10 +161,11 @@ def at_local_time(day: dt.date, time: dt.time, records: Records) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=records.clock.time_zone).astimezone(dt.UTC)
 
 
-def schedule_after_session(db: Session, records: Records, _actor: Actor, row: Clinical) -> None:
+def schedule_after_session(
+    db: Session, records: Records, _actor: Actor, row: TreatmentSession
+) -> None:
     """After a session is logged: aftercare this evening (for a session logged on its own day),
     and a review reminder when the session completes the planned course."""
-    assert isinstance(row, TreatmentSession)
     now = records.clock.now()
     if row.performed_on == records.clock.today():
         evening = at_local_time(row.performed_on, records.settings.aftercare_send_time, records)

@@ -9,13 +9,14 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from microneedling.errors import InputError
-from microneedling.records.models import Clinical, ScoreRecord, TreatmentSession
+from microneedling.records.models import Clinical, ScoreRecord
 from microneedling.scores import registry
+from microneedling.scores.registry import INSTRUMENTS
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
 from microneedling.services.clock import Clock
-from microneedling.services.common import Input, owned
-from microneedling.services.errors import Conflict
+from microneedling.services.common import Input
+from microneedling.services.treatment_sessions import SESSION
 
 
 class ScoreIn(Input):
@@ -54,9 +55,7 @@ def _build(
     except InputError as error:
         raise error.within("answers") from None
     if data.session_id is not None:
-        session = owned(db, actor, TreatmentSession, data.session_id, "session")
-        if session.client_id != client_id:
-            raise Conflict(f"session {data.session_id} belongs to another client")
+        SESSION.of_client(db, actor, data.session_id, client_id)
     return ScoreRecord(
         clinic_id=actor.clinic_id,
         client_id=client_id,
@@ -71,11 +70,22 @@ def _build(
     )
 
 
+def _summary(row: ScoreRecord) -> tuple[dt.date, str]:
+    band = f" ({row.band})" if row.band else ""
+    known = INSTRUMENTS.get(row.instrument)
+    instrument = known.name if known else row.instrument
+    return row.scored_on, f"{instrument}: {row.value:g}{band}"
+
+
 SCORE = RecordKind(
     entity="score",
+    plural="scores",
+    title="Score",
     model=ScoreRecord,
     input_model=ScoreIn,
+    output_model=ScoreOut,
     permission=Permission.RECORD_SCORE,
     build=_build,
-    output=ScoreOut.model_validate,
+    summary=_summary,
+    amendable=True,
 )

@@ -5,33 +5,17 @@ client's photography consent stands withdrawn), and the messages sent to the cli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 
-from microneedling.knowledge import load_knowledge
-from microneedling.knowledge.names import term_name
-from microneedling.records.models import (
-    Clinical,
-    Consent,
-    Intake,
-    Message,
-    Photo,
-    PlanRecord,
-    ScoreRecord,
-    TreatmentSession,
-)
-from microneedling.scores.registry import INSTRUMENTS
+from microneedling.records.models import Message
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clients import live_client
 from microneedling.services.common import Output, Records
 from microneedling.services.consents import photos_withheld
-
-
-def _words(codes: list[str]) -> str:
-    kb = load_knowledge()
-    return ", ".join(term_name(kb, code) for code in codes)
+from microneedling.services.photos import PHOTO
+from microneedling.services.record_kinds import KINDS
 
 
 class TimelineEntry(Output):
@@ -46,68 +30,23 @@ class TimelineEntry(Output):
     amendment_reason: str | None
 
 
-def _intake(row: Any) -> tuple[dt.date, str]:
-    codes = list(dict.fromkeys(finding["code"] for finding in row.findings))
-    return row.created_at.date(), f"screening: {_words(codes) or 'no findings'}"
-
-
-def _plan(row: Any) -> tuple[dt.date, str]:
-    indications = sorted({t["indication"] for t in row.plan.get("treatments", [])})
-    return row.created_at.date(), f"plan {row.status}: {_words(indications)}"
-
-
-def _consent(row: Any) -> tuple[dt.date, str]:
-    action = "consent to" if row.decision == "given" else "consent withdrawn:"
-    scope, method = row.scope.replace("_", " "), row.method.replace("_", " ")
-    return row.signed_at.date(), f"{action} {scope} ({method}, text {row.text_version})"
-
-
-def _session(row: Any) -> tuple[dt.date, str]:
-    zones = ", ".join(f"{_words([z['zone']])} {z['needle_mm']:g} mm" for z in row.zones)
-    departures = _words([w["code"] for w in row.warnings]).lower()
-    flagged = f"; departures: {departures}" if row.warnings else ""
-    return row.performed_on, f"session ({row.device}): {zones}{flagged}"
-
-
-def _photo(row: Any) -> tuple[dt.date, str]:
-    zone = _words([row.zone]) if row.zone else "no zone"
-    return row.taken_on, f"photo: {zone}, {row.view} view"
-
-
-def _score(row: Any) -> tuple[dt.date, str]:
-    band = f" ({row.band})" if row.band else ""
-    known = INSTRUMENTS.get(row.instrument)
-    instrument = known.name if known else row.instrument
-    return row.scored_on, f"{instrument}: {row.value:g}{band}"
-
-
-_KINDS: tuple[tuple[str, type[Clinical], Callable[[Any], tuple[dt.date, str]]], ...] = (
-    ("intake", Intake, _intake),
-    ("plan", PlanRecord, _plan),
-    ("consent", Consent, _consent),
-    ("session", TreatmentSession, _session),
-    ("photo", Photo, _photo),
-    ("score", ScoreRecord, _score),
-)
-
-
 def timeline(records: Records, actor: Actor, client_id: int) -> list[TimelineEntry]:
     require(actor, Permission.READ)
     entries: list[TimelineEntry] = []
     with records.transaction() as db:
         live_client(db, actor, client_id)
-        hidden = {"photo"} if photos_withheld(db, [client_id]) else set()
-        for kind, model, describe in _KINDS:
-            if kind in hidden:
+        hidden = {PHOTO.entity} if photos_withheld(db, [client_id]) else set()
+        for kind in KINDS:
+            if kind.entity in hidden:
                 continue
-            table: Any = model
+            table: Any = kind.model
             rows = list(db.scalars(select(table).where(table.client_id == client_id)))
             corrected_by = {row.supersedes_id: row.id for row in rows if row.supersedes_id}
             for row in rows:
-                day, summary = describe(row)
+                day, summary = kind.summary(row)
                 entries.append(
                     TimelineEntry(
-                        kind=kind,
+                        kind=kind.entity,
                         id=row.id,
                         date=day,
                         recorded_at=row.created_at,

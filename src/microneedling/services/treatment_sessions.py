@@ -38,7 +38,6 @@ from microneedling.records.models import (
     Appointment,
     Clinical,
     Intake,
-    PlanRecord,
     SessionLot,
     TreatmentSession,
     User,
@@ -49,12 +48,14 @@ from microneedling.services.clinical_records import (
     ClinicalOut,
     RecordKind,
     current_rows,
+    in_words,
     is_current,
 )
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, RowId, dump, owned, parse
-from microneedling.services.errors import Conflict, DeparturesFound
+from microneedling.services.errors import DeparturesFound
 from microneedling.services.lot_use import LotUse, checked_lots, use_lots
+from microneedling.services.plans import PLAN
 from microneedling.services.pre_session import Change, require_intake_after_changes
 from microneedling.services.reminders import schedule_after_session
 
@@ -176,9 +177,7 @@ def _departures(
     plan: Plan | None = None
     nearest_on = None
     if data.plan_id is not None:
-        record = owned(db, actor, PlanRecord, data.plan_id, "plan")
-        if record.client_id != client_id:
-            raise Conflict(f"plan {data.plan_id} belongs to another client")
+        record = PLAN.of_client(db, actor, data.plan_id, client_id)
         plan = Plan.model_validate(record.plan)
         nearest_on = _nearest_session_on(db, record.id, data.performed_on, original)
     logged = LoggedSession(
@@ -224,7 +223,7 @@ def _build(
     actor: Actor,
     client_id: int,
     data: SessionIn,
-    original: Clinical | None,
+    original: TreatmentSession | None,
     _clock: Clock,
 ) -> TreatmentSession:
     if original is None:
@@ -250,16 +249,14 @@ def _build(
     if original is None:
         use_lots(db, session, lots)
     else:  # an amendment corrects the record; the units were used once, by the original
-        assert isinstance(original, TreatmentSession)
         for use in original.lot_uses:
             session.lot_uses.append(SessionLot(lot_id=use.lot_id, quantity=use.quantity))
     return session
 
 
-def _complete_booking(db: Session, actor: Actor, row: Clinical, clock: Clock) -> None:
+def _complete_booking(db: Session, actor: Actor, row: TreatmentSession, clock: Clock) -> None:
     """The session fulfils the client's booked session appointment of that day (the clinic's
     day), the one for the same plan first."""
-    assert isinstance(row, TreatmentSession)
     start = dt.datetime.combine(row.performed_on, dt.time(), tzinfo=clock.time_zone)
     end = start + dt.timedelta(days=1)
     booking = db.scalar(
@@ -289,13 +286,24 @@ def _complete_booking(db: Session, actor: Actor, row: Clinical, clock: Clock) ->
     )
 
 
+def _summary(row: TreatmentSession) -> tuple[dt.date, str]:
+    zones = ", ".join(f"{in_words([z['zone']])} {z['needle_mm']:g} mm" for z in row.zones)
+    departures = in_words([w["code"] for w in row.warnings]).lower()
+    flagged = f"; departures: {departures}" if row.warnings else ""
+    return row.performed_on, f"session ({row.device}): {zones}{flagged}"
+
+
 SESSION = RecordKind(
     entity="session",
+    plural="sessions",
+    title="Treatment session",
     model=TreatmentSession,
     input_model=SessionIn,
+    output_model=SessionOut,
     permission=Permission.LOG_SESSION,
     build=_build,
-    output=SessionOut.model_validate,
+    summary=_summary,
+    amendable=True,
     not_after_today=("performed_on",),
     fixed=frozenset({"lot_ids"}),
     after_save=_complete_booking,

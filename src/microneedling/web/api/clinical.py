@@ -11,35 +11,21 @@ from starlette.concurrency import run_in_threadpool
 
 from microneedling.clinical.models import Plan
 from microneedling.services import amendments, photo_measures, photos, plans
-from microneedling.services.clinical_records import RecordKind, read, record
-from microneedling.services.consents import CONSENT, ConsentOut
-from microneedling.services.intakes import INTAKE, IntakeCheck, IntakeIn, IntakeOut, check_intake
+from microneedling.services.clinical_records import ClinicalOut, read, record
+from microneedling.services.intakes import IntakeCheck, IntakeIn, check_intake
 from microneedling.services.photo_measures import AnalysisOut, MeasurementOut
-from microneedling.services.photos import PHOTO, PhotoOut
-from microneedling.services.plans import PLAN, PlanOut
-from microneedling.services.scores import SCORE, ScoreOut
-from microneedling.services.treatment_sessions import (
-    SESSION,
-    SessionCheck,
-    SessionIn,
-    SessionOut,
-    check_session,
-)
+from microneedling.services.photos import PhotoOut
+from microneedling.services.record_kinds import KINDS, AnyKind
+from microneedling.services.treatment_sessions import SessionCheck, SessionIn, check_session
 from microneedling.web.deps import ActorDep, RecordsDep
 from microneedling.web.renditions import rendition_response
 
 router = APIRouter(tags=["clinical records"])
 
-KINDS: tuple[tuple[RecordKind[Any], type[Any]], ...] = (
-    (INTAKE, IntakeOut),
-    (PLAN, PlanOut),
-    (CONSENT, ConsentOut),
-    (SESSION, SessionOut),
-    (SCORE, ScoreOut),
-)
 
+def _add_create_route(kind: AnyKind) -> None:
+    """`POST /clients/{id}/<kind>s`, its body the kind's input model (in the OpenAPI schema)."""
 
-def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
     body_model = kind.input_model
 
     def create(
@@ -47,27 +33,29 @@ def _add_routes(kind: RecordKind[Any], output: type[Any]) -> None:
         actor: ActorDep,
         client_id: int,
         body: Annotated[body_model, Body()],  # type: ignore[valid-type]
-    ) -> Any:
+    ) -> ClinicalOut:
         return record(records, actor, kind, client_id, body)
 
-    def fetch(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
-        return read(records, actor, kind, record_id)
-
-    plural = f"{kind.entity}s"
     router.add_api_route(
-        f"/clients/{{client_id}}/{plural}",
+        f"/clients/{{client_id}}/{kind.plural}",
         create,
         methods=["POST"],
         status_code=201,
-        response_model=output,
+        response_model=kind.output_model,
         summary=f"Record a {kind.entity}",
         name=f"create_{kind.entity}",
     )
+
+
+def _add_read_route(kind: AnyKind) -> None:
+    def fetch(records: RecordsDep, actor: ActorDep, record_id: int) -> ClinicalOut:
+        return read(records, actor, kind, record_id)
+
     router.add_api_route(
-        f"/{plural}/{{record_id}}",
+        f"/{kind.plural}/{{record_id}}",
         fetch,
         methods=["GET"],
-        response_model=output,
+        response_model=kind.output_model,
         summary=f"Read a {kind.entity}",
         name=f"read_{kind.entity}",
     )
@@ -105,8 +93,10 @@ def session_check(
     return check_session(records, actor, client_id, body)
 
 
-for _kind, _output in KINDS:
-    _add_routes(_kind, _output)
+for _kind in KINDS:
+    if _kind.recorded_as_json:  # a photo is uploaded as a file (below)
+        _add_create_route(_kind)
+    _add_read_route(_kind)
 
 
 @router.post("/clients/{client_id}/photos", status_code=201)
@@ -138,11 +128,6 @@ async def upload_photo(
     return await run_in_threadpool(
         photos.add_photo, records, actor, client_id, content, description
     )
-
-
-@router.get("/photos/{record_id}", response_model=PhotoOut, summary="Read a photo's record")
-def read_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
-    return read(records, actor, PHOTO, record_id)
 
 
 @router.get(

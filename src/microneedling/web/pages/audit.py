@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microneedling.services import audit_log, users
+from microneedling.services.record_kinds import BY_ENTITY
 from microneedling.web.pages.common import ActorDep, RecordsDep, render
-from microneedling.web.pages.record_pages import KINDS
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -28,9 +28,9 @@ def audit_page(
     context = {
         "page": page,
         "entity": entity,
-        "entities": ["client", "user", "clinic", *KINDS],
+        "entities": ["client", "user", "clinic", *BY_ENTITY],
         "names": names,
-        "linked": set(KINDS),
+        "linked": set(BY_ENTITY),
         "next_offset": page.offset + page.limit if page.offset + page.limit < page.total else None,
     }
     return render(request, "audit.html", context, fragment="_audit_rows.html")

@@ -159,4 +159,4 @@ def sign(
         errors = FormErrors(general=[str(conflict)])
         context = _sign_context(records, actor, client_id, scope, decision, form, errors)
         return render(request, "consent_sign.html", context, status_code=409)
-    return redirect(request, f"/consents/{saved.id}")  # type: ignore[attr-defined]
+    return redirect(request, f"/consents/{saved.id}")

@@ -190,7 +190,6 @@ def save_plan(
     except InputError as error:
         context = _form_context(client, intake, form, form_errors(error, fields))
         return render(request, "plan_form.html", context, status_code=422)
-    assert isinstance(saved, PlanOut)
     return redirect(request, f"/plans/{saved.id}")
 
 

@@ -12,15 +12,9 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.services import amendments
 from microneedling.services.access import Actor, Permission
-from microneedling.services.clinical_records import RecordKind, read
+from microneedling.services.clinical_records import read
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT
-from microneedling.services.errors import NotFound
-from microneedling.services.intakes import INTAKE
-from microneedling.services.photos import PHOTO
-from microneedling.services.plans import PLAN
-from microneedling.services.scores import SCORE
-from microneedling.services.treatment_sessions import SESSION
+from microneedling.services.record_kinds import AnyKind, kind_named
 from microneedling.web.pages.amend_form import Control, control_for, error_fields, submitted
 from microneedling.web.pages.common import (
     ActorDep,
@@ -35,16 +29,7 @@ from microneedling.web.pages.common import (
 )
 
 router = APIRouter()
-KINDS: dict[str, RecordKind[Any]] = {
-    kind.entity: kind for kind in (INTAKE, PLAN, CONSENT, SESSION, SCORE, PHOTO)
-}
 HIDDEN = {"id", "client_id", "supersedes_id", "amendment_reason"}
-
-
-def kind_of(entity: str, record_id: int) -> RecordKind[Any]:
-    if entity not in KINDS:
-        raise NotFound(entity, record_id)
-    return KINDS[entity]
 
 
 NAMED = {"zone", "zones", "code", "topicals", "indication"}
@@ -69,7 +54,7 @@ def shown(value: Any, name: str = "") -> str:
     return "" if value is None else str(value)
 
 
-def _controls(kind: RecordKind[Any], row: dict[str, Any]) -> dict[str, Control]:
+def _controls(kind: AnyKind, row: dict[str, Any]) -> dict[str, Control]:
     """One control per field that can be corrected, in the input model's order."""
     fields = kind.input_model.model_fields
     found = (
@@ -89,13 +74,13 @@ def _context(
     errors: Any,
     correcting: str | None = None,
 ) -> dict[str, Any]:
-    kind = kind_of(entity, record_id)
+    kind = kind_named(entity, record_id)
     row = read(records, actor, kind, record_id).model_dump(mode="json")
     original = None
     if row.get("supersedes_id"):
         original = read(records, actor, kind, row["supersedes_id"]).model_dump(mode="json")
     names = [name for name in row if name not in HIDDEN]
-    amendable = entity in amendments.AMENDABLE and actor.can(Permission.AMEND)
+    amendable = kind.amendable and actor.can(Permission.AMEND)
     controls = _controls(kind, row) if amendable else {}
     rows = [
         {
@@ -143,7 +128,7 @@ def amend(
     form: FormDep,
 ) -> Response:
     name = text(form, "field") or ""
-    kind = kind_of(entity, record_id)
+    kind = kind_named(entity, record_id)
     current = read(records, actor, kind, record_id).model_dump(mode="json")
     control = _controls(kind, current).get(name)
     changes = {name: submitted(control, form)} if control else {}
@@ -157,4 +142,4 @@ def amend(
             errors.by_field = {"field": "choose a field that can be corrected"}
         context = _context(records, actor, entity, record_id, form, errors, name)
         return render(request, "record.html", context, status_code=422)
-    return redirect(request, f"/records/{entity}/{amended.id}")  # type: ignore[attr-defined]
+    return redirect(request, f"/records/{entity}/{amended.id}")

@@ -180,8 +180,7 @@ def scores_page(
     form = request.query_params
     result = None
     if saved is not None:
-        found = read(records, actor, SCORE, saved)
-        result = found if isinstance(found, ScoreOut) else None
+        result = read(records, actor, SCORE, saved)
     context = _context(records, actor, client_id, instrument, form, None, result)
     return render(request, "scores.html", context, fragment="_score_form.html")
 
@@ -214,5 +213,4 @@ def save_score(
         errors = form_errors(error, fields)
         context = _context(records, actor, client_id, code, form, errors)
         return render(request, "scores.html", context, status_code=422)
-    assert isinstance(saved, ScoreOut)
     return redirect(request, f"/clients/{client_id}/scores?instrument={code}&saved={saved.id}")

@@ -268,4 +268,4 @@ def save_session(
     except IntakeNeeded as needed:
         context = _context(course, form, None, [], True, lots, intake_needed=str(needed))
         return render(request, "session_form.html", context, status_code=409)
-    return redirect(request, f"/records/session/{saved.id}")  # type: ignore[attr-defined]
+    return redirect(request, f"/records/session/{saved.id}")
