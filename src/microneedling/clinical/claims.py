@@ -44,9 +44,22 @@ def implied_claims(request: PlanRequest, kb: Knowledge) -> list[str]:
     return [claim for claim in implied if claim]
 
 
+def claims_in(request: PlanRequest, kb: Knowledge) -> list[str]:
+    """The claims a request names and those it relies on without naming them, each once."""
+    return list(dict.fromkeys([*request.claims, *implied_claims(request, kb)]))
+
+
 def claim_warnings(request: PlanRequest, kb: Knowledge) -> list[Warning]:
-    ids = dict.fromkeys([*request.claims, *implied_claims(request, kb)])
+    ids = claims_in(request, kb)
     return [warning for claim in ids if (warning := claim_warning(claim, kb)) is not None]
+
+
+def claims_to_correct(request: PlanRequest, kb: Knowledge) -> list[str]:
+    """The claims a person asked about, and those their request relies on that earn a warning
+    (a long needle at home, an unsafe serum): what the home check answers."""
+    named = list(request.claims)
+    warned = [claim for claim in claims_in(request, kb) if claim_warning(claim, kb) is not None]
+    return list(dict.fromkeys([*named, *warned]))
 
 
 def topical_findings(

@@ -155,10 +155,13 @@ class Client(Contract):
         return self
 
 
+Severity = Literal["mild", "moderate", "severe"]
+
+
 class Concern(Contract):
     indication: IndicationCode
     zones: Annotated[list[ZoneCode], Field(min_length=1)]
-    severity: Literal["mild", "moderate", "severe"] | None = None
+    severity: Severity | None = None
     scar_types: list[ScarType] = []
 
     @field_validator("zones")

@@ -32,11 +32,11 @@ from microneedling.services.errors import Conflict, NotFound
 
 Stored = TypeVar("Stored", bound=Clinical)
 In = TypeVar("In", bound=BaseModel)
-Out = TypeVar("Out", bound="ClinicalOut", covariant=True)
+Out_co = TypeVar("Out_co", bound="ClinicalOut", covariant=True)
 
 
 @dataclass(frozen=True)
-class RecordKind(Generic[Stored, In, Out]):
+class RecordKind(Generic[Stored, In, Out_co]):
     """One kind of clinical record: its names, table, input, output, builder, who may write it,
     whether it can be amended and how the timeline sums it up."""
 
@@ -45,7 +45,7 @@ class RecordKind(Generic[Stored, In, Out]):
     title: str  # as people read it: "Treatment session"
     model: type[Stored]
     input_model: type[In]
-    output_model: type[Out]
+    output_model: type[Out_co]
     permission: Permission
     build: Callable[[Session, Actor, int, In, Stored | None, Clock], Stored]
     # The day the record is about and one line saying what it holds (the client's timeline).
@@ -56,7 +56,7 @@ class RecordKind(Generic[Stored, In, Out]):
     # Recorded from a JSON body (a photo is uploaded as a file instead).
     recorded_as_json: bool = True
     # How a row is read when its attributes are not the output as they stand.
-    present: Callable[[Stored], Out] | None = None
+    present: Callable[[Stored], Out_co] | None = None
     fixed: frozenset[str] = frozenset()
     not_after_today: tuple[str, ...] = ()
     # Rows kept but not shown (a photo whose client withdrew photography consent): read as
@@ -69,7 +69,7 @@ class RecordKind(Generic[Stored, In, Out]):
     # hand (a session logged queues its reminders).
     after_record: Callable[[Session, Records, Actor, Stored], None] | None = None
 
-    def output(self, row: Stored) -> Out:
+    def output(self, row: Stored) -> Out_co:
         """The row as the use cases return it."""
         if self.present is not None:
             return self.present(row)
@@ -118,8 +118,12 @@ class ClinicalOut(Output):
 
 
 def record(
-    records: Records, actor: Actor, kind: RecordKind[Stored, In, Out], client_id: int, data: object
-) -> Out:
+    records: Records,
+    actor: Actor,
+    kind: RecordKind[Stored, In, Out_co],
+    client_id: int,
+    data: object,
+) -> Out_co:
     """The use case behind every "record a …": validate, check the role, save, audit."""
     require(actor, kind.permission)
     parsed = parse(kind.input_model, data)
@@ -131,7 +135,9 @@ def record(
         return kind.output(row)
 
 
-def read(records: Records, actor: Actor, kind: RecordKind[Stored, In, Out], record_id: int) -> Out:
+def read(
+    records: Records, actor: Actor, kind: RecordKind[Stored, In, Out_co], record_id: int
+) -> Out_co:
     require(actor, Permission.READ)
     with records.transaction() as db:
         row = owned(db, actor, kind.model, record_id, kind.entity)
@@ -144,7 +150,7 @@ def read(records: Records, actor: Actor, kind: RecordKind[Stored, In, Out], reco
 def save(
     db: Session,
     actor: Actor,
-    kind: RecordKind[Stored, In, Out],
+    kind: RecordKind[Stored, In, Out_co],
     client_id: int,
     data: In,
     clock: Clock,
@@ -184,7 +190,7 @@ def current_rows(db: Session, model: type[Stored], client_id: int) -> list[Store
     return list(db.scalars(query))
 
 
-def latest_version(db: Session, kind: RecordKind[Stored, In, Out], row: Stored) -> Stored | None:
+def latest_version(db: Session, kind: RecordKind[Stored, In, Out_co], row: Stored) -> Stored | None:
     """The row that amends this one, if any (only the latest version can be amended)."""
     model: Any = kind.model
     return db.scalar(select(model).where(model.supersedes_id == row.id))
@@ -193,7 +199,7 @@ def latest_version(db: Session, kind: RecordKind[Stored, In, Out], row: Stored) 
 def amend(
     db: Session,
     actor: Actor,
-    kind: RecordKind[Stored, In, Out],
+    kind: RecordKind[Stored, In, Out_co],
     record_id: int,
     data: In,
     reason: str,

@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Collection
 from functools import cache
 from importlib.resources import files
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 from sqlalchemy import select
@@ -44,7 +44,7 @@ from microneedling.services.errors import Conflict
 from microneedling.services.plans import PLAN
 
 Scope = Literal["treatment", "photography", "photo_publication"]
-SCOPES: tuple[str, ...] = ("treatment", "photography", "photo_publication")
+SCOPES: tuple[str, ...] = get_args(Scope)
 SCOPE_NAMES = {
     "treatment": "Treatment",
     "photography": "Photography for the clinical record",

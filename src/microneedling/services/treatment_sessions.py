@@ -11,7 +11,7 @@ amendment corrects the record of a session already done, so it is checked and ne
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from microneedling.clinical.models import (
     MIN_NEEDLE_MM,
     Finding,
     Plan,
+    Severity,
     TopicalCode,
     ZoneCode,
 )
@@ -73,7 +74,7 @@ class ZoneLog(Input):
 
 class AdverseEvent(Input):
     event: Annotated[str, Field(min_length=1, max_length=200)]
-    severity: Literal["mild", "moderate", "severe"]
+    severity: Severity
     onset_days: Annotated[int, Field(ge=0, le=365)] | None = None
     follow_up: LongText | None = None
 

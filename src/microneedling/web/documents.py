@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import indication_names, zone_names
 from microneedling.services import documents
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
@@ -99,8 +100,8 @@ def _plan_values(records: Records, actor: Actor, plan_id: int) -> dict[str, Any]
         "clinic": course.clinic,
         "plan": saved.plan,
         "sessions": sessions_to_come(records, saved, course),
-        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
-        "indication_names": {code: row.name for code, row in kb.indications.items()},
+        "zone_names": zone_names(kb),
+        "indication_names": indication_names(kb),
         "holding": [f for f in saved.plan.get("findings", []) if f["action"] in HOLDING_ACTIONS],
     }
 
@@ -135,7 +136,7 @@ def course_report(records: Records, actor: Actor, client_id: int) -> Document:
         "report": report,
         "client": report.course.client,
         "clinic": report.clinic,
-        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+        "zone_names": zone_names(kb),
     }
     return Document(
         "_course_report.html", "Your course report", f"course-report-{client_id}.pdf", values

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import zone_choices
 
 Kind = Literal["text", "textarea", "number", "date", "datetime", "choice", "choices", "items"]
 LONG_TEXT = 500
@@ -39,7 +40,7 @@ def _choices(name: str) -> list[tuple[str, str]] | None:
     """Closed sets that the input model checks against the knowledge base."""
     kb = load_knowledge()
     if name == "zone":
-        return [(code, zone.name) for code, zone in kb.zones.items()]
+        return zone_choices(kb)
     if name == "topicals":
         return [(code, topical.name) for code, topical in kb.topicals.items()]
     return None

@@ -3,7 +3,7 @@ reminders)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -39,7 +39,6 @@ CLIENT_FIELDS = (
     "phototype",
     "notes",
 )
-SEXES = ("female", "male", "other", "unknown")
 CONSENT = "contact_by_email"
 
 
@@ -79,7 +78,7 @@ def _new_context(form: Any, errors: Any) -> dict[str, Any]:
     return {
         "form": form,
         "errors": errors,
-        "sexes": [(s, s) for s in SEXES],
+        "sexes": [(s, s) for s in get_args(clients.Sex)],
         "phototypes": [(n, f"Type {n}") for n in range(1, 7)],
     }
 

@@ -11,9 +11,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
+from microneedling.clinical.claims import claims_to_correct
+from microneedling.clinical.planner import as_request
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import zone_choices, zone_names
 from microneedling.web.pages.common import (
     FormDep,
     FormErrors,
@@ -54,7 +57,7 @@ def home_choices() -> dict[str, Any]:
         "indications": [
             (code, row.name) for code, row in kb.indications.items() if row.answer is None
         ],
-        "zones": [(code, zone.name) for code, zone in kb.zones.items()],
+        "zones": zone_choices(kb),
         "devices": [(code, d.name) for code, d in kb.devices.items() if code != "pen"],
         "claims": [(code, claim.claim) for code, claim in kb.claims.items()],
         "severities": [(s, s) for s in severities()],
@@ -98,15 +101,12 @@ def home_request(form: Any, today: dt.date) -> tuple[dict[str, Any], dict[str, s
     return request, fields
 
 
-def corrected_claims(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """The claims the person asked about, and those the planner found in their request (a long
-    needle, an unsafe serum), each with what the evidence says."""
+def corrected_claims(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The claims the person asked about, and those their request relies on that the evidence
+    does not back, each with what the evidence says."""
     kb = load_knowledge()
-    ids = list(request.get("claims", []))
-    for warning in plan.get("warnings", []):
-        ids += [code for code in kb.claims if f"({code})" in warning["message"]]
     rows = []
-    for code in dict.fromkeys(ids):
+    for code in claims_to_correct(as_request(request), kb):
         claim = kb.claims[code]
         rows.append(
             {
@@ -139,7 +139,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     device = request.get("device", {})
     red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
     care, signs = warning_signs_apart(plan["aftercare"], kb)
-    claims = corrected_claims(request, plan)
+    claims = corrected_claims(request)
     return {
         "plan": plan,
         "too_long": too_long(request, plan),
@@ -153,7 +153,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         "fills": plan_fills(plan),
         "legend": legend(),
         "views": views(),
-        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
+        "zone_names": zone_names(kb),
         "references": cited(
             [r["id"] for r in plan["references"]]
             + [ref for claim in claims for ref in claim["references"]]

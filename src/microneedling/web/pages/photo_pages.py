@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import zone_choices
 from microneedling.services import photo_measures, photos
 from microneedling.services.access import Actor, Permission
 from microneedling.services.common import Records
@@ -159,7 +160,7 @@ def _context(
         "views": list(VIEW_NAMES.items()),
         "view_names": VIEW_NAMES,
         "sessions": [(s.id, f"{s.performed_on.isoformat()} · {s.device}") for s in course.sessions],
-        "zones": [(code, zone.name) for code, zone in load_knowledge().zones.items()],
+        "zones": zone_choices(load_knowledge()),
         "today": records.clock.today().isoformat(),
         "can_add": actor.can(Permission.ADD_PHOTO),
         "max_mib": records.settings.photo_max_bytes // (1024 * 1024),

@@ -4,23 +4,24 @@ acceptance with the client's consent."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.models import Concern
+from microneedling.clinical.models import Severity
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import indication_names, zone_choices, zone_names
 from microneedling.services import appointments, plans, rooms
 from microneedling.services.access import Actor, Permission
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
-from microneedling.services.consents import CONSENT, consent_texts, current_version
+from microneedling.services.consents import CONSENT, Method, consent_texts, current_version
 from microneedling.services.course import alerts_in, client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import IntakeOut
-from microneedling.services.plans import PLAN, PlanOut, read_plan
+from microneedling.services.plans import PLAN, read_plan
 from microneedling.web.pages.common import (
     ActorDep,
     FormDep,
@@ -37,19 +38,19 @@ from microneedling.web.pages.zone_map import legend, plan_fills, views
 
 router = APIRouter()
 CONCERN_BLOCKS = 2
-CONSENT_METHODS = ("written_signature", "electronic_signature", "verbal_witnessed")
+# A typed name is a signature only with its agreement ticked, which this form does not ask.
+CONSENT_METHODS = [method for method in get_args(Method) if method != "typed_name"]
 
 
-def severities() -> list[str]:
-    schema = Concern.model_json_schema()["properties"]["severity"]
-    return [value for branch in schema["anyOf"] for value in branch.get("enum", [])]
+def severities() -> tuple[str, ...]:
+    return get_args(Severity)
 
 
 def choices() -> dict[str, Any]:
     kb = load_knowledge()
     return {
         "indications": [(code, row.name) for code, row in kb.indications.items()],
-        "zones": [(code, zone.name) for code, zone in kb.zones.items()],
+        "zones": zone_choices(kb),
         "devices": [(code, device.name) for code, device in kb.devices.items()],
         "scar_types": [(code, term.name) for code, term in kb.scar_types.items()],
         "topicals": [(code, topical.name) for code, topical in kb.topicals.items()],
@@ -154,8 +155,8 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
         "fills": plan_fills(plan),
         "legend": legend(),
         "views": views(),
-        "zone_names": {code: zone.name for code, zone in kb.zones.items()},
-        "indication_names": {code: row.name for code, row in kb.indications.items()},
+        "zone_names": zone_names(kb),
+        "indication_names": indication_names(kb),
         "references": cited(ref["id"] for ref in plan.get("references", [])),
     }
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.models import ScheduledSession
+from microneedling.clinical.models import ScheduledSession, Severity
 from microneedling.clinical.session_check import Departure
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import zone_choices
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
@@ -29,7 +30,6 @@ from microneedling.services.pre_session import QUESTIONS, IntakeNeeded
 from microneedling.services.products import LotOut, list_lots
 from microneedling.services.treatment_sessions import (
     SESSION,
-    AdverseEvent,
     check_session,
 )
 from microneedling.web.pages.common import (
@@ -45,7 +45,6 @@ from microneedling.web.pages.common import (
 )
 
 router = APIRouter()
-SEVERITIES = AdverseEvent.model_json_schema()["properties"]["severity"]["enum"]
 SIMPLE_FIELDS = (
     "performed_on",
     "device",
@@ -208,10 +207,10 @@ def _context(
         "checked": checked,
         "unsafe_topicals": {c for c, t in kb.topicals.items() if not t.safe_on_channels},
         "rows": range(max(rows_in(form), 0) + 1),
-        "zones": [(code, zone.name) for code, zone in kb.zones.items()],
+        "zones": zone_choices(kb),
         "devices": [(code, device.name) for code, device in kb.devices.items()],
         "topicals": [(code, t.name) for code, t in kb.topicals.items()],
-        "severities": [(s, s) for s in SEVERITIES],
+        "severities": [(s, s) for s in get_args(Severity)],
         "pre_session_questions": list(QUESTIONS.items()),
         "intake_needed": intake_needed,
         "lots": lots,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.names import zone_names
 
 # SVG paths in a 220 × 300 box per view; a zone drawn twice (left and right) has two shapes.
 SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -82,7 +83,7 @@ class View:
 
 
 def views() -> list[View]:
-    names = {code: zone.name for code, zone in load_knowledge().zones.items()}
+    names = zone_names(load_knowledge())
     return [
         View(
             code,
