@@ -47,6 +47,7 @@ from microneedling.clinical.schedule import Due, course_for, dated, group_visits
 from microneedling.clinical.screening import Fired, TreatmentKey, screen
 from microneedling.errors import from_validation_error
 from microneedling.knowledge import Knowledge, load_knowledge
+from microneedling.knowledge.citations import Cited, cited
 from microneedling.knowledge.models import Combination, Indication, Topical
 
 
@@ -543,13 +544,14 @@ def _cited(result: Plan, kb: Knowledge) -> list[CitedReference]:
     ):
         for item in items:
             ids += item.references
-    return [_cited_reference(kb, ref) for ref in dict.fromkeys(ids)]
+    return [_cited_reference(reference) for reference in cited(kb, ids)]
 
 
 @lru_cache(maxsize=1024)
-def _cited_reference(kb: Knowledge, ref: str) -> CitedReference:
-    row = kb.references[ref]
-    return CitedReference(id=ref, citation=row.citation, evidence=row.evidence)
+def _cited_reference(reference: Cited) -> CitedReference:
+    return CitedReference(
+        id=reference.id, citation=reference.citation, evidence=list(reference.evidence)
+    )
 
 
 __all__ = ["Source", "as_request", "plan"]

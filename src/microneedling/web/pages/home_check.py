@@ -16,6 +16,7 @@ from microneedling.clinical.planner import as_request
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.citations import cited
 from microneedling.knowledge.names import zone_choices, zone_names
 from microneedling.web.pages.common import (
     FormDep,
@@ -29,7 +30,6 @@ from microneedling.web.pages.common import (
 )
 from microneedling.web.pages.intake import answers_from, questions
 from microneedling.web.pages.plan_pages import severities
-from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
 router = APIRouter()
@@ -155,8 +155,9 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         "views": views(),
         "zone_names": zone_names(kb),
         "references": cited(
+            kb,
             [r["id"] for r in plan["references"]]
-            + [ref for claim in claims for ref in claim["references"]]
+            + [ref for claim in claims for ref in claim["references"]],
         ),
     }
 

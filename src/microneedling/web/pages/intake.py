@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.citations import cited
 from microneedling.scores.fitzpatrick_questionnaire import FitzpatrickAnswers
 from microneedling.services import clients
 from microneedling.services.access import Actor
@@ -28,7 +29,6 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.pages.references import cited
 
 router = APIRouter()
 FITZPATRICK_ITEMS = tuple(FitzpatrickAnswers.model_fields)
@@ -150,7 +150,7 @@ def _context(client: Any, form: Any, result: Screening | None, checked: bool) ->
         "errors": result.errors if result else None,
         "findings": findings,
         "checked": checked,
-        "references": cited(ref for f in findings for ref in f["references"]),
+        "references": cited(load_knowledge(), (ref for f in findings for ref in f["references"])),
         **questions(),
     }
 

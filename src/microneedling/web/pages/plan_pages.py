@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from microneedling.clinical.models import Severity
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
+from microneedling.knowledge.citations import cited
 from microneedling.knowledge.names import indication_names, zone_choices, zone_names
 from microneedling.services import appointments, plans, rooms
 from microneedling.services.access import Actor, Permission
@@ -33,7 +34,6 @@ from microneedling.web.pages.common import (
     text,
 )
 from microneedling.web.pages.diary_pages import clock_context, plan_bookings
-from microneedling.web.pages.references import cited
 from microneedling.web.pages.zone_map import legend, plan_fills, views
 
 router = APIRouter()
@@ -157,7 +157,7 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
         "views": views(),
         "zone_names": zone_names(kb),
         "indication_names": indication_names(kb),
-        "references": cited(ref["id"] for ref in plan.get("references", [])),
+        "references": cited(kb, (ref["id"] for ref in plan.get("references", []))),
     }
 
 
