@@ -139,8 +139,8 @@ def test_a_plan_from_an_intake_stores_request_plan_and_knowledge_version(world: 
     assert plan.intake_id == intake.id
     assert plan.status == "ok"
     assert plan.request["client"] == intake.answers
-    assert {t["zone"] for t in plan.plan["treatments"]} == {"cheeks", "forehead"}
-    assert plan.knowledge_version == plan.plan["knowledge_version"]
+    assert {t.zone for t in plan.plan.treatments} == {"cheeks", "forehead"}
+    assert plan.knowledge_version == plan.plan.knowledge_version
     assert read(world.records, world.reader, PLAN, plan.id) == plan
 
 
@@ -249,8 +249,9 @@ def test_a_session_deeper_and_sooner_than_planned_is_refused_until_confirmed_wit
 ) -> None:
     client, _intake, plan = planned_course(world)
     _session(world, client.id, plan)
-    cheeks = next(t for t in plan.plan["treatments"] if t["zone"] == "cheeks")
-    too_deep = cheeks["depth_mm"]["max"] + 0.5
+    cheeks = next(t for t in plan.plan.treatments if t.zone == "cheeks")
+    assert cheeks.depth_mm is not None
+    too_deep = cheeks.depth_mm.max + 0.5
     departing = {
         "performed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
         "zones": [{"zone": "cheeks", "needle_mm": too_deep}],

@@ -5,14 +5,13 @@ Care rows are data with a `when`; a row applies when every field it gives matche
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from microneedling.clinical.models import AftercareDays, CareItem
 from microneedling.knowledge import Knowledge
-from microneedling.knowledge.models import When
+from microneedling.knowledge.models import Aftercare, When
 
 
 @dataclass(frozen=True)
@@ -68,16 +67,23 @@ def _pre_care(context: CareContext, kb: Knowledge) -> tuple[CareItem, ...]:
 def _aftercare(context: CareContext, kb: Knowledge) -> tuple[AftercareDays, ...]:
     rows = [row for row in kb.aftercare if _shown(row.mentions, row.when, context)]
     rows.sort(key=lambda row: (row.from_day, row.to_day))
-    return tuple(
-        AftercareDays(
-            from_day=row.from_day,
-            to_day=row.to_day,
-            do=list(row.do),
-            avoid=list(row.avoid),
-            references=list(row.timing.references),
-        )
-        for row in rows
+    return tuple(_days(row) for row in rows)
+
+
+def _days(row: Aftercare) -> AftercareDays:
+    return AftercareDays(
+        from_day=row.from_day,
+        to_day=row.to_day,
+        do=list(row.do),
+        avoid=list(row.avoid),
+        references=list(row.timing.references),
     )
+
+
+def aftercare_for_everyone(kb: Knowledge) -> list[AftercareDays]:
+    """The aftercare rows that apply to every session, whatever the client and the plan (a
+    session logged without a plan), in the knowledge base's order."""
+    return [_days(row) for row in kb.aftercare if row.when.is_empty() and not row.mentions]
 
 
 def patient_pre_care(codes: Iterable[str], kb: Knowledge) -> list[str]:
@@ -92,17 +98,17 @@ WARNING_PREFIX = "contact the clinic for: "
 
 
 def warning_signs_apart(
-    aftercare: Sequence[Mapping[str, Any]], kb: Knowledge
-) -> tuple[list[Mapping[str, Any]], list[str]]:
-    """A plan's aftercare days (as JSON) without the warning-signs row, and the signs
-    themselves in the client's words: the handout, the home check and the aftercare e-mail
-    show them apart, under "call the clinic"."""
+    aftercare: Sequence[AftercareDays], kb: Knowledge
+) -> tuple[list[AftercareDays], list[str]]:
+    """A plan's aftercare days without the warning-signs row, and the signs themselves in the
+    client's words: the handout, the home check and the aftercare e-mail show them apart,
+    under "call the clinic"."""
     signs_row = next(row for row in kb.aftercare if row.code == WARNING_SIGNS)
-    days = [day for day in aftercare if list(day["do"]) != signs_row.do]
+    days = [day for day in aftercare if list(day.do) != list(signs_row.do)]
     signs = [
         text.removeprefix(WARNING_PREFIX)
         for day in aftercare
-        if list(day["do"]) == signs_row.do
-        for text in day["do"]
+        if list(day.do) == list(signs_row.do)
+        for text in day.do
     ]
     return days, signs

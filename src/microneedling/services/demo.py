@@ -322,7 +322,11 @@ def _create_course(
                     "plan_id": plan.id,
                 },
             )
-    planned = [t for t in plan.plan["treatments"] if t["status"] == "planned" and t["depth_mm"]]
+    planned = [
+        (t.zone, t.depth_mm.first_session, t.passes)
+        for t in plan.plan.treatments
+        if t.status == "planned" and t.depth_mm
+    ]
     for number in range(demo.sessions if planned else 0):
         performed_on = start + dt.timedelta(days=28 * number)
         session = record(
@@ -339,12 +343,8 @@ def _create_course(
                 "lot_ids": [lot_id],
                 "single_use": True,
                 "zones": [
-                    {
-                        "zone": t["zone"],
-                        "needle_mm": t["depth_mm"]["first_session"],
-                        "passes": t["passes"],
-                    }
-                    for t in planned
+                    {"zone": zone, "needle_mm": needle_mm, "passes": passes}
+                    for zone, needle_mm, passes in planned
                 ],
                 "end_point": "uniform erythema",
                 "anaesthetic": "topical lidocaine 30 min",
@@ -366,7 +366,7 @@ def _create_course(
                     "session_id": session.id,
                 },
             )
-        zone = planned[0]["zone"]
+        zone = planned[0][0]
         photos.add_photo(
             records,
             actor,

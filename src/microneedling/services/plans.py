@@ -45,7 +45,7 @@ class PlanOut(ClinicalOut):
     status: str
     start_date: dt.date | None
     request: dict[str, Any]
-    plan: dict[str, Any]
+    plan: Plan
     knowledge_version: str
 
 

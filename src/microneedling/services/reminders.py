@@ -25,7 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
+from microneedling.clinical.aftercare import (
+    aftercare_for_everyone,
+    patient_pre_care,
+    warning_signs_apart,
+)
 from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
 from microneedling.records.audit import audit
@@ -270,18 +274,11 @@ def _aftercare(db: Session, run: JobRun) -> Draft:
     kb = load_knowledge()
     plan = db.get(PlanRecord, session.plan_id) if session.plan_id else None
     if plan is not None:
-        days = [d.model_dump() for d in Plan.model_validate(plan.plan).aftercare]
+        days = Plan.model_validate(plan.plan).aftercare
     else:  # a session without a plan: the rows that apply to everyone
-        days = [
-            {"from_day": r.from_day, "to_day": r.to_day, "do": r.do, "avoid": r.avoid}
-            for r in kb.aftercare
-            if r.when.is_empty() and not r.mentions
-        ]
+        days = aftercare_for_everyone(kb)
     care, warning = warning_signs_apart(days, kb)
-    steps = [
-        {"when": day_span(d["from_day"], d["to_day"]), "do": d["do"], "avoid": d["avoid"]}
-        for d in care
-    ]
+    steps = [{"when": day_span(d.from_day, d.to_day), "do": d.do, "avoid": d.avoid} for d in care]
     return Draft("aftercare", "aftercare", {"steps": steps, "warning_signs": warning})
 
 

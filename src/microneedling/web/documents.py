@@ -18,6 +18,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
+from microneedling.clinical.models import Plan, ScheduledSession
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.names import indication_names, zone_names
 from microneedling.services import documents
@@ -62,22 +63,22 @@ def consent(records: Records, actor: Actor, consent_id: int) -> Document:
     )
 
 
-def _upcoming(schedule: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+def _upcoming(schedule: list[ScheduledSession], today: dt.date) -> list[ScheduledSession]:
     """The sessions still to come; all of them when the schedule has no dates."""
-    dated = [s for s in schedule if s.get("date")]
+    dated = [s for s in schedule if s.date is not None]
     if not dated:
         return schedule
-    return [s for s in dated if dt.date.fromisoformat(s["date"]) >= today]
+    return [s for s in dated if s.date is not None and s.date >= today]
 
 
 def sessions_to_come(
     records: Records, saved: PlanOut, course: ClientCourse
-) -> list[dict[str, Any]]:
+) -> list[ScheduledSession]:
     """The plan's sessions still to come: for the client's current plan, dated from the
     sessions actually done; for an older plan, its own dates from today on."""
     if course.plan is not None and course.plan.id == saved.id:
-        return [entry.model_dump(mode="json") for entry in course.upcoming]
-    return _upcoming(saved.plan.get("schedule", []), records.clock.today())
+        return course.upcoming
+    return _upcoming(saved.plan.schedule, records.clock.today())
 
 
 def day_span(from_day: int, to_day: int) -> str:
@@ -102,18 +103,20 @@ def _plan_values(records: Records, actor: Actor, plan_id: int) -> dict[str, Any]
         "sessions": sessions_to_come(records, saved, course),
         "zone_names": zone_names(kb),
         "indication_names": indication_names(kb),
-        "holding": [f for f in saved.plan.get("findings", []) if f["action"] in HOLDING_ACTIONS],
+        "holding": [f for f in saved.plan.findings if f.action in HOLDING_ACTIONS],
     }
 
 
 def handout(records: Records, actor: Actor, plan_id: int) -> Document:
     values = _plan_values(records, actor, plan_id)
-    plan = values["plan"]
+    plan: Plan = values["plan"]
     kb = load_knowledge()
-    care, signs = warning_signs_apart(plan.get("aftercare", []), kb)
+    care, signs = warning_signs_apart(plan.aftercare, kb)
     values |= {
-        "pre_care": patient_pre_care((item["code"] for item in plan.get("pre_care", [])), kb),
-        "aftercare": [{**day, "when": day_span(day["from_day"], day["to_day"])} for day in care],
+        "pre_care": patient_pre_care((item.code for item in plan.pre_care), kb),
+        "aftercare": [
+            {**day.model_dump(), "when": day_span(day.from_day, day.to_day)} for day in care
+        ],
         "warning_signs": signs,
     }
     return Document(

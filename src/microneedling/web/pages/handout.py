@@ -5,12 +5,10 @@ and why, in place of sessions and aftercare."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.clinical.models import ScheduledSession
 from microneedling.services.bookings import AppointmentOut
 from microneedling.services.calendar_feeds import clinic_place
 from microneedling.services.course import client_course
@@ -29,22 +27,21 @@ def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int
 
 
 def schedule_events(
-    plan_id: int, schedule: list[dict[str, Any]], booked: list[AppointmentOut], place: str
+    plan_id: int, schedule: list[ScheduledSession], booked: list[AppointmentOut], place: str
 ) -> list[ics.Event]:
     """One event per dated session: at its booked time and place, else all day on its day."""
     bookings = {b.plan_session: b for b in booked if b.plan_id == plan_id and b.status == "booked"}
     events = []
     for session in schedule:
-        booking = bookings.get(session["session"])
-        if not session.get("date") and booking is None:
+        booking = bookings.get(session.session)
+        if session.date is None and booking is None:
             continue
-        kind = "test spot" if session["kind"] == "test_spot" else "session"
-        title = f"Microneedling {kind} {session['session']}"
-        description = "Zones: " + ", ".join(session["zones"])
-        uid = f"plan-{plan_id}-session-{session['session']}"
+        kind = "test spot" if session.kind == "test_spot" else "session"
+        title = f"Microneedling {kind} {session.session}"
+        description = "Zones: " + ", ".join(session.zones)
+        uid = f"plan-{plan_id}-session-{session.session}"
         if booking is None:
-            day = dt.date.fromisoformat(session["date"])
-            events.append(ics.Event(uid, title, description, day=day))
+            events.append(ics.Event(uid, title, description, day=session.date))
         else:
             events.append(
                 ics.Event(

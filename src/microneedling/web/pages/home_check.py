@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from microneedling.clinical.aftercare import patient_pre_care, warning_signs_apart
 from microneedling.clinical.claims import claims_to_correct
+from microneedling.clinical.models import Plan
 from microneedling.clinical.planner import as_request
 from microneedling.clinical.planner import plan as make_plan
 from microneedling.errors import InputError
@@ -120,7 +121,7 @@ def corrected_claims(request: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def too_long(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+def too_long(request: dict[str, Any], plan: Plan) -> list[dict[str, Any]]:
     """Zones where the person's own needle is longer than the length allowed at home there:
     that device must not be used on them, whatever else the plan allows."""
     kb = load_knowledge()
@@ -128,17 +129,18 @@ def too_long(request: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, An
     if length is None:
         return []
     return [
-        {"zone": kb.zones[t["zone"]].name, "max_mm": t["depth_mm"]["max"]}
-        for t in plan["treatments"]
-        if t["status"] == "planned" and t["depth_mm"] and float(length) > t["depth_mm"]["max"]
+        {"zone": kb.zones[t.zone].name, "max_mm": t.depth_mm.max}
+        for t in plan.treatments
+        if t.status == "planned" and t.depth_mm and float(length) > t.depth_mm.max
     ]
 
 
-def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+def home_result(request: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """What the home check shows for a plan; `request` as the form sent it."""
     kb = load_knowledge()
     device = request.get("device", {})
-    red_flags = [f for f in plan["findings"] if f["action"] in RED_FLAG_ACTIONS]
-    care, signs = warning_signs_apart(plan["aftercare"], kb)
+    red_flags = [f for f in plan.findings if f.action in RED_FLAG_ACTIONS]
+    care, signs = warning_signs_apart(plan.aftercare, kb)
     claims = corrected_claims(request)
     return {
         "plan": plan,
@@ -148,7 +150,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         "red_flags": red_flags,
         "warning_signs": signs,
         "aftercare": care,
-        "pre_care": patient_pre_care((item["code"] for item in plan["pre_care"]), kb),
+        "pre_care": patient_pre_care((item.code for item in plan.pre_care), kb),
         "claims": claims,
         "fills": plan_fills(plan),
         "legend": legend(),
@@ -156,7 +158,7 @@ def home_result(request: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         "zone_names": zone_names(kb),
         "references": cited(
             kb,
-            [r["id"] for r in plan["references"]]
+            [r.id for r in plan.references]
             + [ref for claim in claims for ref in claim["references"]],
         ),
     }
@@ -186,7 +188,7 @@ def home_check(request: Request, form: FormDep) -> Response:
     """The home plan for these answers; nothing is stored or logged."""
     plan_request, fields = home_request(form, records_of(request).clock.today())
     try:
-        plan = make_plan(plan_request).model_dump(mode="json", by_alias=True)
+        plan = make_plan(plan_request)
     except InputError as error:
         errors = in_plain_words(form_errors(error, fields))
         context = _context(form, errors, None, True)

@@ -9,7 +9,7 @@ from typing import Any, get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microneedling.clinical.models import Severity
+from microneedling.clinical.models import Plan, Severity
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.citations import cited
@@ -147,7 +147,7 @@ class _Empty(dict[str, Any]):
         return []
 
 
-def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
+def plan_view(plan: Plan) -> dict[str, Any]:
     """What the plan page and the preview show of a plan."""
     kb = load_knowledge()
     return {
@@ -157,7 +157,7 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
         "views": views(),
         "zone_names": zone_names(kb),
         "indication_names": indication_names(kb),
-        "references": cited(kb, (ref["id"] for ref in plan.get("references", []))),
+        "references": cited(kb, (ref.id for ref in plan.references)),
     }
 
 
@@ -174,7 +174,7 @@ def plan_preview(
         preview = plans.preview_plan(
             actor, {**request_data, "client": intake.answers}, records.clock.today()
         )
-        context["preview"] = plan_view(preview.model_dump(mode="json", by_alias=True))
+        context["preview"] = plan_view(preview)
     except InputError as error:
         context["errors"] = form_errors(error, fields)
     return render(request, "plan_form.html", context, fragment="_plan_preview.html")

@@ -5,8 +5,8 @@ knowledge base, and a zone without a shape here is still listed beside the map."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from microneedling.clinical.models import Plan
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.names import zone_names
 
@@ -126,20 +126,20 @@ class ZoneFill:
     depth_mm: float = 0.0
 
 
-def plan_fills(plan: dict[str, Any]) -> dict[str, ZoneFill]:
+def plan_fills(plan: Plan) -> dict[str, ZoneFill]:
     """Each zone's colour: the deepest planned length; deferred or excluded when nothing in
     the zone is planned."""
     fills: dict[str, ZoneFill] = {}
-    for treatment in plan.get("treatments", []):
-        zone = treatment["zone"]
-        depth = treatment.get("depth_mm")
+    for treatment in plan.treatments:
+        zone = treatment.zone
+        depth = treatment.depth_mm
         current = fills.get(zone)
-        if treatment["status"] == "planned" and depth:
-            if current is None or depth["max"] > current.depth_mm:
-                label = f"{depth['first_session']:g}–{depth['max']:g} mm"
-                fills[zone] = ZoneFill(depth_colour(depth["max"]), label, depth["max"])
+        if treatment.status == "planned" and depth:
+            if current is None or depth.max > current.depth_mm:
+                label = f"{depth.first_session:g}–{depth.max:g} mm"
+                fills[zone] = ZoneFill(depth_colour(depth.max), label, depth.max)
         elif current is None:
-            status = treatment["status"]
+            status = treatment.status
             fill = DEFERRED_FILL if status == "deferred" else EXCLUDED_FILL
             fills[zone] = ZoneFill(fill, status)
     return fills
