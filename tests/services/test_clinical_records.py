@@ -65,8 +65,8 @@ def test_an_intake_stores_the_answers_and_what_screening_found(world: World) -> 
     )
     assert intake.answers["pregnant"] is True
     assert intake.answers["age_years"] == age_on(dt.date(1990, 4, 2), TODAY)
-    assert [f["code"] for f in intake.findings] == ["pregnancy"]
-    assert intake.findings[0]["reason"]
+    assert [f.code for f in intake.findings] == ["pregnancy"]
+    assert intake.findings[0].reason
     assert intake.knowledge_version
 
 
@@ -83,12 +83,9 @@ def test_an_intake_finding_scoped_to_zones_names_every_zone_it_holds_back(world:
     )
     facial = [code for code, zone in load_knowledge().zones.items() if zone.facial]
     [finding] = intake.findings
-    assert (finding["code"], finding["action"], finding["zones"]) == (
-        "herpes_labialis",
-        "defer",
-        facial,
-    )
-    assert finding["until"]["date"] > TODAY.isoformat()
+    assert (finding.code, finding.action, finding.zones) == ("herpes_labialis", "defer", facial)
+    assert finding.until is not None and finding.until.date is not None
+    assert finding.until.date > TODAY
 
 
 def test_checking_an_intake_saves_nothing_and_completes_the_answers_from_the_record(

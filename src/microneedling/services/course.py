@@ -148,11 +148,11 @@ def alerts_in(notes: str | None) -> list[str]:
     return [match.group(1).strip() for match in found if match]
 
 
-def open_findings(findings: list[Any], today: dt.date) -> list[Finding]:
+def open_findings(findings: list[Finding], today: dt.date) -> list[Finding]:
     """Findings that still hold a treatment back: a deferral whose date has not come (or that
     waits on a condition), a clinician-only finding, a refusal."""
     held = []
-    for finding in (Finding.model_validate(f) for f in findings):
+    for finding in findings:
         if finding.action not in OPEN_ACTIONS:
             continue
         until = finding.until

@@ -30,7 +30,7 @@ class IntakeIn(Input):
 
 class IntakeOut(ClinicalOut):
     answers: dict[str, Any]
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     knowledge_version: str
 
 

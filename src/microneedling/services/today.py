@@ -249,8 +249,9 @@ def _findings(
     week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
     held: list[tuple[int, Finding]] = []
     ending: list[tuple[int, Finding]] = []
-    for client_id, findings in sorted(latest.items()):
-        for finding in (Finding.model_validate(f) for f in findings):
+    for client_id, stored in sorted(latest.items()):
+        findings = [Finding.model_validate(f) for f in stored]
+        for finding in findings:
             until = finding.until.date if finding.until else None
             if finding.action == "defer" and until is not None and today <= until <= week_end:
                 ending.append((client_id, finding))

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microneedling.clinical.models import Finding
 from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.citations import cited
@@ -17,7 +18,7 @@ from microneedling.scores.fitzpatrick_questionnaire import FitzpatrickAnswers
 from microneedling.services import clients
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import record
-from microneedling.services.common import Records, dump
+from microneedling.services.common import Records
 from microneedling.services.intakes import INTAKE, check_intake
 from microneedling.web.pages.common import (
     ActorDep,
@@ -129,7 +130,7 @@ def questions() -> dict[str, Any]:
 
 @dataclass
 class Screening:
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     errors: FormErrors | None
 
 
@@ -139,7 +140,7 @@ def check(records: Records, actor: Actor, client_id: int, form: Any) -> Screenin
         result = check_intake(records, actor, client_id, {"answers": answers.data})
     except InputError as error:
         return Screening([], form_errors(error, answers.fields))
-    return Screening([dump(f) for f in result.findings], None)
+    return Screening(result.findings, None)
 
 
 def _context(client: Any, form: Any, result: Screening | None, checked: bool) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def _context(client: Any, form: Any, result: Screening | None, checked: bool) ->
         "errors": result.errors if result else None,
         "findings": findings,
         "checked": checked,
-        "references": cited(load_knowledge(), (ref for f in findings for ref in f["references"])),
+        "references": cited(load_knowledge(), (ref for f in findings for ref in f.references)),
         **questions(),
     }
 
