@@ -3,7 +3,10 @@ timeline, the FHIR record, amendments and the API all list the same kinds from i
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import select
 from tests.images import image
 from tests.services.test_course import _session
 from tests.world import TODAY, World, planned_course
@@ -87,3 +90,20 @@ def test_amendments_take_exactly_the_amendable_kinds(world: World, kind: AnyKind
     problems = refused.value.problems if isinstance(refused.value, InputError) else []
     refused_kind = any(problem.field == "entity" for problem in problems)
     assert refused_kind is (kind not in AMENDABLE), problems
+
+
+def test_typed_outputs_read_out_exactly_the_json_stored(world: World) -> None:
+    """A plan or findings typed on the way out keep the JSON stored as it is."""
+    _one_of_each(world)
+    checked = set()
+    with world.records.transaction() as db:
+        for kind in KINDS:
+            table: Any = kind.model
+            for row in db.scalars(select(table)):
+                shown = kind.output(row).model_dump(mode="json")
+                for name in shown:
+                    stored = getattr(row, name, None)
+                    if isinstance(stored, dict | list):
+                        assert shown[name] == stored, (kind.entity, name)
+                        checked.add((kind.entity, name))
+    assert {("plan", "plan"), ("intake", "findings"), ("session", "zones")} <= checked
