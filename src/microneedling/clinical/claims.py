@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from microneedling.clinical.models import Finding, PlanRequest, Warning
+from microneedling.clinical.models import Finding, PlanRequest, PlanWarning
 from microneedling.knowledge import Knowledge
 from microneedling.knowledge.models import Contraindication
 
 _NOT_BACKED = {"not_supported", "unsafe"}
 
 
-def claim_warning(claim_id: str, kb: Knowledge) -> Warning | None:
+def claim_warning(claim_id: str, kb: Knowledge) -> PlanWarning | None:
     """The warning a claim earns: none when supported, a softer one when partly supported."""
     claim = kb.claims[claim_id]
     if claim.verdict == "supported":
         return None
     code = "claim_not_supported" if claim.verdict in _NOT_BACKED else "claim_partly_supported"
     verdict = claim.verdict.replace("_", " ")
-    return Warning(
+    return PlanWarning(
         code=code,
         message=f'"{claim.claim}" ({claim_id}) is {verdict}: {claim.reason}',
         references=list(claim.references),
@@ -49,7 +49,7 @@ def claims_in(request: PlanRequest, kb: Knowledge) -> list[str]:
     return list(dict.fromkeys([*request.claims, *implied_claims(request, kb)]))
 
 
-def claim_warnings(request: PlanRequest, kb: Knowledge) -> list[Warning]:
+def claim_warnings(request: PlanRequest, kb: Knowledge) -> list[PlanWarning]:
     ids = claims_in(request, kb)
     return [warning for claim in ids if (warning := claim_warning(claim, kb)) is not None]
 
@@ -64,7 +64,7 @@ def claims_to_correct(request: PlanRequest, kb: Knowledge) -> list[str]:
 
 def topical_findings(
     request: PlanRequest, kb: Knowledge, withheld: Mapping[str, Contraindication]
-) -> list[tuple[Finding, Warning]]:
+) -> list[tuple[Finding, PlanWarning]]:
     """A `warn` finding and an `unsafe_topical` warning for each topical the plan cannot take.
 
     Rule `no_cosmetic_serum_on_channels`, the home rule (only sterile hyaluronic acid on
@@ -100,7 +100,7 @@ def topical_findings(
                     reason=message,
                     references=refs,
                 ),
-                Warning(code="unsafe_topical", message=message, references=refs),
+                PlanWarning(code="unsafe_topical", message=message, references=refs),
             )
         )
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from microneedling.clinical.models import Warning
+from microneedling.clinical.models import PlanWarning
 from microneedling.clinical.numbers import Num, lowest
 from microneedling.knowledge import Knowledge
 from microneedling.knowledge.models import Indication, Zone
@@ -23,7 +23,7 @@ class DepthDecision:
     min: Num
     max: Num
     first_session: Num
-    warnings: tuple[Warning, ...]
+    warnings: tuple[PlanWarning, ...]
 
 
 def zone_cap(zone: Zone, setting: str) -> Num | None:
@@ -64,10 +64,10 @@ def plan_depth(
     home = setting == "home"
     capped_code = "home_depth_capped" if home else "zone_depth_capped"
     limit_name = "home limit" if home else "cap"
-    warnings: list[Warning] = []
+    warnings: list[PlanWarning] = []
     if asked and asked.value > cap.value:
         warnings.append(
-            Warning(
+            PlanWarning(
                 code=capped_code,
                 message=f"{zone.name}: {_mm(asked.value)} asked; the {limit_name} is "
                 f"{_mm(cap.value)}, so the plan uses at most {_mm(cap.value)}.",
@@ -76,7 +76,7 @@ def plan_depth(
         )
     elif high.value > cap.value:
         warnings.append(
-            Warning(
+            PlanWarning(
                 code=capped_code,
                 message=f"{zone.name}: {indication.name.lower()} is studied at "
                 f"{_mm(low.value)}-{_mm(high.value)}; the {limit_name} is {_mm(cap.value)}.",
@@ -107,7 +107,7 @@ def plan_depth(
     home_rules = kb.rules.home
     if home and maximum.value >= home_rules.caution_from_mm:
         warnings.append(
-            Warning(
+            PlanWarning(
                 code="home_depth_caution",
                 message=f"{zone.name}: {_mm(maximum.value)} at home is for the body only, "
                 "at most once every 1-2 weeks, on calm skin.",
@@ -119,7 +119,7 @@ def plan_depth(
 
 def _below_evidence(
     indication: Indication, zone: Zone, low: Num, high: Num, maximum: Num, home: bool
-) -> Warning:
+) -> PlanWarning:
     """`depth_below_evidence`: at home the answer is a clinic, never a longer needle."""
     studied = f"{_mm(low.value)}-{_mm(high.value)}"
     if home:
@@ -133,7 +133,7 @@ def _below_evidence(
             f"{indication.name.lower()}; the effect is uncertain."
         )
     references = list(dict.fromkeys([*low.references, *maximum.references]))
-    return Warning(code="depth_below_evidence", message=message, references=references)
+    return PlanWarning(code="depth_below_evidence", message=message, references=references)
 
 
 def session_depth_mm(decision: DepthDecision, session: int, kb: Knowledge) -> float:

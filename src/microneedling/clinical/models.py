@@ -304,7 +304,9 @@ class AftercareDays(Contract):
     references: list[str]
 
 
-class Warning(Contract):
+class PlanWarning(Contract):
+    """A caution the plan carries: a code, the message and its references."""
+
     code: str
     message: str
     references: list[str]
@@ -327,5 +329,5 @@ class Plan(Contract):
     referrals: list[PlannedReferral]
     pre_care: list[CareItem]
     aftercare: list[AftercareDays]
-    warnings: list[Warning]
+    warnings: list[PlanWarning]
     references: list[CitedReference]

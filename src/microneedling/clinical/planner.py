@@ -34,13 +34,13 @@ from microneedling.clinical.models import (
     Finding,
     Plan,
     PlanRequest,
+    PlanWarning,
     ScheduledSession,
     Sessions,
     Source,
     Status,
     Treatment,
     TreatmentStatus,
-    Warning,
 )
 from microneedling.clinical.numbers import Num, highest, lowest
 from microneedling.clinical.schedule import Due, course_for, dated, group_visits, interval_days_for
@@ -66,7 +66,7 @@ class Dose:
     passes: Num | None = None
     passes_unit: str | None = None
     excluded_by: str | None = None
-    warnings: tuple[Warning, ...] = field(default=(), compare=False, hash=False)
+    warnings: tuple[PlanWarning, ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass
@@ -111,7 +111,7 @@ def plan(request: PlanRequest | dict[str, Any], kb: Knowledge | None = None) -> 
     kb = kb or load_knowledge()
     request = as_request(request)
     phototype = phototype_of(request)
-    warnings: list[Warning] = []
+    warnings: list[PlanWarning] = []
 
     drafts = _drafts(request)
     keys: list[TreatmentKey] = [(d.indication, d.zone) for d in drafts]
@@ -211,7 +211,7 @@ def dose_for(
     indication = kb.indications[indication_code]
     zone = kb.zones[zone_code]
     if indication.answer is not None:
-        warning = Warning(
+        warning = PlanWarning(
             code="not_planned",
             message=f"{indication.name}: {indication.answer.reason}",
             references=list(indication.answer.references),
@@ -219,7 +219,7 @@ def dose_for(
         return Dose(excluded_by="not_planned", warnings=(warning,))
     if zone_code not in indication.zones:
         source = indication.zones_source
-        warning = Warning(
+        warning = PlanWarning(
             code="zone_not_indicated",
             message=f"{zone.name} is not a usual site for {indication.name.lower()}.",
             references=list(source.references) if source else [],
@@ -228,7 +228,7 @@ def dose_for(
     cap = zone_cap(zone, setting)
     if cap is None:
         refs = zone.home_exclusion.references if zone.home_exclusion else []
-        warning = Warning(
+        warning = PlanWarning(
             code="home_zone_excluded",
             message=f"{zone.name} is not needled at home.",
             references=list(refs),
@@ -243,7 +243,7 @@ def dose_for(
         drug = kb.rules.course_for_drug_delivery
         count = Num.of(drug.count, "rules/course_for_drug_delivery", drug)
         warnings.append(
-            Warning(
+            PlanWarning(
                 code="no_evidence_number",
                 message=f"{indication.name}: sessions and interval follow the product's own "
                 "protocol; with none given, one session is planned.",
@@ -256,7 +256,7 @@ def dose_for(
     passes = passes_for(device_type, phototype, kb)
     if passes is None:
         warnings.append(
-            Warning(
+            PlanWarning(
                 code="no_evidence_number",
                 message=f"No referenced pass count for a {device_type}; none is planned.",
                 references=[],
@@ -337,7 +337,7 @@ def _apply_findings(
     return starts
 
 
-def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[Warning]:
+def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[PlanWarning]:
     """`off_label_depth` on each treatment deeper than the authorised label was evaluated at."""
     limit = kb.rules.device_label.evaluated_up_to_mm
     return [
@@ -348,10 +348,12 @@ def _off_label_depth(drafts: list[Draft], kb: Knowledge) -> list[Warning]:
 
 
 @lru_cache(maxsize=1024)
-def _off_label_depth_warning(kb: Knowledge, zone: str, indication: str, depth: float) -> Warning:
+def _off_label_depth_warning(
+    kb: Knowledge, zone: str, indication: str, depth: float
+) -> PlanWarning:
     label = kb.rules.device_label
     term = kb.warnings["off_label_depth"]
-    return Warning(
+    return PlanWarning(
         code="off_label_depth",
         message=f"{kb.zones[zone].name}: {kb.indications[indication].name.lower()} up to "
         f"{depth:g} mm; {term.name}.",
@@ -361,15 +363,15 @@ def _off_label_depth_warning(kb: Knowledge, zone: str, indication: str, depth: f
 
 def _off_label_delivery(
     rows: list[Indication | Topical | Combination], kb: Knowledge
-) -> list[Warning]:
+) -> list[PlanWarning]:
     """`off_label_delivery` for each drug or biologic the plan or the client puts on the skin."""
     return [_off_label_delivery_warning(kb, row.name) for row in rows if row.delivery]
 
 
 @lru_cache(maxsize=256)
-def _off_label_delivery_warning(kb: Knowledge, name: str) -> Warning:
+def _off_label_delivery_warning(kb: Knowledge, name: str) -> PlanWarning:
     term = kb.warnings["off_label_delivery"]
-    return Warning(
+    return PlanWarning(
         code="off_label_delivery",
         message=f"{name} on needled skin: {term.name}.",
         references=list(term.references),
@@ -378,13 +380,13 @@ def _off_label_delivery_warning(kb: Knowledge, name: str) -> Warning:
 
 def _advice(
     request: PlanRequest, kb: Knowledge, phototype: int, indications: list[str]
-) -> list[Warning]:
+) -> list[PlanWarning]:
     """Warnings about the client and the aims rather than one zone."""
     advice = []
     if phototype in kb.rules.phototype_start.phototypes:
         term = kb.warnings["pih_risk"]
         advice.append(
-            Warning(
+            PlanWarning(
                 code="pih_risk",
                 message=f"Phototype {phototype}: {term.name}.",
                 references=list(term.references),
@@ -394,7 +396,7 @@ def _advice(
         if kb.indications[code].adjunct_only:
             term = kb.warnings["adjunct_only"]
             advice.append(
-                Warning(
+                PlanWarning(
                     code="adjunct_only",
                     message=f"{kb.indications[code].name}: {term.name}.",
                     references=list(term.references),
@@ -517,7 +519,7 @@ def _sessions(
     )
 
 
-def _unique(warnings: list[Warning]) -> list[Warning]:
+def _unique(warnings: list[PlanWarning]) -> list[PlanWarning]:
     return list({(w.code, w.message): w for w in warnings}.values())
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microneedling.clinical.models import Finding, Plan, Warning
+from microneedling.clinical.models import Finding, Plan, PlanWarning
 from microneedling.knowledge import Knowledge
 from microneedling.knowledge.names import term_name
 
@@ -31,7 +31,7 @@ class LoggedSession:
     topicals: Sequence[str]
 
 
-class Departure(Warning):
+class Departure(PlanWarning):
     """A warning on a logged session, with the zone it concerns (None: the whole session)."""
 
     zone: str | None = None
