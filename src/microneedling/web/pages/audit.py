@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from microneedling.services import audit_log, users
 from microneedling.services.record_kinds import BY_ENTITY
-from microneedling.web.pages.common import ActorDep, RecordsDep, render
+from microneedling.web.pages.common import PageActorDep, RecordsDep, render
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -18,7 +18,7 @@ PAGE_SIZE = 100
 def audit_page(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     entity: str = "",
     offset: int = 0,
 ) -> Response:

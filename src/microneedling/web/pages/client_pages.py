@@ -16,9 +16,9 @@ from microneedling.services.errors import Conflict
 from microneedling.services.photo_measures import MEASURES, course_measures
 from microneedling.services.timeline import timeline
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -51,7 +51,7 @@ def _consent(form: Any) -> bool:
 def client_list(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     q: str = "",
     registered_from: str = "",
     registered_to: str = "",
@@ -84,12 +84,12 @@ def _new_context(form: Any, errors: Any) -> dict[str, Any]:
 
 
 @router.get("/clients/new")
-def new_client(request: Request, actor: ActorDep) -> Response:
+def new_client(request: Request, actor: PageActorDep) -> Response:
     return render(request, "client_new.html", _new_context({}, None))
 
 
 @router.post("/clients")
-def register(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
+def register(request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep) -> Response:
     data: dict[str, Any] = {
         name: text(form, name) for name in CLIENT_FIELDS if text(form, name) is not None
     }
@@ -103,7 +103,9 @@ def register(request: Request, records: RecordsDep, actor: ActorDep, form: FormD
 
 
 @router.get("/clients/{client_id}/edit")
-def edit_client(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+def edit_client(
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
+) -> Response:
     client = clients.get_client(records, actor, client_id)
     values = {
         name: "" if getattr(client, name) is None else str(getattr(client, name))
@@ -116,7 +118,7 @@ def edit_client(request: Request, records: RecordsDep, actor: ActorDep, client_i
 
 @router.post("/clients/{client_id}")
 def change(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     """Save the changed fields against the version that was read (someone else's change in
     between is a conflict, never overwritten)."""
@@ -142,7 +144,9 @@ def change(
 
 
 @router.get("/clients/{client_id}")
-def client_page(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+def client_page(
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
+) -> Response:
     """The course read once, and its timeline: two reads, whatever the number of records;
     then the reminders and the photos' measured change."""
     course = client_course(records, actor, client_id)

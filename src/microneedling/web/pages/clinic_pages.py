@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.services import clinics
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -22,7 +22,7 @@ FIELDS = ("address", "phone")
 
 
 @router.get("/clinic")
-def clinic_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def clinic_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     clinic = clinics.clinic_details(records, actor)
     form = {"address": clinic.address or "", "phone": clinic.phone or ""}
     return render(request, "clinic.html", {"clinic": clinic, "form": form, "errors": None})
@@ -30,7 +30,7 @@ def clinic_page(request: Request, records: RecordsDep, actor: ActorDep) -> Respo
 
 @router.post("/clinic")
 def change_clinic(
-    request: Request, records: RecordsDep, actor: ActorDep, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep
 ) -> Response:
     data = {name: text(form, name) for name in FIELDS}
     try:

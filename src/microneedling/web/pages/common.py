@@ -137,7 +137,9 @@ async def page_actor(request: Request) -> Actor:
     return actor
 
 
-ActorDep = Annotated[Actor, Depends(page_actor)]
+# A page's signed-in user; none sends the browser to the log-in page (the API's `ActorDep`
+# answers 401 instead).
+PageActorDep = Annotated[Actor, Depends(page_actor)]
 
 
 def render(

@@ -25,9 +25,9 @@ from microneedling.services.consents import (
 from microneedling.services.course import ClientCourse, client_course
 from microneedling.services.errors import Conflict
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -59,7 +59,7 @@ def standing(course: ClientCourse) -> list[dict[str, Any]]:
 
 @router.get("/clients/{client_id}/consents")
 def consents_page(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
 ) -> Response:
     course = client_course(records, actor, client_id)
     context = {
@@ -104,7 +104,7 @@ def _sign_context(
 def sign_form(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     client_id: int,
     scope: str = "treatment",
     decision: str = "given",
@@ -141,7 +141,7 @@ def consent_input(form: Any) -> dict[str, Any]:
 
 @router.post("/clients/{client_id}/consents")
 def sign(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     data = consent_input(form)
     scope, decision = data["scope"] or "", data["decision"]

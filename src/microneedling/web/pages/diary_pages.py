@@ -21,9 +21,9 @@ from microneedling.services.course import ClientCourse
 from microneedling.services.errors import Conflict, NotFound
 from microneedling.web import ics
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -64,7 +64,7 @@ def _starts_at(records: Records, form: Mapping[str, Any]) -> str | None:
 
 
 @router.get("/today")
-def today_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def today_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     summary = today.today_summary(records, actor)
     return render(request, "today.html", {"summary": summary, **clock_context(records)})
 
@@ -80,7 +80,7 @@ def _week_start(day: dt.date) -> dt.date:
 def diary(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     day: str = "",
     view: str = "day",
     practitioner_id: str = "",
@@ -145,7 +145,7 @@ def _back(form: Mapping[str, Any], fallback: str) -> str:
 
 @router.post("/appointments/{appointment_id}/move")
 def move(
-    request: Request, records: RecordsDep, actor: ActorDep, appointment_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, appointment_id: int, form: FormDep
 ) -> Response:
     data = {
         "version": text(form, "version"),
@@ -164,7 +164,7 @@ def move(
 
 @router.post("/appointments/{appointment_id}/cancel")
 def cancel(
-    request: Request, records: RecordsDep, actor: ActorDep, appointment_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, appointment_id: int, form: FormDep
 ) -> Response:
     data = {"version": text(form, "version"), "reason": text(form, "reason")}
     try:
@@ -200,7 +200,7 @@ def _booking_context(
 
 @router.get("/clients/{client_id}/book")
 def booking_form(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
 ) -> Response:
     client = clients.get_client(records, actor, client_id)
     form = {
@@ -213,7 +213,7 @@ def booking_form(
 
 @router.post("/clients/{client_id}/book")
 def book(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     client = clients.get_client(records, actor, client_id)
     try:
@@ -259,12 +259,12 @@ def _rooms_page(
 
 
 @router.get("/rooms")
-def rooms_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def rooms_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     return _rooms_page(request, records, actor)
 
 
 @router.post("/rooms")
-def add_room(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
+def add_room(request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep) -> Response:
     try:
         rooms.create_room(records, actor, {"name": text(form, "name")})
     except InputError as error:
@@ -274,7 +274,7 @@ def add_room(request: Request, records: RecordsDep, actor: ActorDep, form: FormD
 
 @router.post("/rooms/{room_id}")
 def change_room(
-    request: Request, records: RecordsDep, actor: ActorDep, room_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, room_id: int, form: FormDep
 ) -> Response:
     data = {
         "version": text(form, "version"),
@@ -308,13 +308,13 @@ def _feeds_page(
 
 
 @router.get("/calendar-feeds")
-def feeds_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def feeds_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     return _feeds_page(request, records, actor)
 
 
 @router.post("/calendar-feeds/{user_id}")
 def renew_feed(
-    request: Request, records: RecordsDep, actor: ActorDep, user_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, user_id: int, form: FormDep
 ) -> Response:
     made = calendar_feeds.renew_feed(records, actor, user_id)
     return _feeds_page(request, records, actor, new=(user_id, made.token))
@@ -322,7 +322,7 @@ def renew_feed(
 
 @router.post("/calendar-feeds/{user_id}/revoke")
 def revoke_feed(
-    request: Request, records: RecordsDep, actor: ActorDep, user_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, user_id: int, form: FormDep
 ) -> Response:
     calendar_feeds.revoke_feed(records, actor, user_id)
     return redirect(request, "/calendar-feeds")

@@ -13,7 +13,7 @@ from microneedling.errors import InputError
 from microneedling.services import document_mail
 from microneedling.services.errors import Conflict
 from microneedling.web import documents
-from microneedling.web.pages.common import ActorDep, FormDep, RecordsDep, redirect, render, text
+from microneedling.web.pages.common import FormDep, PageActorDep, RecordsDep, redirect, render, text
 
 router = APIRouter()
 
@@ -22,7 +22,9 @@ def _add(path: str, kind: str, with_page: bool = True) -> None:
     """A document's page at `path` (when it has one here) and its PDF at `path.pdf`."""
     build = documents.BUILDERS[kind]
 
-    def page(request: Request, records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
+    def page(
+        request: Request, records: RecordsDep, actor: PageActorDep, record_id: int
+    ) -> Response:
         document = build(records, actor, record_id)
         context = {
             **document.context,
@@ -33,7 +35,7 @@ def _add(path: str, kind: str, with_page: bool = True) -> None:
         context.setdefault("client", getattr(document.context.get("doc"), "client", None))
         return render(request, "document.html", context)
 
-    def pdf(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
+    def pdf(records: RecordsDep, actor: PageActorDep, record_id: int) -> Response:
         return documents.pdf_response(build(records, actor, record_id))
 
     # The PDF first: `/consents/3.pdf` would otherwise reach the page's route as an id.
@@ -50,7 +52,7 @@ _add("/plans/{record_id}/handout", "handout", with_page=False)
 
 @router.post("/clients/{client_id}/documents/email")
 def email_document(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     """Queue the document for the client's e-mail and go back to it, saying what happened."""
     back = str(form.get("back") or f"/clients/{client_id}")

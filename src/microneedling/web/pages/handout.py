@@ -14,13 +14,13 @@ from microneedling.services.calendar_feeds import clinic_place
 from microneedling.services.course import client_course
 from microneedling.services.plans import read_plan
 from microneedling.web import documents, ics
-from microneedling.web.pages.common import ActorDep, RecordsDep, render
+from microneedling.web.pages.common import PageActorDep, RecordsDep, render
 
 router = APIRouter()
 
 
 @router.get("/plans/{plan_id}/handout")
-def handout(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+def handout(request: Request, records: RecordsDep, actor: PageActorDep, plan_id: int) -> Response:
     document = documents.handout(records, actor, plan_id)
     email = {"document": "handout", "record_id": plan_id}
     return render(request, "handout.html", {**document.context, "email": email})
@@ -57,7 +57,7 @@ def schedule_events(
 
 
 @router.get("/plans/{plan_id}/schedule.ics")
-def schedule_ics(records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+def schedule_ics(records: RecordsDep, actor: PageActorDep, plan_id: int) -> Response:
     saved = read_plan(records, actor, plan_id)
     course = client_course(records, actor, saved.client_id)
     sessions = documents.sessions_to_come(records, saved, course)

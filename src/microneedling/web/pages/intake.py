@@ -21,9 +21,9 @@ from microneedling.services.clinical_records import record
 from microneedling.services.common import Records
 from microneedling.services.intakes import INTAKE, check_intake
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -157,14 +157,16 @@ def _context(client: Any, form: Any, result: Screening | None, checked: bool) ->
 
 
 @router.get("/clients/{client_id}/intake")
-def intake_form(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+def intake_form(
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
+) -> Response:
     client = clients.get_client(records, actor, client_id)
     return render(request, "intake.html", _context(client, {}, None, False))
 
 
 @router.post("/clients/{client_id}/intake/check")
 def intake_check(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     """The findings for the answers so far, saving nothing."""
     client = clients.get_client(records, actor, client_id)
@@ -176,7 +178,7 @@ def intake_check(
 
 @router.post("/clients/{client_id}/intake")
 def save_intake(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     client = clients.get_client(records, actor, client_id)
     answers = answers_from(form)

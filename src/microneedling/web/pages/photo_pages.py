@@ -25,9 +25,9 @@ from microneedling.services.photo_renditions import Kind
 from microneedling.services.photos import VIEW_NAMES, PhotoOut, before_after
 from microneedling.services.treatment_sessions import SessionOut
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     is_htmx,
@@ -171,7 +171,7 @@ def _context(
 def photos_page(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     client_id: int,
     before: int | None = None,
     after: int | None = None,
@@ -184,7 +184,7 @@ def photos_page(
 
 @router.post("/clients/{client_id}/photos")
 async def upload(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     upload = form.get("file")
     content = b""
@@ -211,7 +211,7 @@ async def upload(
 
 @router.get("/photos/{photo_id}/analysis")
 def analysis_status(
-    request: Request, records: RecordsDep, actor: ActorDep, photo_id: int
+    request: Request, records: RecordsDep, actor: PageActorDep, photo_id: int
 ) -> Response:
     """Where a photo's measurement stands; polled by HTMX until it ends, and then the page is
     reloaded to show the results."""
@@ -225,14 +225,14 @@ def analysis_status(
 
 @router.post("/photos/{photo_id}/analysis")
 def measure_photo(
-    request: Request, records: RecordsDep, actor: ActorDep, photo_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, photo_id: int, form: FormDep
 ) -> Response:
     queued = photo_measures.request_analysis(records, actor, photo_id)
     return redirect(request, f"/clients/{queued.client_id}/photos")
 
 
 @router.get("/photos/{photo_id}/file")
-def photo_file(records: RecordsDep, actor: ActorDep, photo_id: int) -> Response:
+def photo_file(records: RecordsDep, actor: PageActorDep, photo_id: int) -> Response:
     """The original, only when asked for by name (the pages show renditions)."""
     content, content_type = photos.photo_file(records, actor, photo_id)
     return Response(content, media_type=content_type)
@@ -240,6 +240,6 @@ def photo_file(records: RecordsDep, actor: ActorDep, photo_id: int) -> Response:
 
 @router.get("/photos/{photo_id}/{kind}")
 async def photo_copy(
-    request: Request, records: RecordsDep, actor: ActorDep, photo_id: int, kind: Kind
+    request: Request, records: RecordsDep, actor: PageActorDep, photo_id: int, kind: Kind
 ) -> Response:
     return await rendition_response(request, records, actor, photo_id, kind)

@@ -24,9 +24,9 @@ from microneedling.services.errors import Conflict
 from microneedling.services.intakes import IntakeOut
 from microneedling.services.plans import PLAN, read_plan
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -135,7 +135,9 @@ def _need_intake(records: Records, actor: Actor, client_id: int) -> tuple[Any, I
 
 
 @router.get("/clients/{client_id}/plan")
-def plan_form(request: Request, records: RecordsDep, actor: ActorDep, client_id: int) -> Response:
+def plan_form(
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
+) -> Response:
     client, intake = _need_intake(records, actor, client_id)
     return render(request, "plan_form.html", _form_context(client, intake, _Empty(), None))
 
@@ -163,7 +165,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
 
 @router.post("/clients/{client_id}/plan/preview")
 def plan_preview(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     """The plan these choices would give, saving nothing."""
     client, intake = _need_intake(records, actor, client_id)
@@ -182,7 +184,7 @@ def plan_preview(
 
 @router.post("/clients/{client_id}/plans")
 def save_plan(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     client, intake = _need_intake(records, actor, client_id)
     data, fields = plan_input(form, intake.id)
@@ -224,13 +226,13 @@ def _plan_page(
 
 
 @router.get("/plans/{plan_id}")
-def plan_page(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+def plan_page(request: Request, records: RecordsDep, actor: PageActorDep, plan_id: int) -> Response:
     return _plan_page(request, records, actor, plan_id, {}, None)
 
 
 @router.post("/plans/{plan_id}/consent")
 def accept_plan(
-    request: Request, records: RecordsDep, actor: ActorDep, plan_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, plan_id: int, form: FormDep
 ) -> Response:
     """Accept the plan: the client's consent to treatment, tied to this plan."""
     saved = read_plan(records, actor, plan_id)
@@ -273,7 +275,9 @@ def _booking_page(
 
 
 @router.get("/plans/{plan_id}/book")
-def booking_form(request: Request, records: RecordsDep, actor: ActorDep, plan_id: int) -> Response:
+def booking_form(
+    request: Request, records: RecordsDep, actor: PageActorDep, plan_id: int
+) -> Response:
     """Book the plan's sessions still to come, each on its day, at one chosen time."""
     return _booking_page(
         request, records, actor, plan_id, {"time": "10:00", "duration_minutes": "60"}, None
@@ -282,7 +286,7 @@ def booking_form(request: Request, records: RecordsDep, actor: ActorDep, plan_id
 
 @router.post("/plans/{plan_id}/book")
 def book_plan(
-    request: Request, records: RecordsDep, actor: ActorDep, plan_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, plan_id: int, form: FormDep
 ) -> Response:
     data = {
         "practitioner_id": text(form, "practitioner_id"),

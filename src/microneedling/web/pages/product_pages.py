@@ -14,9 +14,9 @@ from microneedling.services import lot_use, products
 from microneedling.services.access import Permission
 from microneedling.services.errors import Conflict
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -35,7 +35,7 @@ def _filled(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _products_page(
-    request: Request, records: RecordsDep, actor: ActorDep, form: Any, errors: FormErrors | None
+    request: Request, records: RecordsDep, actor: PageActorDep, form: Any, errors: FormErrors | None
 ) -> Response:
     context = {
         "products": products.list_products(records, actor),
@@ -48,12 +48,14 @@ def _products_page(
 
 
 @router.get("/products")
-def products_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def products_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     return _products_page(request, records, actor, {}, None)
 
 
 @router.post("/products")
-def add_product(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
+def add_product(
+    request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep
+) -> Response:
     try:
         products.create_product(records, actor, _filled(form, PRODUCT_FIELDS))
     except InputError as error:
@@ -66,7 +68,7 @@ def add_product(request: Request, records: RecordsDep, actor: ActorDep, form: Fo
 def _lots_page(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     form: Any,
     errors: FormErrors | None,
     changing: int | None = None,
@@ -85,12 +87,12 @@ def _lots_page(
 
 
 @router.get("/lots")
-def lots_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def lots_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     return _lots_page(request, records, actor, {}, None)
 
 
 @router.post("/lots")
-def add_lot(request: Request, records: RecordsDep, actor: ActorDep, form: FormDep) -> Response:
+def add_lot(request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep) -> Response:
     try:
         products.create_lot(records, actor, _filled(form, LOT_FIELDS))
     except InputError as error:
@@ -100,7 +102,7 @@ def add_lot(request: Request, records: RecordsDep, actor: ActorDep, form: FormDe
 
 @router.post("/lots/{lot_id}/stock")
 def receive_stock(
-    request: Request, records: RecordsDep, actor: ActorDep, lot_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, lot_id: int, form: FormDep
 ) -> Response:
     try:
         products.receive_stock(records, actor, lot_id, {"quantity": text(form, "quantity")})
@@ -112,7 +114,7 @@ def receive_stock(
 
 @router.post("/lots/{lot_id}/recall")
 def mark_recalled(
-    request: Request, records: RecordsDep, actor: ActorDep, lot_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, lot_id: int, form: FormDep
 ) -> Response:
     data = _filled(form, ("reason", "recalled_on"))
     try:
@@ -136,7 +138,7 @@ def _recall_page(
 
 @router.get("/recall")
 def recall_page(
-    request: Request, records: RecordsDep, actor: ActorDep, number: str | None = None
+    request: Request, records: RecordsDep, actor: PageActorDep, number: str | None = None
 ) -> Response:
     """The recall by lot number (the search box), or the empty search."""
     if number is None:
@@ -150,7 +152,7 @@ def recall_page(
 
 @router.get("/lots/{lot_id}/sessions")
 def lot_recall_page(
-    request: Request, records: RecordsDep, actor: ActorDep, lot_id: int
+    request: Request, records: RecordsDep, actor: PageActorDep, lot_id: int
 ) -> Response:
     recall = lot_use.recall_by_lot(records, actor, lot_id)
     return _recall_page(request, recall.lot_number, recall, None)

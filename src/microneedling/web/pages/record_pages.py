@@ -17,9 +17,9 @@ from microneedling.services.common import Records
 from microneedling.services.record_kinds import AnyKind, kind_named
 from microneedling.web.pages.amend_form import Control, control_for, error_fields, submitted
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -108,7 +108,7 @@ def _context(
 def record_page(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     entity: str,
     record_id: int,
     correct: str | None = None,
@@ -122,7 +122,7 @@ def record_page(
 def amend(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     entity: str,
     record_id: int,
     form: FormDep,

@@ -20,9 +20,9 @@ from microneedling.services.common import Records
 from microneedling.services.course import client_course
 from microneedling.services.scores import SCORE, ScoreOut
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -172,7 +172,7 @@ def _context(
 def scores_page(
     request: Request,
     records: RecordsDep,
-    actor: ActorDep,
+    actor: PageActorDep,
     client_id: int,
     instrument: str | None = None,
     saved: int | None = None,
@@ -187,7 +187,7 @@ def scores_page(
 
 @router.post("/clients/{client_id}/scores/items")
 def score_items(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     """The items that follow a part or scale chosen in the form, without saving anything (a
     POST, so the form's CSRF token never lands in a URL)."""
@@ -198,7 +198,7 @@ def score_items(
 
 @router.post("/clients/{client_id}/scores")
 def save_score(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     code = text(form, "instrument") or ""
     data: dict[str, Any] = {"instrument": code, "scored_on": text(form, "scored_on")}

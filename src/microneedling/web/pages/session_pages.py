@@ -33,9 +33,9 @@ from microneedling.services.treatment_sessions import (
     check_session,
 )
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     in_plain_words,
@@ -219,7 +219,7 @@ def _context(
 
 @router.get("/clients/{client_id}/session")
 def session_form(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
 ) -> Response:
     course = planned_course(records, actor, client_id)
     assert course.plan is not None
@@ -230,7 +230,7 @@ def session_form(
 
 @router.post("/clients/{client_id}/session/check")
 def session_check(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     course = planned_course(records, actor, client_id)
     assert course.plan is not None
@@ -249,7 +249,7 @@ def session_check(
 
 @router.post("/clients/{client_id}/sessions")
 def save_session(
-    request: Request, records: RecordsDep, actor: ActorDep, client_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, client_id: int, form: FormDep
 ) -> Response:
     course = planned_course(records, actor, client_id)
     assert course.plan is not None

@@ -13,9 +13,9 @@ from microneedling.services import users
 from microneedling.services.access import Role
 from microneedling.services.errors import Conflict
 from microneedling.web.pages.common import (
-    ActorDep,
     FormDep,
     FormErrors,
+    PageActorDep,
     RecordsDep,
     form_errors,
     redirect,
@@ -28,7 +28,7 @@ ROLES = [(role, role.replace("_", " ")) for role in get_args(Role)]
 
 
 def _users_page(
-    request: Request, records: RecordsDep, actor: ActorDep, **extra: object
+    request: Request, records: RecordsDep, actor: PageActorDep, **extra: object
 ) -> Response:
     context = {"users": users.list_users(records, actor), "roles": ROLES, "errors": None, **extra}
     status = 422 if extra.get("errors") else 200
@@ -36,13 +36,13 @@ def _users_page(
 
 
 @router.get("/users")
-def users_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
+def users_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
     return _users_page(request, records, actor)
 
 
 @router.post("/users/{user_id}")
 def change_user(
-    request: Request, records: RecordsDep, actor: ActorDep, user_id: int, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, user_id: int, form: FormDep
 ) -> Response:
     data: dict[str, object] = {
         "version": text(form, "version"),
@@ -63,13 +63,13 @@ def change_user(
 
 
 @router.get("/account/password")
-def password_form(request: Request, actor: ActorDep) -> Response:
+def password_form(request: Request, actor: PageActorDep) -> Response:
     return render(request, "password.html", {"errors": None, "form": {}})
 
 
 @router.post("/account/password")
 def change_password(
-    request: Request, records: RecordsDep, actor: ActorDep, form: FormDep
+    request: Request, records: RecordsDep, actor: PageActorDep, form: FormDep
 ) -> Response:
     data = {
         "current_password": str(form.get("current_password") or ""),
