@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Row = Mapping[str, Any]
+# One record, a clinic or a client as JSON, the shape the services read them out in.
+JsonObject = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,16 @@ class ClientRecord:
     other systems gave the client, kept from imports.
     """
 
-    clinic: Row
-    client: Row
+    clinic: JsonObject
+    client: JsonObject
     practitioners: Mapping[int, str] = field(default_factory=dict)
-    intakes: Sequence[Row] = ()
-    plans: Sequence[Row] = ()
-    consents: Sequence[Row] = ()
-    sessions: Sequence[Row] = ()
-    scores: Sequence[Row] = ()
-    photos: Sequence[Row] = ()
-    amendments: Sequence[Row] = ()
-    photo_measurements: Sequence[Row] = ()
+    intakes: Sequence[JsonObject] = ()
+    plans: Sequence[JsonObject] = ()
+    consents: Sequence[JsonObject] = ()
+    sessions: Sequence[JsonObject] = ()
+    scores: Sequence[JsonObject] = ()
+    photos: Sequence[JsonObject] = ()
+    amendments: Sequence[JsonObject] = ()
+    photo_measurements: Sequence[JsonObject] = ()
     photo_content: Mapping[int, bytes] = field(default_factory=dict)
     identifiers: Sequence[tuple[str, str]] = ()

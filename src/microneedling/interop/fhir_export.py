@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from microneedling.interop import codes
-from microneedling.interop.client_record import ClientRecord, Installation, Row
+from microneedling.interop.client_record import ClientRecord, Installation, JsonObject
 from microneedling.knowledge import load_knowledge
 
 Resource = dict[str, Any]
@@ -217,7 +217,7 @@ def _screening_conditions(b: _Builder) -> None:
         )
 
 
-def _activity_status(treatment: Row, scheduled: int, done: int) -> str:
+def _activity_status(treatment: JsonObject, scheduled: int, done: int) -> str:
     """A planned zone is scheduled until its first session, in progress until it has had
     every scheduled session, then completed; deferred and excluded zones keep their status."""
     if treatment["status"] != "planned":
@@ -227,7 +227,7 @@ def _activity_status(treatment: Row, scheduled: int, done: int) -> str:
     return "completed" if done >= scheduled else "in-progress"
 
 
-def _care_plan_status(plan: Row, activities: list[Resource]) -> str:
+def _care_plan_status(plan: JsonObject, activities: list[Resource]) -> str:
     """A cleared plan is completed once every activity it schedules is."""
     status = _CAREPLAN_STATUS.get(plan["status"], "unknown")
     planned = [a["detail"]["status"] for a in activities if a["detail"]["status"] != "cancelled"]
@@ -289,7 +289,7 @@ def _care_plans(b: _Builder, conditions: Mapping[str, str]) -> None:
         b.add("careplan", plan["resource_id"], _compact(care_plan), plan["version"])
 
 
-def _session_notes(session: Row) -> list[str]:
+def _session_notes(session: JsonObject) -> list[str]:
     device = session["device"] + (f" {session['device_model']}" if session["device_model"] else "")
     notes = [f"device: {device}"]
     for label, name in (("cartridge", "cartridge"), ("lot", "lot_number")):

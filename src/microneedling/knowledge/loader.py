@@ -30,10 +30,10 @@ from microneedling.knowledge.models import (
     Indication,
     Knowledge,
     KnowledgeMeta,
+    KnowledgeRow,
     PreCare,
     Reference,
     Referral,
-    Row,
     Rules,
     Sourced,
     Term,
@@ -41,7 +41,7 @@ from microneedling.knowledge.models import (
     Zone,
 )
 
-RowT = TypeVar("RowT", bound=Row)
+KnowledgeRowT = TypeVar("KnowledgeRowT", bound=KnowledgeRow)
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 EXPERT_DEFAULT = "expert_default"
@@ -56,7 +56,7 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
-def _validate(model: type[RowT], data: Any, where: str) -> RowT:
+def _validate(model: type[KnowledgeRowT], data: Any, where: str) -> KnowledgeRowT:
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -67,8 +67,8 @@ def _validate(model: type[RowT], data: Any, where: str) -> RowT:
 
 
 def _rows(
-    model: type[RowT], documents: Mapping[str, dict[str, Any]], file: str, table: str
-) -> list[RowT]:
+    model: type[KnowledgeRowT], documents: Mapping[str, dict[str, Any]], file: str, table: str
+) -> list[KnowledgeRowT]:
     rows = documents[file].get(table, [])
     result = []
     for number, row in enumerate(rows, start=1):
@@ -77,8 +77,8 @@ def _rows(
     return result
 
 
-def _keyed(rows: list[RowT], key: str, file: str) -> dict[str, RowT]:
-    keyed: dict[str, RowT] = {}
+def _keyed(rows: list[KnowledgeRowT], key: str, file: str) -> dict[str, KnowledgeRowT]:
+    keyed: dict[str, KnowledgeRowT] = {}
     for row in rows:
         value = getattr(row, key)
         if value in keyed:

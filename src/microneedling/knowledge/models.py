@@ -42,14 +42,14 @@ RefIds = Annotated[list[str], Field(min_length=1)]
 EvidenceList = Annotated[list[Evidence], Field(min_length=1)]
 
 
-class Row(BaseModel):
+class KnowledgeRow(BaseModel):
     """Base of every knowledge-base row: immutable and strict about unknown keys."""
 
     # Validators are built on first use: a start from the compiled copy validates nothing.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
-class Cited(Row):
+class Cited(KnowledgeRow):
     """Where a number or rule comes from, split so a reader can check each citation.
 
     `references` are the sources that report it, `quote` is what they report (or the table or
@@ -106,7 +106,7 @@ class CountValue(Sourced):
     count: Annotated[int, Field(ge=0, le=100)]
 
 
-class Term(Row):
+class Term(KnowledgeRow):
     """A vocabulary code's display name and the qualifiers (`variant`) it accepts."""
 
     name: str
@@ -114,7 +114,7 @@ class Term(Row):
     references: list[str] = []
 
 
-class Reference(Row):
+class Reference(KnowledgeRow):
     id: Code
     citation: str
     pmid: str | None = None
@@ -122,7 +122,7 @@ class Reference(Row):
     evidence: EvidenceList
 
 
-class Zone(Row):
+class Zone(KnowledgeRow):
     code: Code
     name: str
     facial: bool
@@ -141,7 +141,7 @@ class Zone(Row):
         return self
 
 
-class Answer(Row):
+class Answer(KnowledgeRow):
     """How the planner answers a request it must not plan (refusal or referral)."""
 
     reason: str
@@ -150,7 +150,7 @@ class Answer(Row):
     claim: Code | None = None
 
 
-class Indication(Row):
+class Indication(KnowledgeRow):
     code: Code
     name: str
     evidence: EvidenceList
@@ -184,7 +184,7 @@ class Passes(Sourced):
     unit: str
 
 
-class Device(Row):
+class Device(KnowledgeRow):
     type: DeviceType
     name: str
     passes: Passes | None = None
@@ -242,7 +242,7 @@ class Referral(Cited):
     reason: str
 
 
-class Topical(Row):
+class Topical(KnowledgeRow):
     code: Code
     name: str
     safe_on_channels: bool
@@ -261,7 +261,7 @@ class Claim(Cited):
     reason: str
 
 
-class When(Row):
+class When(KnowledgeRow):
     """When a care item applies; every field given must match (a list matches any member)."""
 
     settings: list[Setting] = []
@@ -293,7 +293,7 @@ class PreCare(Cited):
     mentions: list[Code] = []
 
 
-class Aftercare(Row):
+class Aftercare(KnowledgeRow):
     code: Code
     from_day: Days
     to_day: Days
@@ -366,7 +366,7 @@ class DeviceLabel(Sourced):
     evaluated_up_to_mm: DepthMm
 
 
-class Rules(Row):
+class Rules(KnowledgeRow):
     interval_by_depth: IntervalByDepth
     interval_exceptions: list[IntervalException]
     phototype_start: PhototypeStart
@@ -379,7 +379,7 @@ class Rules(Row):
 ControlId = Annotated[str, Field(pattern=r"^[a-z_]+:[a-z0-9_]+$")]
 
 
-class Hazard(Row):
+class Hazard(KnowledgeRow):
     """One line of the hazard log (ISO 14971 risk control): what can go wrong and what stops it.
 
     `controls` name the rows that control it as `kind:code` (`contraindication:pregnancy`,
@@ -394,13 +394,13 @@ class Hazard(Row):
     controls: Annotated[list[ControlId], Field(min_length=1)]
 
 
-class KnowledgeMeta(Row):
+class KnowledgeMeta(KnowledgeRow):
     version: str
     reviewed: date
     sources: str
 
 
-class Knowledge(Row):
+class Knowledge(KnowledgeRow):
     """The whole knowledge base, validated and cross-checked."""
 
     meta: KnowledgeMeta

@@ -33,7 +33,7 @@ from microneedling.services.clock import Clock
 from microneedling.services.errors import NotFound
 
 M = TypeVar("M", bound=BaseModel)
-Row = TypeVar("Row")
+Table = TypeVar("Table")  # a mapped class of records/models.py
 
 # The largest value an INTEGER column holds on PostgreSQL (SQLite's are wider): ids, offsets and
 # counts beyond it are refused at the input, never sent to the database.
@@ -160,8 +160,8 @@ def violates_unique(error: IntegrityError, column: str) -> bool:
 
 
 def owned(
-    db: Session, actor: Actor, model: type[Row], record_id: int, entity: str, **get: Any
-) -> Row:
+    db: Session, actor: Actor, model: type[Table], record_id: int, entity: str, **get: Any
+) -> Table:
     """The record with this id in the actor's clinic; another clinic's record is not found, nor
     is an id no row can have."""
     if not 1 <= record_id <= DB_INT_MAX:
