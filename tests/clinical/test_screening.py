@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import make_request
 
 from microneedling import plan
-from microneedling.clinical.models import Client
+from microneedling.clinical.models import ScreeningAnswers
 from microneedling.clinical.screening import screen_intake
 from microneedling.knowledge import load_knowledge
 from microneedling.knowledge.models import Contraindication
@@ -178,6 +178,6 @@ FACIAL = [code for code, zone in KB.zones.items() if zone.facial]
 def test_intake_screening_names_the_zones_each_finding_holds_back(
     answers: dict[str, Any], expected: list[tuple[str, str, list[str] | None]]
 ) -> None:
-    client = Client.model_validate({"age_years": 30, "fitzpatrick": 2, **answers})
+    client = ScreeningAnswers.model_validate({"age_years": 30, "fitzpatrick": 2, **answers})
     findings = screen_intake(client, "clinic", dt.date(2026, 12, 1), KB)
     assert [(f.code, f.action, f.zones) for f in findings] == expected

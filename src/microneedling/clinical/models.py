@@ -134,7 +134,7 @@ class ProcedureEntry(Contract):
         return self
 
 
-class Client(Contract):
+class ScreeningAnswers(Contract):
     age_years: Annotated[int, Field(ge=0, le=120), NotBoolean]
     fitzpatrick: Annotated[int, Field(ge=1, le=6), NotBoolean] | None = None
     fitzpatrick_answers: FitzpatrickAnswers | None = None
@@ -192,7 +192,7 @@ class Concern(Contract):
 class PlanRequest(Contract):
     setting: Setting
     device: DeviceRequest
-    client: Client
+    client: ScreeningAnswers
     concerns: Annotated[list[Concern], Field(min_length=1)]
     topicals: list[TopicalCode] = []
     claims: list[ClaimId] = []

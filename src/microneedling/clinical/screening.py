@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from microneedling.clinical.models import (
-    Client,
     DeviceRequest,
     Finding,
     PlanRequest,
+    ScreeningAnswers,
     Until,
 )
 from microneedling.knowledge import Knowledge
@@ -202,7 +202,9 @@ def screen(
     return fired
 
 
-def screen_client(client: Client, setting: Setting, as_of: date, kb: Knowledge) -> list[Finding]:
+def screen_client(
+    client: ScreeningAnswers, setting: Setting, as_of: date, kb: Knowledge
+) -> list[Finding]:
     """The findings that hold for the client whatever is treated (intake screening).
 
     Rows scoped to zones or indications need a treatment to touch, so with none planned only
@@ -212,7 +214,9 @@ def screen_client(client: Client, setting: Setting, as_of: date, kb: Knowledge) 
     return [fired.finding for fired in screen(request, kb, [], frozenset())]
 
 
-def screen_intake(client: Client, setting: Setting, as_of: date, kb: Knowledge) -> list[Finding]:
+def screen_intake(
+    client: ScreeningAnswers, setting: Setting, as_of: date, kb: Knowledge
+) -> list[Finding]:
     """Intake screening before any plan: the client-wide findings of `screen_client`, and each
     row scoped to zones with every zone it would hold back (active cold sores: every facial
     zone; a condition with no zones given: every zone). Rows scoped to an indication wait for
@@ -226,7 +230,7 @@ def screen_intake(client: Client, setting: Setting, as_of: date, kb: Knowledge) 
     ]
 
 
-def _client_request(client: Client, setting: Setting, as_of: date) -> PlanRequest:
+def _client_request(client: ScreeningAnswers, setting: Setting, as_of: date) -> PlanRequest:
     """A request with the client's answers and nothing to treat (screening without a plan)."""
     return PlanRequest.model_construct(
         setting=setting,

@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from microneedling.clinical.models import Client as ClientAnswers
-from microneedling.clinical.models import Finding
+from microneedling.clinical.models import Finding, ScreeningAnswers
 from microneedling.clinical.screening import screen_intake
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Client, Clinical, Intake
@@ -54,7 +53,7 @@ def _screened(client: Client, data: IntakeIn, today: dt.date) -> IntakeCheck:
         answers["age_years"] = age_on(client.birth_date, today)
     if {"fitzpatrick", "fitzpatrick_answers"}.isdisjoint(answers) and client.phototype:
         answers["fitzpatrick"] = client.phototype
-    validated = parse(ClientAnswers, answers, "answers")
+    validated = parse(ScreeningAnswers, answers, "answers")
     findings = screen_intake(validated, "clinic", today, load_knowledge())
     return IntakeCheck(answers=dump(validated), findings=findings)
 
