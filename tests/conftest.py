@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+import time_machine
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres
-from tests.world import CLOCK, World, build_world
+from tests.world import CLOCK, NOW, World, build_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
@@ -30,6 +31,14 @@ BASE_REQUEST: dict[str, Any] = {
     "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
     "as_of": "2026-11-22",
 }
+
+
+@pytest.fixture(autouse=True)
+def frozen_time() -> Iterator[None]:
+    """Every test starts at the world's fixed instant, and time runs on from there (sleeps and
+    timeouts still work): the results never depend on the day or hour the suite runs."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -51,12 +51,39 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("microneedling", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """Where data lives, how tokens are signed, and the limits the app enforces."""
+class ClinicZone(BaseSettings):
+    """The clinic's time zone alone: what `plan` reads for its today without the rest of the
+    settings (which refuse to load without a secret outside development)."""
 
     model_config = SettingsConfigDict(
         env_prefix="MICRONEEDLING_", env_file=".env", extra="ignore", frozen=True
     )
+
+    # The clinic's IANA zone: MICRONEEDLING_TIMEZONE (MICRONEEDLING_TIME_ZONE still works).
+    time_zone: str = Field(
+        default="UTC",
+        validation_alias=AliasChoices(
+            "time_zone", "MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"
+        ),
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/London") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Settings(ClinicZone):
+    """Where data lives, how tokens are signed, and the limits the app enforces."""
 
     environment: Environment = "production"
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -78,13 +105,6 @@ class Settings(BaseSettings):
     # the installation id), and the public base URL that photo links in bundles start with.
     fhir_identifier_system: str = ""
     public_url: str = ""
-    # The clinic's IANA zone: MICRONEEDLING_TIMEZONE (MICRONEEDLING_TIME_ZONE still works).
-    time_zone: str = Field(
-        default="UTC",
-        validation_alias=AliasChoices(
-            "time_zone", "MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"
-        ),
-    )
     # When the diary takes bookings, in the clinic's zone: "mon-fri 09:00-18:00; sat 09:00-13:00".
     opening_hours: str = "mon-fri 09:00-18:00"
     # E-mail to clients (reminders): no host, no e-mail. `smtp_tls` is "starttls" (upgrade a
@@ -155,16 +175,6 @@ class Settings(BaseSettings):
                     f"MICRONEEDLING_{name.upper()} must be set when MICRONEEDLING_SMTP_HOST is"
                 )
         return self
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("must be an IANA time zone such as Europe/London") from None
-        return value
 
     @field_validator("opening_hours")
     @classmethod
