@@ -40,6 +40,7 @@ bench-imaging: $(IMAGING_STAMP)
 # `make run` is a local trial: development mode allows a generated secret.
 run: export MICRONEEDLING_ENVIRONMENT ?= development
 run: install
+	$(BIN)/microneedling db upgrade
 	$(BIN)/microneedling demo
 	@echo "The CLI is ready: $(BIN)/microneedling --help"
 	$(BIN)/microneedling serve --host 127.0.0.1 --port 8000

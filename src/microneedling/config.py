@@ -206,10 +206,16 @@ class Settings(ClinicZone):
 
     @cached_property
     def signing_key(self) -> str:
-        """The key that signs API tokens: the one set, or the one development generated."""
+        """The key that signs API tokens: the one set, or the one a local trial generated.
+
+        Reading it writes nothing: the generated secret is made at set-up (`serve`, `db
+        upgrade`, `demo`, through `generated_secret`)."""
         if not self.uses_placeholder_secret:
             return self.secret_key.get_secret_value()
-        return generated_secret(self.data_dir)
+        path = self.data_dir / SECRET_FILE
+        if not path.is_file():
+            raise ValueError(f"{SECRET_FILE} is missing from {self.data_dir}: {SECRET_SETUP}")
+        return path.read_text(encoding="utf-8").strip()
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -257,6 +263,9 @@ def parse_opening_hours(text: str) -> dict[int, tuple[dt.time, dt.time]]:
             for day in range(start, end + 1):
                 hours[day] = (opens, closes)
     return hours
+
+
+SECRET_SETUP = "run `microneedling db upgrade` to make one, or set MICRONEEDLING_SECRET_KEY"
 
 
 def generated_secret(data_dir: Path) -> str:

@@ -35,6 +35,24 @@ def test_migrations_bring_the_database_to_the_head_revision(engine: Engine) -> N
     assert set(Base.metadata.tables) <= tables
 
 
+def test_the_head_read_from_the_scripts_is_alembics(tmp_path: Path) -> None:
+    """The cheap reading of revisions that every command runs agrees with Alembic's own."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from microneedling.records.database import MIGRATIONS
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    engine = make_engine(f"sqlite:///{tmp_path / 'steps.db'}")
+    assert current_revision(engine) is None
+    for revision in ("0001", "0008", "head"):
+        upgrade(engine, revision)
+        with engine.connect() as connection:
+            expected = MigrationContext.configure(connection).get_current_revision()
+        assert current_revision(engine) == expected
+    engine.dispose()
+
+
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
     """A model change without a migration would leave a difference here."""
     from alembic.autogenerate import compare_metadata
