@@ -24,6 +24,7 @@ from microneedling.config import (
     generated_secret,
     parse_opening_hours,
 )
+from microneedling.errors import InputError
 
 
 def test_workers_starting_together_read_one_generated_secret(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_workers_starting_together_read_one_generated_secret(tmp_path: Path) -> 
 def test_reading_the_signing_key_writes_nothing(tmp_path: Path) -> None:
     """A local trial's secret is made at set-up; reading the settings never makes it."""
     settings = Settings(environment="development", data_dir=tmp_path / "data")
-    with pytest.raises(ValueError, match="microneedling db upgrade"):
+    with pytest.raises(InputError, match="microneedling db upgrade"):
         settings.signing_key  # noqa: B018 - the read is what is tested
     assert not (tmp_path / "data").exists()
     made = generated_secret(tmp_path / "data")

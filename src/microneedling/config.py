@@ -32,6 +32,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from microneedling.errors import InputError
+
 Environment = Literal["development", "production", "test"]
 PhotoStoreKind = Literal["local", "postgres"]
 SmtpTls = Literal["none", "starttls", "tls"]
@@ -214,7 +216,8 @@ class Settings(ClinicZone):
             return self.secret_key.get_secret_value()
         path = self.data_dir / SECRET_FILE
         if not path.is_file():
-            raise ValueError(f"{SECRET_FILE} is missing from {self.data_dir}: {SECRET_SETUP}")
+            message = f"no generated secret in {self.data_dir}: {SECRET_SETUP}"
+            raise InputError.one("MICRONEEDLING_SECRET_KEY", message)
         return path.read_text(encoding="utf-8").strip()
 
     @property

@@ -55,6 +55,9 @@ def test_demo_creates_a_clinic_once_and_prints_the_log_ins(env: dict[str, str]) 
     )
     listed = json.loads(run(env, "clients", "list", "--json").stdout)
     assert listed["total"] == len(DEMO_CLIENTS)
+    capped = {**env, "MICRONEEDLING_PAGE_SIZE_MAX": "5"}  # the setting, not a number in the CLI
+    too_many = run(capped, "clients", "list", "--limit", "6")
+    assert too_many.returncode == 2 and "limit: must be 5 or less" in too_many.stderr
 
 
 def test_users_create_reads_the_password_from_stdin(env: dict[str, str]) -> None:

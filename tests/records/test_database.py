@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.world import NOW
 
 from microneedling.records.database import (
     _alembic_config,
@@ -142,7 +143,7 @@ def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), transaction(sessions) as db:
-        db.add(Client(clinic_id=9999, given_name="Nobody", created_at=dt.datetime.now(dt.UTC)))
+        db.add(Client(clinic_id=9999, given_name="Nobody", created_at=NOW))
 
 
 def test_an_upgrade_refuses_a_forked_history(tmp_path: Path) -> None:

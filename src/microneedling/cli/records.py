@@ -118,10 +118,12 @@ def worker(
     import signal
     import threading
 
+    from microneedling.services.admin import prepare_secret
     from microneedling.services.jobs import run_due, work
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     records = open_records()
+    prepare_secret(records.settings)  # a local trial's reminders sign their links with it
     handlers = _handlers(records)
     if once:
         typer.echo(f"Ran {run_due(records, handlers)} jobs.")
@@ -135,8 +137,8 @@ def worker(
 
 @db_app.command("upgrade")
 def db_upgrade(actor: ActorOption = None) -> None:
-    """Create the tables or bring them to the newest version (the other commands, but
-    `serve`, refuse a database that is not at it)."""
+    """Create the tables or bring them to the newest version; every other command but `serve`
+    refuses a database that is not at it."""
     from microneedling.records.database import current_revision
 
     records = upgraded_records(actor)
@@ -255,7 +257,9 @@ def users_set(
 def clients_list(
     clinic: ClinicOption = None,
     query: Annotated[str, typer.Option("--query", "-q", help="Start of a name.")] = "",
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most MICRONEEDLING_PAGE_SIZE_MAX (500).")
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List a clinic's clients, optionally those whose name starts with --query."""
