@@ -63,3 +63,34 @@ def test_no_code_cites_a_document_the_repository_does_not_ship() -> None:
         if "§" in line or "brief §" in line.lower()
     ]
     assert not citing
+
+
+def _imports_of(path: Path) -> set[str]:
+    """The `microneedling` modules a module imports, at its top or inside its functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("microneedling.")}
+
+
+def test_the_command_line_modules_import_without_a_cycle() -> None:
+    """A cycle (as `cli/interop.py` and `cli/records.py` once were) means a module belongs in
+    a third one that both import."""
+    modules = {
+        f"microneedling.cli.{path.stem}": path
+        for path in (SRC / "cli").glob("*.py")
+        if path.stem != "__init__"
+    }
+    graph = {name: _imports_of(path) & modules.keys() for name, path in modules.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            step == goal or (step not in seen and reaches(step, goal, seen | {step}))
+            for step in graph[start]
+        )
+
+    assert [name for name in sorted(graph) if reaches(name, name, set())] == []
