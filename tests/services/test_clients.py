@@ -118,7 +118,7 @@ def test_a_birth_date_may_be_the_clinics_today_not_its_tomorrow(
         records, world.clinician, {"given_name": "Ann", "family_name": "Lee", "birth_date": day}
     )
     after = (day + dt.timedelta(days=1)).isoformat()
-    with pytest.raises(InputError, match="birth_date: .*between 1900-01-01 and today"):
+    with pytest.raises(InputError, match=r"birth_date: .*between 1900-01-01 and today"):
         clients.register_client(
             records, world.clinician, {"given_name": "A", "family_name": "B", "birth_date": after}
         )
