@@ -40,6 +40,7 @@ bench-imaging: $(IMAGING_STAMP)
 # `make run` is a local trial: development mode allows a generated secret.
 run: export MICRONEEDLING_ENVIRONMENT ?= development
 run: install
+	$(BIN)/microneedling db upgrade
 	$(BIN)/microneedling demo
 	@echo "The CLI is ready: $(BIN)/microneedling --help"
 	$(BIN)/microneedling serve --host 127.0.0.1 --port 8000
@@ -49,8 +50,12 @@ lint: install $(IMAGING_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The date-sensitive tests run again where the machine's day differs from UTC's: a day ahead
+# (Auckland) and behind (Los Angeles) at the suite's fixed instant.
 test: lint $(VALIDATOR)
 	$(BIN)/pytest -q
+	TZ=Pacific/Auckland $(BIN)/pytest -q -m dates
+	TZ=America/Los_Angeles $(BIN)/pytest -q -m dates
 
 # The test-only Node.js tools (the independent FHIR validator, axe-core for the pages);
 # skipped with a note where npm is absent.

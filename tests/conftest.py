@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+import time_machine
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres
-from tests.world import CLOCK, World, build_world
+from tests.world import CLOCK, NOW, World, build_world
 
 from microneedling.config import Settings
 from microneedling.records.database import engine_for, make_engine, session_factory, upgrade
@@ -30,6 +31,14 @@ BASE_REQUEST: dict[str, Any] = {
     "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks"]}],
     "as_of": "2026-11-22",
 }
+
+
+@pytest.fixture(autouse=True)
+def frozen_time() -> Iterator[None]:
+    """Every test starts at the world's fixed instant, and time runs on from there (sleeps and
+    timeouts still work): the results never depend on the day or hour the suite runs."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -151,11 +160,33 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 PHOTO_STORES = ["local", "postgres"]
 
 
+# Tests whose results hang on the day or the hour: marked `dates`, which `make test` runs again
+# under time zones far from UTC (the machine's zone must never be the clinic's).
+DATE_SENSITIVE = {
+    "tests/services/test_appointments.py",
+    "tests/services/test_clients.py",
+    "tests/services/test_clock.py",
+    "tests/services/test_course.py",
+    "tests/services/test_jobs.py",
+    "tests/services/test_pre_session.py",
+    "tests/services/test_reminders.py",
+    "tests/services/test_timeline.py",
+    "tests/services/test_today.py",
+    "tests/web/pages/test_diary_pages.py",
+    "tests/web/pages/test_reminder_pages.py",
+    "tests/web/test_diary_api.py",
+}
+ROOT = Path(__file__).parents[1]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL photo store pairs with PostgreSQL only: the SQLite runs of a test
-    parametrized over both stores are not collected (a pairing that cannot exist, not a skip)."""
+    """Date-sensitive modules are marked `dates`. The PostgreSQL photo store pairs with
+    PostgreSQL only: the SQLite runs of a test parametrized over both stores are not collected
+    (a pairing that cannot exist, not a skip)."""
     kept, dropped = [], []
     for item in items:
+        if item.path.relative_to(ROOT).as_posix() in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
         params = getattr(item, "callspec", None)
         chosen = params.params if params else {}
         pairless = (

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -18,10 +19,12 @@ from tests.concurrency import at_once
 from microneedling.config import (
     SECRET_FILE,
     WEEKDAYS,
+    ClinicZone,
     Settings,
     generated_secret,
     parse_opening_hours,
 )
+from microneedling.errors import InputError
 
 
 def test_workers_starting_together_read_one_generated_secret(tmp_path: Path) -> None:
@@ -31,6 +34,27 @@ def test_workers_starting_together_read_one_generated_secret(tmp_path: Path) -> 
         assert len(set(secrets)) == 1 and isinstance(secrets[0], str) and secrets[0]
         assert [p.name for p in data_dir.iterdir()] == [SECRET_FILE]
         assert stat.S_IMODE((data_dir / SECRET_FILE).stat().st_mode) == 0o600
+
+
+def test_reading_the_signing_key_writes_nothing(tmp_path: Path) -> None:
+    """A local trial's secret is made at set-up; reading the settings never makes it."""
+    settings = Settings(environment="development", data_dir=tmp_path / "data")
+    with pytest.raises(InputError, match="microneedling db upgrade"):
+        settings.signing_key  # noqa: B018 - the read is what is tested
+    assert not (tmp_path / "data").exists()
+    made = generated_secret(tmp_path / "data")
+    assert Settings(environment="development", data_dir=tmp_path / "data").signing_key == made
+
+
+def test_the_clinics_zone_loads_without_the_other_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`plan` reads the zone alone: production settings without a secret do not stop it."""
+    monkeypatch.setenv("MICRONEEDLING_ENVIRONMENT", "production")
+    monkeypatch.setenv("MICRONEEDLING_TIMEZONE", "Pacific/Auckland")
+    assert ClinicZone().zone == ZoneInfo("Pacific/Auckland")
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings()
 
 
 def test_the_postgres_photo_store_is_refused_on_sqlite(tmp_path: Path) -> None:

@@ -63,14 +63,15 @@ def test_readme_commands_run_after_make_run_in_a_new_shell(tmp_path: Path) -> No
         **{key: value for key, value in os.environ.items() if not key.startswith("MICRONEEDLING")},
         "MICRONEEDLING_DATA_DIR": str(tmp_path),
     }
-    make_run = subprocess.run(
-        [str(BIN / "microneedling"), "demo"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**environment, "MICRONEEDLING_ENVIRONMENT": "development"},
-    )
-    assert make_run.returncode == 0, make_run.stderr
+    for step in (["db", "upgrade"], ["demo"]):  # what `make run` does before it serves
+        make_run = subprocess.run(
+            [str(BIN / "microneedling"), *step],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**environment, "MICRONEEDLING_ENVIRONMENT": "development"},
+        )
+        assert make_run.returncode == 0, make_run.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = re.findall(r"^\.venv/bin/microneedling (.+)$", readme, re.MULTILINE)
     assert commands

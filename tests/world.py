@@ -17,7 +17,11 @@ from microneedling.services.plans import PLAN
 from microneedling.services.users import create_user
 
 PASSWORD = "correct horse battery"
-NOW = dt.datetime.now(dt.UTC)
+# A fixed instant late in a UTC day: west of UTC it is still the afternoon, east of it already
+# tomorrow, so a "today" taken from the machine's zone instead of the clock's shows up. The
+# suite's real clock is set to it too (tests/conftest.py), for what reads the time itself
+# (token expiry in the JWT library).
+NOW = dt.datetime(2026, 11, 22, 23, 20, tzinfo=dt.UTC)
 TODAY = NOW.date()
 CLOCK = Clock(fixed=NOW)  # the services' clock in these tests: TODAY never drifts from it
 

@@ -32,6 +32,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from microneedling.errors import InputError
+
 Environment = Literal["development", "production", "test"]
 PhotoStoreKind = Literal["local", "postgres"]
 SmtpTls = Literal["none", "starttls", "tls"]
@@ -51,12 +53,39 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("microneedling", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """Where data lives, how tokens are signed, and the limits the app enforces."""
+class ClinicZone(BaseSettings):
+    """The clinic's time zone alone: what `plan` reads for its today without the rest of the
+    settings (which refuse to load without a secret outside development)."""
 
     model_config = SettingsConfigDict(
         env_prefix="MICRONEEDLING_", env_file=".env", extra="ignore", frozen=True
     )
+
+    # The clinic's IANA zone: MICRONEEDLING_TIMEZONE (MICRONEEDLING_TIME_ZONE still works).
+    time_zone: str = Field(
+        default="UTC",
+        validation_alias=AliasChoices(
+            "time_zone", "MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"
+        ),
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/London") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Settings(ClinicZone):
+    """Where data lives, how tokens are signed, and the limits the app enforces."""
 
     environment: Environment = "production"
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -78,13 +107,6 @@ class Settings(BaseSettings):
     # the installation id), and the public base URL that photo links in bundles start with.
     fhir_identifier_system: str = ""
     public_url: str = ""
-    # The clinic's IANA zone: MICRONEEDLING_TIMEZONE (MICRONEEDLING_TIME_ZONE still works).
-    time_zone: str = Field(
-        default="UTC",
-        validation_alias=AliasChoices(
-            "time_zone", "MICRONEEDLING_TIMEZONE", "MICRONEEDLING_TIME_ZONE"
-        ),
-    )
     # When the diary takes bookings, in the clinic's zone: "mon-fri 09:00-18:00; sat 09:00-13:00".
     opening_hours: str = "mon-fri 09:00-18:00"
     # E-mail to clients (reminders): no host, no e-mail. `smtp_tls` is "starttls" (upgrade a
@@ -156,16 +178,6 @@ class Settings(BaseSettings):
                 )
         return self
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        """The clinic's IANA time zone (e.g. Europe/London): where "today" is."""
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("must be an IANA time zone such as Europe/London") from None
-        return value
-
     @field_validator("opening_hours")
     @classmethod
     def _readable_opening_hours(cls, value: str) -> str:
@@ -196,10 +208,17 @@ class Settings(BaseSettings):
 
     @cached_property
     def signing_key(self) -> str:
-        """The key that signs API tokens: the one set, or the one development generated."""
+        """The key that signs API tokens: the one set, or the one a local trial generated.
+
+        Reading it writes nothing: the generated secret is made at set-up (`serve`, `db
+        upgrade`, `demo`, through `generated_secret`)."""
         if not self.uses_placeholder_secret:
             return self.secret_key.get_secret_value()
-        return generated_secret(self.data_dir)
+        path = self.data_dir / SECRET_FILE
+        if not path.is_file():
+            message = f"no generated secret in {self.data_dir}: {SECRET_SETUP}"
+            raise InputError.one("MICRONEEDLING_SECRET_KEY", message)
+        return path.read_text(encoding="utf-8").strip()
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -247,6 +266,9 @@ def parse_opening_hours(text: str) -> dict[int, tuple[dt.time, dt.time]]:
             for day in range(start, end + 1):
                 hours[day] = (opens, closes)
     return hours
+
+
+SECRET_SETUP = "run `microneedling db upgrade` to make one, or set MICRONEEDLING_SECRET_KEY"
 
 
 def generated_secret(data_dir: Path) -> str:

@@ -138,3 +138,21 @@ def test_help_and_plan_load_no_web_database_or_imaging_module() -> None:
         [sys.executable, "-c", help_code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        ("UTC", "2026-11-22"),
+        ("Pacific/Auckland", "2026-11-23"),
+        ("America/Los_Angeles", "2026-11-22"),
+    ],
+)
+def test_plans_today_is_the_clinics_not_the_machines(
+    zone: str, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the suite's instant (23:20 UTC) Auckland is a day ahead; the machine's zone is moot."""
+    from microneedling.cli.planning import clinic_today
+
+    monkeypatch.setenv("MICRONEEDLING_TIMEZONE", zone)
+    assert clinic_today().isoformat() == day

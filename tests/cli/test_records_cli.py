@@ -55,6 +55,9 @@ def test_demo_creates_a_clinic_once_and_prints_the_log_ins(env: dict[str, str]) 
     )
     listed = json.loads(run(env, "clients", "list", "--json").stdout)
     assert listed["total"] == len(DEMO_CLIENTS)
+    capped = {**env, "MICRONEEDLING_PAGE_SIZE_MAX": "5"}  # the setting, not a number in the CLI
+    too_many = run(capped, "clients", "list", "--limit", "6")
+    assert too_many.returncode == 2 and "limit: must be 5 or less" in too_many.stderr
 
 
 def test_users_create_reads_the_password_from_stdin(env: dict[str, str]) -> None:
@@ -391,3 +394,52 @@ def test_the_postgres_photo_store_needs_a_postgres_database(env: dict[str, str])
     refused = run({**env, "MICRONEEDLING_PHOTO_STORE": "postgres"}, "db", "check")
     assert refused.returncode == 2
     assert "MICRONEEDLING_PHOTO_STORE" in refused.stderr and "PostgreSQL" in refused.stderr
+
+
+def _database_audit(url: str) -> list[tuple[str, str]]:
+    """The audit rows of operations on the whole database: (action, who ran it)."""
+    from sqlalchemy import select
+
+    from microneedling.records.database import make_engine
+    from microneedling.records.models import AuditEntry
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(AuditEntry.action, AuditEntry.operator)
+            .where(AuditEntry.entity == "database")
+            .order_by(AuditEntry.id)
+        )
+        found = [(row.action, row.operator) for row in rows]
+    engine.dispose()
+    return found
+
+
+def test_only_db_upgrade_migrates_and_the_others_say_so(tmp_path: Path) -> None:
+    """An empty (or older) database is refused with the line that fixes it; `db upgrade`
+    migrates it and the audit trail names who did, as do backups and restores."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = {
+        **os.environ,
+        "MICRONEEDLING_ENVIRONMENT": "development",
+        "MICRONEEDLING_DATA_DIR": str(tmp_path / "data"),
+        "MICRONEEDLING_DATABASE_URL": url,
+    }
+    for command in (["demo"], ["clients", "list"], ["backup", str(tmp_path / "b.tar")]):
+        refused = run(empty, *command)
+        assert refused.returncode == 2, command
+        assert "no tables yet" in refused.stderr and "`microneedling db upgrade`" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    upgraded = run(empty, "db", "upgrade", "--actor", "Night shift")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert run(empty, "db", "upgrade").returncode == 0  # nothing to do: not audited again
+    assert run(empty, "demo").returncode == 0
+    assert run(empty, "backup", str(tmp_path / "b.tar"), "--actor", "Ops").returncode == 0
+    assert _database_audit(url) == [("database.upgrade", "Night shift"), ("database.backup", "Ops")]
+    restored = run(empty, "restore", str(tmp_path / "b.tar"), "--actor", "Ops")
+    assert restored.returncode == 0, restored.stderr
+    # The restored database is the backup's, which was taken before its own audit row.
+    assert _database_audit(url) == [
+        ("database.upgrade", "Night shift"),
+        ("database.restore", "Ops"),
+    ]

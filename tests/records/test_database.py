@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.world import NOW
 
 from microneedling.records.database import (
     _alembic_config,
@@ -33,6 +34,24 @@ def test_migrations_bring_the_database_to_the_head_revision(engine: Engine) -> N
     assert current_revision(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
+
+
+def test_the_head_read_from_the_scripts_is_alembics(tmp_path: Path) -> None:
+    """The cheap reading of revisions that every command runs agrees with Alembic's own."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from microneedling.records.database import MIGRATIONS
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    engine = make_engine(f"sqlite:///{tmp_path / 'steps.db'}")
+    assert current_revision(engine) is None
+    for revision in ("0001", "0008", "head"):
+        upgrade(engine, revision)
+        with engine.connect() as connection:
+            expected = MigrationContext.configure(connection).get_current_revision()
+        assert current_revision(engine) == expected
+    engine.dispose()
 
 
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
@@ -124,7 +143,7 @@ def test_foreign_keys_are_enforced(sessions: sessionmaker[Session]) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), transaction(sessions) as db:
-        db.add(Client(clinic_id=9999, given_name="Nobody", created_at=dt.datetime.now(dt.UTC)))
+        db.add(Client(clinic_id=9999, given_name="Nobody", created_at=NOW))
 
 
 def test_an_upgrade_refuses_a_forked_history(tmp_path: Path) -> None:

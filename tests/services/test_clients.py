@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.conftest import PHOTO_STORES
 from tests.services.test_photos import PNG, renditions_of
-from tests.world import World, new_client, planned_course
+from tests.world import NOW, World, new_client, planned_course
 
 from microneedling.errors import InputError
 from microneedling.records.models import CLINICAL_MODELS, AuditEntry, Client
@@ -102,6 +102,29 @@ def test_search_rejects_a_bad_page_size_naming_the_field(world: World) -> None:
     with pytest.raises(InputError) as error:
         clients.search_clients(world.records, world.reader, {"limit": 0})
     assert error.value.problems[0].field == "limit"
+
+
+@pytest.mark.parametrize(
+    ("zone", "latest"), [("UTC", "2026-11-22"), ("Pacific/Auckland", "2026-11-23")]
+)
+def test_a_birth_date_may_be_the_clinics_today_not_its_tomorrow(
+    world: World, zone: str, latest: str
+) -> None:
+    """At 23:20 UTC, Auckland's today is UTC's tomorrow: the clinic's zone decides, on
+    registering and on changing a client alike, whatever the machine's zone."""
+    records = replace(world.records, clock=Clock(ZoneInfo(zone), fixed=NOW))
+    day = dt.date.fromisoformat(latest)
+    client = clients.register_client(
+        records, world.clinician, {"given_name": "Ann", "family_name": "Lee", "birth_date": day}
+    )
+    after = (day + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(InputError, match=r"birth_date: .*between 1900-01-01 and today"):
+        clients.register_client(
+            records, world.clinician, {"given_name": "A", "family_name": "B", "birth_date": after}
+        )
+    with pytest.raises(InputError, match="birth_date"):
+        change = clients.ClientChange(version=client.version, birth_date=after)  # as an API body
+        clients.update_client(records, world.clinician, client.id, change)
 
 
 def test_bad_input_names_each_field_and_saves_nothing(world: World) -> None:

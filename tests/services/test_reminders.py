@@ -120,8 +120,15 @@ def test_aftercare_arrives_by_smtp_on_the_evening_of_the_session(
 
 
 def test_the_aftercare_reminder_waits_for_the_evening(world: World, mail: SmtpServer) -> None:
+    """A session logged in the morning (the suite's instant is late in the day, past the
+    evening already) gets its reminder at the evening, not before."""
     client, plan = consenting_course(world)
-    log_session(world, client.id, plan.id)
+    morning = Clock(fixed=dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC))
+    log_session(
+        dataclasses.replace(world, records=dataclasses.replace(world.records, clock=morning)),
+        client.id,
+        plan.id,
+    )
     evening = dt.datetime.combine(TODAY, dt.time(18), tzinfo=dt.UTC)
     before = with_mail(world.records, mail, Clock(fixed=evening - dt.timedelta(minutes=1)))
     assert run_jobs(before) == 0

@@ -175,8 +175,8 @@ def test_in_development_the_pseudonyms_use_the_generated_secret_not_the_placehol
         update={"environment": "development", "secret_key": SecretStr(PLACEHOLDER_SECRET)}
     )
     records = dataclasses.replace(world.records, settings=settings)
+    generated = pseudonym_key(generated_secret(settings.data_dir))  # made at set-up
     (row, *_) = research_tables(records, world.clinician)["sessions"]
-    generated = pseudonym_key(generated_secret(settings.data_dir))
     assert row["subject"] == subject_code(generated, world.owner.clinic_id, world.client_id)
     placeholder = PLACEHOLDER_SECRET.encode()
     assert row["subject"] != subject_code(placeholder, world.owner.clinic_id, world.client_id)

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from microneedling.cli.database import ClinicOption
+
 if TYPE_CHECKING:
     from microneedling.services.access import Actor
     from microneedling.services.common import Records
 
-ClinicOption = Annotated[
-    str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
-]
 FHIR_EXTRA_MODULES = ("fhir", "fhir_core", "simple_icd_10_cm")
 IMPORT_HELP = (
     "Create a client from a FHIR R4 Bundle: its Patient, its Conditions (project codes or "
@@ -59,8 +58,8 @@ def _refusals_exit() -> Iterator[None]:
 
 
 def _open(clinic: str | None) -> tuple[Records, Actor]:
-    """The upgraded database the settings point at, and its clinic's owner."""
-    from microneedling.cli.records import open_records, owner_of
+    """The database the settings point at, and its clinic's owner."""
+    from microneedling.cli.database import open_records, owner_of
 
     records = open_records()
     return records, owner_of(records, clinic)

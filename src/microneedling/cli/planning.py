@@ -14,6 +14,21 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan_command)
 
 
+def clinic_today() -> dt.date:
+    """Today in the clinic's time zone (MICRONEEDLING_TIMEZONE), the day a plan starts from."""
+    from pydantic import ValidationError
+
+    from microneedling.cli.common import fail
+    from microneedling.config import ClinicZone
+    from microneedling.services.clock import Clock
+
+    try:
+        zone = ClinicZone().zone
+    except ValidationError as error:
+        fail(f"MICRONEEDLING_TIMEZONE: {error.errors(include_url=False)[0]['msg']}")
+    return Clock(zone).today()
+
+
 def plan_command(
     request_file: Annotated[
         str | None, typer.Argument(metavar="REQUEST.json", help="Request file, or - for stdin.")
@@ -36,8 +51,8 @@ def plan_command(
         fail("give REQUEST.json (or - for stdin), or --interactive")
     else:
         data = read_json(request_file, "request")
-    if isinstance(data, dict):
-        data.setdefault("as_of", dt.date.today().isoformat())
+    if isinstance(data, dict) and "as_of" not in data:
+        data["as_of"] = clinic_today().isoformat()
     from microneedling.clinical.planner import plan
 
     with input_errors_exit():

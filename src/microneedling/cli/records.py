@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from microneedling.cli.common import fail, input_errors_exit, print_json
+from microneedling.cli.database import (
+    ActorOption,
+    ClinicOption,
+    open_records,
+    owner_of,
+    settings,
+    upgraded_records,
+)
 
 if TYPE_CHECKING:
-    from microneedling.config import Settings
-    from microneedling.services.access import Actor
     from microneedling.services.common import Records
 
 db_app = typer.Typer(
@@ -25,10 +31,6 @@ users_app = typer.Typer(help="Users of a clinic.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients of a clinic.", no_args_is_help=True)
 photos_app = typer.Typer(help="The photo store.", no_args_is_help=True)
 lots_app = typer.Typer(help="Lots of the clinic's products.", no_args_is_help=True)
-
-ClinicOption = Annotated[
-    str | None, typer.Option("--clinic", help="Clinic name (default: the only clinic).")
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -45,41 +47,6 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def settings() -> Settings:
-    """The settings, or exit 2 naming the setting that is wrong."""
-    from pydantic import ValidationError
-
-    from microneedling.config import load_settings
-
-    try:
-        return load_settings()
-    except ValidationError as error:
-        problems = "; ".join(
-            f"MICRONEEDLING_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-            if e["loc"]
-            else e["msg"]
-            for e in error.errors(include_url=False)
-        )
-        fail(problems.replace("Value error, ", ""))
-
-
-def open_records() -> Records:
-    """The upgraded database and photo store the settings point at."""
-    current = settings()  # before the database modules load, so a wrong setting fails fast
-    from microneedling.records.database import engine_for, upgrade
-    from microneedling.services.common import Records
-
-    upgrade(engine_for(current))
-    return Records.open(current)
-
-
-def owner_of(records: Records, clinic: str | None) -> Actor:
-    from microneedling.services.users import local_owner
-
-    with input_errors_exit():
-        return local_owner(records, clinic)
-
-
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
@@ -92,6 +59,7 @@ def serve(
             "`microneedling worker` runs them elsewhere.",
         ),
     ] = True,
+    actor: ActorOption = None,
 ) -> None:
     """Serve the web app and the JSON API (the database is upgraded first), with a job worker
     thread unless --no-worker."""
@@ -101,7 +69,7 @@ def serve(
 
     from microneedling.records.backup import server_lock
 
-    records = open_records()
+    records = upgraded_records(actor)
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     stop = threading.Event()
     with server_lock(records.settings.data_dir):
@@ -150,10 +118,12 @@ def worker(
     import signal
     import threading
 
+    from microneedling.services.admin import prepare_secret
     from microneedling.services.jobs import run_due, work
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     records = open_records()
+    prepare_secret(records.settings)  # a local trial's reminders sign their links with it
     handlers = _handlers(records)
     if once:
         typer.echo(f"Ran {run_due(records, handlers)} jobs.")
@@ -166,13 +136,13 @@ def worker(
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create the tables or bring them to the newest version."""
-    from microneedling.records.database import current_revision, engine_for, upgrade
+def db_upgrade(actor: ActorOption = None) -> None:
+    """Create the tables or bring them to the newest version; every other command but `serve`
+    refuses a database that is not at it."""
+    from microneedling.records.database import current_revision
 
-    engine = engine_for(settings())
-    upgrade(engine)
-    typer.echo(f"Database at revision {current_revision(engine)}.")
+    records = upgraded_records(actor)
+    typer.echo(f"Database at revision {current_revision(records.engine)}.")
 
 
 @db_app.command("check")
@@ -287,7 +257,9 @@ def users_set(
 def clients_list(
     clinic: ClinicOption = None,
     query: Annotated[str, typer.Option("--query", "-q", help="Start of a name.")] = "",
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most MICRONEEDLING_PAGE_SIZE_MAX (500).")
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List a clinic's clients, optionally those whose name starts with --query."""
@@ -337,27 +309,29 @@ def lots_recall(
     typer.echo(f"{count} session{'' if count == 1 else 's'} used lot {recall.lot_number}.")
 
 
-def backup(path: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:
+def backup(
+    path: Annotated[Path, typer.Argument(help="Archive file to write.")],
+    actor: ActorOption = None,
+) -> None:
     """Back up the database and the photos into one archive (created readable by you only)."""
-    from microneedling.records.backup import backup as write_backup
+    from microneedling.services.admin import back_up, operator_name
 
-    current = settings()
     records = open_records()
     with input_errors_exit():
-        photos = write_backup(current.sqlalchemy_url, records.photos, path)
+        photos = back_up(records, operator_name(actor), path)
     typer.echo(f"Backed up the database and {photos} photos to {path}.")
 
 
-def restore(path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")]) -> None:
-    """Replace the database and the photos with a backup (stop the server first)."""
-    from microneedling.records.backup import restore as read_backup
-    from microneedling.records.photo_store import open_photo_store
+def restore(
+    path: Annotated[Path, typer.Argument(help="Archive made by 'backup'.")],
+    actor: ActorOption = None,
+) -> None:
+    """Replace the database and the photos with a backup (stop the server first); its schema
+    is then brought to the newest version."""
+    from microneedling.services.admin import operator_name, restore_database
 
-    current = settings()  # no connection is opened before the restore: it counts as a user
-    photos = open_photo_store(current)  # (a database store connects on first use)
     with input_errors_exit():
-        restored = read_backup(current.sqlalchemy_url, photos, path, current.data_dir)
-    open_records()
+        restored = restore_database(settings(), operator_name(actor), path)
     typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
     if restored.erased_since:
         ids = ", ".join(map(str, restored.erased_since))
@@ -404,11 +378,10 @@ def export(
 def demo() -> None:
     """Create a demo clinic with users and a dozen synthetic clients (once; again is a no-op)."""
     records = open_records()
-    from microneedling.config import generated_secret
+    from microneedling.services.admin import prepare_secret
     from microneedling.services.demo import create_demo
 
-    if records.settings.environment == "development":
-        generated_secret(records.settings.data_dir)  # `make run`: later commands find it
+    prepare_secret(records.settings)  # `make run`: the log-ins need it, later commands find it
     result = create_demo(records)
     state = "Created" if result.created else "Already there, unchanged:"
     typer.echo(f"{state} '{result.clinic}' with {result.clients} synthetic clients.")

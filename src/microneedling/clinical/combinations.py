@@ -17,7 +17,7 @@ from microneedling.knowledge import Knowledge
 def allowed_combinations(
     codes: Iterable[str], setting: str, withheld: Collection[str], kb: Knowledge
 ) -> list[str]:
-    """Leave out drugs a rule withholds (pregnancy) and, at home, all but the home list (§5)."""
+    """Leave out drugs a rule withholds (pregnancy) and, at home, all but the home list."""
     home = kb.rules.home.combinations
     return [code for code in codes if code not in withheld and (setting != "home" or code in home)]
 

@@ -2,7 +2,8 @@
 
 Rule `interval_default`: the interval follows the planned depth (28 days at
 1.0 mm or more, 14 below; 7 for scalp hair-loss protocols up to 1.5 mm), kept inside the
-indication's own range (§2); at home it is never shorter than `home_frequency` (§5). Rule
+indication's own range (`indications.toml`); at home it is never shorter than
+`home_frequency` (`rules.toml` [home]). Rule
 `course_default`: the course is the indication's planned count, reviewed up to its
 maximum. Darker phototypes start with a test spot reviewed before session 1 (`phototype_start`).
 """

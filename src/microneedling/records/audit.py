@@ -3,6 +3,7 @@ erasing a client never has to rewrite it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,15 +36,20 @@ def audit(
     entity: str,
     entity_id: int | None,
     fields: Iterable[str] = (),
+    operator: str | None = None,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Add one audit row to the current transaction: it commits or rolls back with the change."""
-    db.add(
-        AuditEntry(
-            clinic_id=clinic_id,
-            actor_id=actor_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            fields=sorted(fields),
-        )
+    """Add one audit row to the current transaction: it commits or rolls back with the change.
+    `at` is the services' clock (the column's default is the machine's)."""
+    entry = AuditEntry(
+        clinic_id=clinic_id,
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        fields=sorted(fields),
+        operator=operator,
     )
+    if at is not None:
+        entry.at = at
+    db.add(entry)

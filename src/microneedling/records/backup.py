@@ -76,9 +76,10 @@ class Restored:
     erased_since: list[int]
 
 
-def backup(url: str, photos: PhotoStore, target: Path) -> int:
+def backup(url: str, photos: PhotoStore, target: Path, now: dt.datetime) -> int:
     """Write one archive to `target` (0600): the database, every photo file and a manifest
-    with the schema revision and each member's SHA-256. Returns the number of photos."""
+    with the schema revision, the time it was taken (`now`) and each member's SHA-256.
+    Returns the number of photos."""
     if target.exists() and target.is_dir():
         raise InputError.one("path", f"'{target}' is a directory; give a file name")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ def backup(url: str, photos: PhotoStore, target: Path) -> int:
             "version": __version__,
             "schema": _revision_of(url),
             "database": kind,
-            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "created_at": now.isoformat(),
             "files": files,
         }
         handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -130,15 +132,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The schema's revision as Alembic records it; None for a database never upgraded. One
+    plain query, so that commands can check it on every run without loading Alembic."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return None if found is None else str(found)
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*=\s*(?:\"([^\"]+)\"|None)", re.MULTILINE)
+
+
+@cache
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    assert head is not None, "the package ships its migrations"
+    """The newest migration: the one no other revises, read from the scripts' text (importing
+    Alembic's script machinery costs more than the check it serves)."""
+    revised: set[str] = set()
+    revisions: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else revised).add(value)
+    (head,) = revisions - revised  # the chain has one head; two would be a merge to make
     return head

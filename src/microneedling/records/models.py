@@ -429,6 +429,8 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     fields: Mapped[list[Any]] = mapped_column()
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    # Who ran a command on the whole database (upgrade, backup, restore): no clinic's user.
+    operator: Mapped[str | None] = mapped_column(String(128))
 
 
 class LoginAttempt(Base):

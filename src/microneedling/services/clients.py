@@ -11,7 +11,7 @@ import datetime as dt
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
@@ -40,7 +40,6 @@ from microneedling.records.models import (
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
-    utc_now,
 )
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.common import (
@@ -82,10 +81,18 @@ class ClientDetails(Input):
 
     @field_validator("birth_date")
     @classmethod
-    def _plausible_birth_date(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and not EARLIEST_BIRTH_DATE <= value <= dt.date.today():
+    def _plausible_birth_date(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """Not before 1900 nor after the clinic's today, which the services pass in as the
+        validation context (`details_context`); without one only the earliest date is checked."""
+        today = (info.context or {}).get("today", dt.date.max)
+        if value is not None and not EARLIEST_BIRTH_DATE <= value <= today:
             raise ValueError(f"must be between {EARLIEST_BIRTH_DATE} and today")
         return value
+
+
+def details_context(records: Records) -> dict[str, dt.date]:
+    """What validating a client's details needs beyond the input: the clinic's today."""
+    return {"today": records.clock.today()}
 
 
 class ClientIn(ClientDetails):
@@ -132,7 +139,7 @@ def _set_names(client: Client) -> None:
 
 def register_client(records: Records, actor: Actor, data: object) -> ClientOut:
     require(actor, Permission.WRITE_CLIENTS)
-    client_in = parse(ClientIn, data)
+    client_in = parse(ClientIn, data, context=details_context(records))
     with records.transaction() as db:
         return ClientOut.model_validate(add_client(db, actor, client_in, records.clock.now()))
 
@@ -177,7 +184,7 @@ def get_client(records: Records, actor: Actor, client_id: int) -> ClientOut:
 
 def update_client(records: Records, actor: Actor, client_id: int, data: object) -> ClientOut:
     require(actor, Permission.WRITE_CLIENTS)
-    change = parse(ClientChange, data)
+    change = parse(ClientChange, data, context=details_context(records))
     with records.transaction() as db:
         client = live_client(db, actor, client_id, lock="exclusive")
         if change.version != client.version:
@@ -331,7 +338,7 @@ def erase_client(records: Records, actor: Actor, client_id: int) -> None:
             for name in (*PERSONAL_FIELDS, "phototype", "given_key", "family_key"):
                 setattr(client, name, None)
             client.contact_by_email = False
-            client.erased_at = utc_now()
+            client.erased_at = records.clock.now()
             client.erased_by = actor.user_id
             db.flush()
             audit(

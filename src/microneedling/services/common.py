@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
@@ -121,15 +121,22 @@ class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
 
-def parse(model: type[M], data: object, prefix: str = "") -> M:
-    """Validate input into `model`, or raise an `InputError` naming each bad field."""
+def parse(
+    model: type[M], data: object, prefix: str = "", context: Mapping[str, Any] | None = None
+) -> M:
+    """Validate input into `model`, or raise an `InputError` naming each bad field.
+
+    `context` carries what a validator needs beyond the input (the clinic's today); a model
+    validated without it (an API body) is validated again with it."""
     if isinstance(data, model):
-        return data
+        if context is None:
+            return data
+        data = data.model_dump(exclude_unset=True)
     controls = [FieldProblem(path, "contains a control character") for path in _control_paths(data)]
     if controls:
         raise InputError(controls).within(prefix)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         raise from_validation_error(error).within(prefix) from None
 

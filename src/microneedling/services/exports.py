@@ -4,7 +4,6 @@ or CSV of the sessions (a row per zone treated) for spreadsheets and audits."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections import defaultdict
 from typing import Any, Literal
@@ -75,7 +74,7 @@ def export_json(records: Records, actor: Actor) -> dict[str, Any]:
             "format": "microneedling-export",
             "version": __version__,
             "clinic": {"id": clinic.id, "name": clinic.name},
-            "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+            "exported_at": records.clock.now().isoformat(),
             "clients": list(documents.values()),
         }
 

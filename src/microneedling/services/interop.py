@@ -5,7 +5,6 @@ The services read and write the records; interop/ turns them into FHIR and back.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -32,6 +31,7 @@ from microneedling.services.clients import (
     ClientOut,
     add_client,
     change_client,
+    details_context,
     live_client,
     name_key,
 )
@@ -192,9 +192,7 @@ def export_fhir(
     from microneedling.interop.fhir_export import build_bundle
 
     record = read_client_record(records, actor, client_id, inline_photos=inline_photos)
-    return build_bundle(
-        record, installation=installation(records), timestamp=dt.datetime.now(dt.UTC)
-    )
+    return build_bundle(record, installation=installation(records), timestamp=records.clock.now())
 
 
 class ImportReport(BaseModel):
@@ -229,7 +227,7 @@ def import_fhir(
     require(actor, Permission.WRITE_CLIENTS)
     imported = read_bundle(bundle, skip_unmapped=skip_unmapped)
     lines = [condition.line() for condition in imported.conditions]
-    client_in = parse(ClientIn, imported.client, "Patient")
+    client_in = parse(ClientIn, imported.client, "Patient", details_context(records))
     own_system = installation(records).identifier_system
     foreign = [(system, value) for system, value in imported.identifiers if system != own_system]
     with records.transaction() as db:

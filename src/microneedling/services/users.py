@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from microneedling.config import Settings
 from microneedling.errors import InputError
 from microneedling.records.audit import audit
-from microneedling.records.models import Clinic, LoginAttempt, User, utc_now
+from microneedling.records.models import Clinic, LoginAttempt, User
 from microneedling.services.access import Actor, Permission, Role, require
 from microneedling.services.common import (
     CONTROL,
@@ -224,7 +224,7 @@ def update_user(records: Records, actor: Actor, user_id: int, data: object) -> U
             user.active = change.active
         if password_hash is not None:
             user.password_hash = password_hash
-        user.updated_at = utc_now()  # a version bump even when nothing else changed
+        user.updated_at = records.clock.now()  # a version bump even when nothing else changed
         db.flush()
         owners = db.scalar(
             select(func.count())
@@ -272,7 +272,7 @@ def log_out(records: Records, actor: Actor) -> None:
     """End every session of this user: the version their tokens quote moves on."""
     with records.transaction() as db:
         user = owned(db, actor, User, actor.user_id or 0, "user")
-        user.updated_at = utc_now()
+        user.updated_at = records.clock.now()
 
 
 def email_digest(email: str) -> str:
@@ -308,7 +308,7 @@ def log_in(
     checked. An attempt the limits refuse is taken back, so waiting out `Retry-After` works.
     """
     settings = records.settings
-    now = now or utc_now()
+    now = now or records.clock.now()
     normalized = email.strip().lower()
     account, place = email_digest(normalized), _digest(address)
     with records.transaction() as db:
