@@ -44,20 +44,9 @@ from locust.env import Environment
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.mix import EMAIL, PASSWORD, PLAN_REQUEST, SEARCHES, SECRET  # noqa: E402
 from tests.app_server import serving  # noqa: E402
 from tests.postgres_server import PostgresServer, PostgresUnavailable, running_postgres  # noqa: E402
-
-from microneedling.services.demo import DEMO_USERS  # noqa: E402
-
-_ROLE, EMAIL, _NAME, PASSWORD = DEMO_USERS[1]  # the clinician
-SECRET = "load-test-secret-" + "x" * 40
-PLAN_REQUEST = {
-    "setting": "clinic",
-    "device": {"type": "pen"},
-    "client": {"age_years": 34, "fitzpatrick": 3},
-    "concerns": [{"indication": "acne_scars_atrophic", "zones": ["cheeks", "forehead"]}],
-}
-SEARCHES = ("ha", "ad", "bi", "ng", "o", "kemi", "mar", "li")
 
 
 @dataclass(frozen=True)

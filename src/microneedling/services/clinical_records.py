@@ -9,6 +9,7 @@ one injected clock); `save` and `amend` are written once here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -125,8 +126,10 @@ def save(
     return row
 
 
+@functools.cache
 def is_current(model: Any) -> Any:
-    """The condition "no amendment has replaced this row": the one definition of current."""
+    """The condition "no amendment has replaced this row": the one definition of current.
+    Made once per model: an alias proxies every column, which costs more than the query."""
     newer = aliased(model)
     return ~exists().where(newer.supersedes_id == model.id)
 

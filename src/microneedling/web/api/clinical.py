@@ -26,7 +26,7 @@ from microneedling.services.treatment_sessions import (
     check_session,
 )
 from microneedling.web.deps import ActorDep, RecordsDep
-from microneedling.web.renditions import rendition_response
+from microneedling.web.renditions import rendition_response, streamed
 
 router = APIRouter(tags=["clinical records"])
 
@@ -159,10 +159,10 @@ def read_photo(records: RecordsDep, actor: ActorDep, record_id: int) -> Any:
     },
 )
 def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
-    content, content_type = photos.photo_file(records, actor, record_id)
-    extension = content_type.removeprefix("image/")
+    file = photos.photo_file(records, actor, record_id)
+    extension = file.content_type.removeprefix("image/")
     disposition = f'attachment; filename="photo-{record_id}.{extension}"'
-    return Response(content, media_type=content_type, headers={"Content-Disposition": disposition})
+    return streamed(file, {"Content-Disposition": disposition})
 
 
 RENDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
