@@ -145,6 +145,20 @@ def current_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any
     return list(db.scalars(query))
 
 
+def client_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
+    """A client's rows of one kind, amended or not, oldest first."""
+    table: Any = model
+    query = select(table).where(table.client_id == client_id)
+    return list(db.scalars(query.order_by(table.created_at, table.id)))
+
+
+def current_of(rows: list[Any]) -> list[Any]:
+    """Of a client's rows of one kind (all of them), those no amendment has replaced: what
+    `current_rows` reads, taken from rows already read."""
+    replaced = {row.supersedes_id for row in rows if row.supersedes_id is not None}
+    return [row for row in rows if row.id not in replaced]
+
+
 def latest_version(db: Session, kind: RecordKind[Any], row: Clinical) -> Clinical | None:
     """The row that amends this one, if any (only the latest version can be amended)."""
     model: Any = kind.model
