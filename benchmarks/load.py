@@ -302,7 +302,7 @@ def main() -> None:
     # A paced search stops where what is left of the time allowed is only enough for the
     # configurations still to come: each needs a start, its saturation run and one step.
     started, allowed = time.monotonic(), 160 if args.quick else 480
-    reserve = 15 + sum(args.saturation) + sum(args.step)
+    reserve: float = 15 + sum(args.saturation) + sum(args.step)
 
     def deadline(configuration: int) -> float:
         return started + allowed - (3 - configuration) * reserve
@@ -346,9 +346,9 @@ def main() -> None:
         print(json.dumps(report))
     else:
         for database, runs in results.items():
-            for workers, figures in runs.items():
+            for count, figures in runs.items():
                 print(
-                    f"{database:<9} {workers} worker(s): {figures['rps']} req/s at p95 "
+                    f"{database:<9} {count} worker(s): {figures['rps']} req/s at p95 "
                     f"{figures['p95_ms']:g} ms, {figures['errors']} errors "
                     f"(goal {'met' if figures['meets_goal'] else 'not met'}); saturation "
                     f"{figures['saturation']['rps']} req/s at p95 "

@@ -86,7 +86,6 @@ class CourseRows:
     """A client's clinical rows as read, amended ones too (photos left out while withheld)."""
 
     by_kind: dict[type[Clinical], list[Any]]
-    photos_withheld: bool
 
     def current(self, model: type[Clinical]) -> list[Any]:
         return current_of(self.by_kind.get(model, []))
@@ -103,9 +102,10 @@ COURSE_KINDS: tuple[type[Clinical], ...] = (
 
 
 def course_rows(db: Session, client_id: int) -> CourseRows:
+    """One query per kind; no photos read while photography consent stands withdrawn."""
     withheld = bool(photos_withheld(db, [client_id]))
     kinds = [model for model in COURSE_KINDS if not (withheld and model is Photo)]
-    return CourseRows({model: client_rows(db, model, client_id) for model in kinds}, withheld)
+    return CourseRows({model: client_rows(db, model, client_id) for model in kinds})
 
 
 def client_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
