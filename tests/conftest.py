@@ -24,6 +24,15 @@ from microneedling.records.photo_store import DatabasePhotoStore, PhotoStore, op
 from microneedling.services import photo_quality
 from microneedling.services.common import Records
 
+# Passwords are hashed at argon2's cheapest cost in the tests: every Settings a test makes and
+# every server or command it starts reads these (the defaults are tested in test_config.py).
+CHEAPEST_HASHING = {
+    "MICRONEEDLING_ARGON2_TIME_COST": "1",
+    "MICRONEEDLING_ARGON2_MEMORY_KIB": "8",
+    "MICRONEEDLING_ARGON2_PARALLELISM": "1",
+}
+os.environ.update(CHEAPEST_HASHING)
+
 BASE_REQUEST: dict[str, Any] = {
     "setting": "clinic",
     "device": {"type": "pen"},

@@ -122,3 +122,28 @@ def test_written_opening_hours_read_back_as_written(hours: dict[int, tuple[int, 
     )
     expected = {day: (dt.time(o), dt.time(c)) for day, (o, c) in hours.items()}
     assert parse_opening_hours(text) == expected
+
+
+def test_passwords_are_hashed_at_the_owasp_minimum_unless_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("TIME_COST", "MEMORY_KIB", "PARALLELISM"):
+        monkeypatch.delenv(f"MICRONEEDLING_ARGON2_{name}", raising=False)
+    chosen = Settings(environment="development", data_dir=tmp_path)
+    assert (chosen.argon2_time_cost, chosen.argon2_memory_kib, chosen.argon2_parallelism) == (
+        2,
+        19 * 1024,
+        1,
+    )
+    monkeypatch.setenv("MICRONEEDLING_ARGON2_MEMORY_KIB", "65536")
+    assert Settings(environment="development", data_dir=tmp_path).argon2_memory_kib == 65536
+
+
+def test_argon2_memory_below_eight_kib_a_lane_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="ARGON2_MEMORY_KIB must be at least 8"):
+        Settings(
+            environment="development",
+            data_dir=tmp_path,
+            argon2_memory_kib=16,
+            argon2_parallelism=4,
+        )

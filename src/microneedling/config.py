@@ -96,6 +96,14 @@ class Settings(ClinicZone):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_known_address_days: int = Field(default=30, ge=1)
+    # Password hashing, argon2id: passes, memory in KiB and lanes. The default is the minimum
+    # configuration of the OWASP Password Storage Cheat Sheet (m=19 MiB, t=2, p=1); the sheet
+    # lists equal-strength trades of memory for passes (m=46 MiB t=1, m=12 MiB t=3, ...). A hash
+    # made with other parameters still verifies, and is re-hashed with these at the next
+    # successful log-in.
+    argon2_time_cost: int = Field(default=2, ge=1, le=100)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(default=1, ge=1, le=64)
     # Where photo files live: the data directory (one machine) or the PostgreSQL database
     # (shared by every app server).
     photo_store: PhotoStoreKind = "local"
@@ -135,6 +143,16 @@ class Settings(ClinicZone):
         if value and not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _argon2_memory_per_lane(self) -> Settings:
+        """argon2 needs at least 8 KiB of memory for each lane."""
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError(
+                "MICRONEEDLING_ARGON2_MEMORY_KIB must be at least 8 × "
+                "MICRONEEDLING_ARGON2_PARALLELISM"
+            )
+        return self
 
     @field_validator("photo_store")
     @classmethod

@@ -323,7 +323,7 @@ def test_an_upload_of_the_same_photo_during_an_erasure_keeps_its_file(world: Wor
         confirmed = [o for o in outcomes[1:] if isinstance(o, photos.PhotoOut)]
         assert len(confirmed) == 3, outcomes
         for photo in confirmed:
-            assert photos.photo_file(world.records, world.reader, photo.id)[0]
+            assert photos.photo_file(world.records, world.reader, photo.id).read()
         assert check_photo_store(world.records).problems == []
 
 

@@ -63,7 +63,8 @@ def test_a_photo_is_stored_once_under_its_hash_and_read_back(world: World) -> No
     photo = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
     assert photo.sha256 == hashlib.sha256(PNG).hexdigest()
     assert (photo.content_type, photo.size_bytes, photo.zone) == ("image/png", len(PNG), "cheeks")
-    assert photos.photo_file(world.records, world.reader, photo.id) == (PNG, "image/png")
+    file = photos.photo_file(world.records, world.reader, photo.id)
+    assert (file.read(), file.content_type, file.size_bytes) == (PNG, "image/png", len(PNG))
     again = photos.add_photo(world.records, world.assistant, client.id, PNG, META)
     assert again.id != photo.id
     # the file once, and its renditions (a 24 x 16 photo's thumbnail and screen copy are one)
@@ -173,7 +174,7 @@ def test_the_stored_file_is_re_encoded_without_location_or_trailing_data(world: 
     exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS position
     content = image("JPEG", exif=exif.tobytes()) + b"\x00motion-photo-trailer"
     photo = photos.add_photo(world.records, world.assistant, new_client(world).id, content, META)
-    stored, _type = photos.photo_file(world.records, world.reader, photo.id)
+    stored = photos.photo_file(world.records, world.reader, photo.id).read()
     assert stored != content and photo.size_bytes == len(stored)
     assert photo.sha256 == hashlib.sha256(stored).hexdigest()
     assert not stored.endswith(b"motion-photo-trailer")

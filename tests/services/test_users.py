@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -37,6 +38,47 @@ def test_a_correct_password_gives_a_token_for_that_user(world: World) -> None:
     token = users.log_in(world.records, "Clinician@A.example ", PASSWORD)
     assert token.token_type == "bearer"
     assert users.actor_for_token(world.records, token.access_token) == world.clinician
+
+
+def test_passwords_are_hashed_with_the_argon2_parameters_the_settings_name(world: World) -> None:
+    settings = world.records.settings.model_copy(
+        update={"argon2_time_cost": 3, "argon2_memory_kib": 64, "argon2_parallelism": 2}
+    )
+    assert users.hash_password(settings, PASSWORD).startswith("$argon2id$v=19$m=64,t=3,p=2$")
+
+
+def test_a_hash_with_other_parameters_verifies_and_is_rehashed_at_the_next_log_in(
+    world: World,
+) -> None:
+    with world.records.transaction() as db:
+        old_hash = db.get_one(User, world.clinician.user_id).password_hash
+    assert "$m=8,t=1,p=1$" in old_hash  # the tests' cheapest cost
+    stronger = dataclasses.replace(
+        world.records,
+        settings=world.records.settings.model_copy(update={"argon2_memory_kib": 64}),
+    )
+    earlier = users.log_in(world.records, "clinician@a.example", PASSWORD).access_token
+    users.log_in(stronger, "clinician@a.example", PASSWORD)
+    with world.records.transaction() as db:
+        user = db.get_one(User, world.clinician.user_id)
+    assert "$m=64,t=1,p=1$" in user.password_hash and user.password_hash != old_hash
+    assert users.actor_for_token(world.records, earlier) == world.clinician  # version kept
+    assert users.log_in(stronger, "clinician@a.example", PASSWORD, NOW).access_token
+    with pytest.raises(Unauthenticated):
+        users.log_in(stronger, "clinician@a.example", "wrong password", NOW)
+
+
+def test_a_failed_log_in_leaves_the_old_hash(world: World) -> None:
+    with world.records.transaction() as db:
+        old_hash = db.get_one(User, world.clinician.user_id).password_hash
+    stronger = dataclasses.replace(
+        world.records,
+        settings=world.records.settings.model_copy(update={"argon2_time_cost": 2}),
+    )
+    with pytest.raises(Unauthenticated):
+        users.log_in(stronger, "clinician@a.example", "wrong password", NOW)
+    with world.records.transaction() as db:
+        assert db.get_one(User, world.clinician.user_id).password_hash == old_hash
 
 
 def test_a_wrong_password_or_unknown_email_is_refused_alike(world: World) -> None:

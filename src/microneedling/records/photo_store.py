@@ -40,6 +40,11 @@ class PhotoStore(Protocol):
 
     def read(self, sha256: str) -> bytes: ...
 
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The file a chunk (at most `CHUNK_BYTES`) at a time, so serving a large file does not
+        hold it whole in memory."""
+        ...
+
     def remove(self, sha256: str) -> None: ...
 
     def set_aside(self, sha256: str) -> str | None:
@@ -87,6 +92,11 @@ class LocalPhotoStore:
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        with self.path_for(sha256).open("rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                yield chunk
 
     def remove(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)
@@ -151,7 +161,8 @@ class DatabasePhotoStore:
         return digest, True
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
-        """The file a chunk at a time, streamed from the server; `FileNotFoundError` if none."""
+        """Streamed from the server a row at a time (a cursor of its own, one row fetched per
+        step); `FileNotFoundError` if none."""
         query = select(PhotoBlob.data).where(PhotoBlob.name == sha256).order_by(PhotoBlob.chunk)
         found = False
         with self.engine.connect() as connection:

@@ -10,6 +10,7 @@ its dates cannot be after today (in the clinic's time zone, read from the one in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -173,8 +174,10 @@ def save(
     return row
 
 
+@functools.cache
 def is_current(model: Any) -> Any:
-    """The condition "no amendment has replaced this row": the one definition of current."""
+    """The condition "no amendment has replaced this row": the one definition of current.
+    Made once per model: an alias proxies every column, which costs more than the query."""
     newer = aliased(model)
     return ~exists().where(newer.supersedes_id == model.id)
 
@@ -188,6 +191,20 @@ def current_rows(db: Session, model: type[Stored], client_id: int) -> list[Store
         .order_by(table.created_at, table.id)
     )
     return list(db.scalars(query))
+
+
+def client_rows(db: Session, model: type[Clinical], client_id: int) -> list[Any]:
+    """A client's rows of one kind, amended or not, oldest first."""
+    table: Any = model
+    query = select(table).where(table.client_id == client_id)
+    return list(db.scalars(query.order_by(table.created_at, table.id)))
+
+
+def current_of(rows: list[Any]) -> list[Any]:
+    """Of a client's rows of one kind (all of them), those no amendment has replaced: what
+    `current_rows` reads, taken from rows already read."""
+    replaced = {row.supersedes_id for row in rows if row.supersedes_id is not None}
+    return [row for row in rows if row.id not in replaced]
 
 
 def latest_version(db: Session, kind: RecordKind[Stored, In, Out_co], row: Stored) -> Stored | None:

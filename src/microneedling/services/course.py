@@ -5,14 +5,17 @@ consent stands withdrawn), consents, the bookings from today on and the reminder
 e-mail, messages sent, reminders queued).
 
 The clinic's name, address and phone come with it (the documents name whom to call). One
-transaction and one "current rows" query per kind, whatever the number of records; the API
-(`GET /clients/{id}/course`) and every page that shows a course render this same value.
+transaction and one query per kind, whatever the number of records; the API
+(`GET /clients/{id}/course`) and every page that shows a course render this same value. The
+rows read (amended ones too) are handed on, so the client's page builds the timeline from the
+same read (`services.timeline.course_and_timeline`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from microneedling.clinical.models import Finding, Plan, ScheduledSession
 from microneedling.records.models import (
     Clinic,
+    Clinical,
     Consent,
     Intake,
     Photo,
@@ -30,7 +34,7 @@ from microneedling.records.models import (
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
-from microneedling.services.clinical_records import current_rows
+from microneedling.services.clinical_records import client_rows, current_of
 from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records
 from microneedling.services.consents import ConsentOut, consent_out, photos_withheld
@@ -77,34 +81,69 @@ class ClientCourse(Output):
         return self.upcoming[0] if self.upcoming else None
 
 
+@dataclass(frozen=True)
+class CourseRows:
+    """A client's clinical rows as read, amended ones too (photos left out while withheld)."""
+
+    by_kind: dict[type[Clinical], list[Any]]
+
+    def current(self, model: type[Clinical]) -> list[Any]:
+        return current_of(self.by_kind.get(model, []))
+
+
+COURSE_KINDS: tuple[type[Clinical], ...] = (
+    Intake,
+    PlanRecord,
+    Consent,
+    TreatmentSession,
+    Photo,
+    ScoreRecord,
+)
+
+
+def course_rows(db: Session, client_id: int) -> CourseRows:
+    """One query per kind; no photos read while photography consent stands withdrawn."""
+    withheld = bool(photos_withheld(db, [client_id]))
+    kinds = [model for model in COURSE_KINDS if not (withheld and model is Photo)]
+    return CourseRows({model: client_rows(db, model, client_id) for model in kinds})
+
+
 def client_course(records: Records, actor: Actor, client_id: int) -> ClientCourse:
     """The course as it stands today (the clinic's today, from the records' clock)."""
     require(actor, Permission.READ)
     with records.transaction() as db:
-        row = live_client(db, actor, client_id)
-        client = ClientOut.model_validate(row)
-        clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
-        start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        bookings = appointments_between(
-            db, actor, start, far, client_id=client.id, include_cancelled=True
-        )
-        reminders = read_reminders(db, row)
-        return _course(db, clinic, client, records.clock.today(), bookings, reminders)
+        return read_course(db, records, actor, client_id)[0]
+
+
+def read_course(
+    db: Session, records: Records, actor: Actor, client_id: int
+) -> tuple[ClientCourse, CourseRows]:
+    """The course, and the rows it was made from, in the caller's transaction."""
+    row = live_client(db, actor, client_id)
+    client = ClientOut.model_validate(row)
+    clinic = ClinicOut.model_validate(db.get_one(Clinic, actor.clinic_id))
+    start, _ = day_bounds(records.clock.today(), 1, records.clock.time_zone)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    bookings = appointments_between(
+        db, actor, start, far, client_id=client.id, include_cancelled=True
+    )
+    reminders = read_reminders(db, row)
+    rows = course_rows(db, client.id)
+    return _course(rows, clinic, client, records.clock.today(), bookings, reminders), rows
 
 
 def _course(
-    db: Session,
+    rows: CourseRows,
     clinic: ClinicOut,
     client: ClientOut,
     today: dt.date,
     bookings: list[AppointmentOut],
     reminders: ReminderStatus,
 ) -> ClientCourse:
-    intakes = current_rows(db, Intake, client.id)
-    plans = current_rows(db, PlanRecord, client.id)
+    intakes = rows.current(Intake)
+    plans = rows.current(PlanRecord)
     sessions = sorted(
-        (SessionOut.model_validate(r) for r in current_rows(db, TreatmentSession, client.id)),
+        (SessionOut.model_validate(r) for r in rows.current(TreatmentSession)),
         key=lambda s: (s.performed_on, s.id),
     )
     intake = IntakeOut.model_validate(intakes[-1]) if intakes else None
@@ -120,11 +159,9 @@ def _course(
         sessions_done=done,
         upcoming=upcoming(plan.plan.schedule, [s.performed_on for s in done]) if plan else [],
         sessions=sessions,
-        scores=[ScoreOut.model_validate(r) for r in current_rows(db, ScoreRecord, client.id)],
-        photos=[]
-        if photos_withheld(db, [client.id])
-        else [PhotoOut.model_validate(r) for r in current_rows(db, Photo, client.id)],
-        consents=[consent_out(r) for r in current_rows(db, Consent, client.id)],
+        scores=[ScoreOut.model_validate(r) for r in rows.current(ScoreRecord)],
+        photos=[PhotoOut.model_validate(r) for r in rows.current(Photo)],
+        consents=[consent_out(r) for r in rows.current(Consent)],
         bookings=bookings,
         reminders=reminders,
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -188,8 +191,22 @@ def add_photo(
         return PHOTO.output(row)
 
 
-def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, str]:
-    """The photo's bytes and content type, for someone allowed to read the record."""
+@dataclass(frozen=True)
+class PhotoFile:
+    """A stored photo on its way out, read a chunk at a time: serving a large file never holds
+    it whole in memory."""
+
+    content_type: str
+    size_bytes: int
+    chunks: Iterator[bytes]
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def photo_file(records: Records, actor: Actor, photo_id: int) -> PhotoFile:
+    """The photo's file, for someone allowed to read the record. Its first chunk is read here,
+    so a missing file is an error before any of it is sent."""
     require(actor, Permission.READ)
     with records.transaction() as db:
         photo = owned(db, actor, Photo, photo_id, "photo")
@@ -197,7 +214,10 @@ def photo_file(records: Records, actor: Actor, photo_id: int) -> tuple[bytes, st
         if withheld(db, photo):
             raise NotFound("photo", photo_id)
         audit_bulk_read(db, actor, "photo.download", "photo", photo_id, ["file"])
-        return records.photos.read(photo.sha256), photo.content_type
+        sha256, content_type, size_bytes = photo.sha256, photo.content_type, photo.size_bytes
+    chunks = records.photos.chunks(sha256)
+    first = next(chunks, b"")
+    return PhotoFile(content_type, size_bytes, itertools.chain([first], chunks))
 
 
 def before_after(

@@ -68,16 +68,19 @@ class Token(Output):
 
 
 def _hasher(settings: Settings) -> object:
-    return _hasher_with(cheapest=settings.environment == "test")
+    return _hasher_with(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
 
 
 @functools.cache
-def _hasher_with(*, cheapest: bool) -> object:
-    """argon2id with the library's defaults; the cheapest profile only for the test suite."""
-    from argon2 import PasswordHasher
-    from argon2.profiles import CHEAPEST
+def _hasher_with(time_cost: int, memory_kib: int, parallelism: int) -> object:
+    """argon2id with the parameters the settings name (one hasher per set of them)."""
+    from argon2 import PasswordHasher, Type
 
-    return PasswordHasher.from_parameters(CHEAPEST) if cheapest else PasswordHasher()
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+    )
 
 
 def hash_password(settings: Settings, password: str) -> str:
@@ -89,6 +92,7 @@ def hash_password(settings: Settings, password: str) -> str:
 
 
 def _password_matches(settings: Settings, password_hash: str, password: str) -> bool:
+    """Whatever parameters made the hash (they are written in it), it verifies."""
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -98,6 +102,15 @@ def _password_matches(settings: Settings, password_hash: str, password: str) -> 
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _needs_rehash(settings: Settings, password_hash: str) -> bool:
+    """The hash was made with other parameters than the settings name now."""
+    from argon2 import PasswordHasher
+
+    hasher = _hasher(settings)
+    assert isinstance(hasher, PasswordHasher)
+    return hasher.check_needs_rehash(password_hash)
 
 
 def ensure_clinic(db: Session, name: str) -> Clinic:
@@ -332,8 +345,18 @@ def log_in(
     if not (_password_matches(settings, password_hash, password) and known and user):
         _audit_failed_log_in(records, user, "login.failed")
         raise Unauthenticated("incorrect e-mail or password")
+    rehashed = hash_password(settings, password) if _needs_rehash(settings, password_hash) else None
     with records.transaction() as db:
         db.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
+        if rehashed is not None:
+            # Not a password change: the row version (and so every token) stays; a change made
+            # meanwhile wins, as the old hash no longer matches.
+            db.execute(
+                update(User)
+                .where(User.id == user.id, User.password_hash == password_hash)
+                .values(password_hash=rehashed)
+                .execution_options(synchronize_session=False)
+            )
     return issue_token(settings, user, now)
 
 

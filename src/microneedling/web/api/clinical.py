@@ -18,7 +18,7 @@ from microneedling.services.photos import PhotoOut
 from microneedling.services.record_kinds import KINDS, AnyKind
 from microneedling.services.treatment_sessions import SessionCheck, SessionIn, check_session
 from microneedling.web.deps import ActorDep, RecordsDep
-from microneedling.web.renditions import rendition_response
+from microneedling.web.renditions import rendition_response, streamed
 
 router = APIRouter(tags=["clinical records"])
 
@@ -144,10 +144,10 @@ async def upload_photo(
     },
 )
 def photo_file(records: RecordsDep, actor: ActorDep, record_id: int) -> Response:
-    content, content_type = photos.photo_file(records, actor, record_id)
-    extension = content_type.removeprefix("image/")
+    file = photos.photo_file(records, actor, record_id)
+    extension = file.content_type.removeprefix("image/")
     disposition = f'attachment; filename="photo-{record_id}.{extension}"'
-    return Response(content, media_type=content_type, headers={"Content-Disposition": disposition})
+    return streamed(file, {"Content-Disposition": disposition})
 
 
 RENDITION_RESPONSES: dict[int | str, dict[str, Any]] = {

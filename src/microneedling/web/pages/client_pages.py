@@ -11,10 +11,9 @@ from fastapi.responses import Response
 from microneedling.errors import InputError
 from microneedling.services import clients
 from microneedling.services.access import Permission
-from microneedling.services.course import client_course
 from microneedling.services.errors import Conflict
 from microneedling.services.photo_measures import MEASURES, course_measures
-from microneedling.services.timeline import timeline
+from microneedling.services.timeline import course_and_timeline
 from microneedling.web.pages.common import (
     FormDep,
     FormErrors,
@@ -147,10 +146,9 @@ def change(
 def client_page(
     request: Request, records: RecordsDep, actor: PageActorDep, client_id: int
 ) -> Response:
-    """The course read once, and its timeline: two reads, whatever the number of records;
-    then the reminders and the photos' measured change."""
-    course = client_course(records, actor, client_id)
-    entries = timeline(records, actor, client_id)
+    """The course and its timeline from one read, whatever the number of records; then the
+    reminders and the photos' measured change."""
+    course, entries = course_and_timeline(records, actor, client_id)
     context = {
         "reminders": course.reminders,
         "photo_change": course_measures(records, actor, course.photos),

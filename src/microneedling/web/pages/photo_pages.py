@@ -35,7 +35,7 @@ from microneedling.web.pages.common import (
     render,
     text,
 )
-from microneedling.web.renditions import rendition_response
+from microneedling.web.renditions import rendition_response, streamed
 
 router = APIRouter()
 PHOTO_FIELDS = (
@@ -234,8 +234,7 @@ def measure_photo(
 @router.get("/photos/{photo_id}/file")
 def photo_file(records: RecordsDep, actor: PageActorDep, photo_id: int) -> Response:
     """The original, only when asked for by name (the pages show renditions)."""
-    content, content_type = photos.photo_file(records, actor, photo_id)
-    return Response(content, media_type=content_type)
+    return streamed(photos.photo_file(records, actor, photo_id))
 
 
 @router.get("/photos/{photo_id}/{kind}")
