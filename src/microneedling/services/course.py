@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import Finding, Plan, ScheduledSession
+from microneedling.clinical.schedule import course_shift
 from microneedling.records.models import (
     Clinic,
     Consent,
@@ -172,15 +173,3 @@ def upcoming(schedule: list[ScheduledSession], done: list[dt.date]) -> list[Sche
         entry.model_copy(update={"date": entry.date + shift}) if entry.date else entry
         for entry in rest
     ]
-
-
-def course_shift(planned: list[dt.date | None], done: list[dt.date]) -> dt.timedelta:
-    """How far the sessions still to come move from their planned days: the next keeps the
-    plan's gap after the last session done, the rest keep theirs, so all move by as much as
-    the last session done moved from its own planned day."""
-    if not done or len(planned) <= len(done):
-        return dt.timedelta(0)
-    last_planned, next_planned = planned[len(done) - 1], planned[len(done)]
-    if last_planned is None or next_planned is None:
-        return dt.timedelta(0)
-    return done[-1] - last_planned

@@ -17,6 +17,7 @@ from microneedling.services.access import Actor, Permission, require
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, latest_version, read
 from microneedling.services.clock import Clock
 from microneedling.services.common import Day, Input, Records, dump, owned
+from microneedling.services.course_due import refresh_course_due
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -92,6 +93,7 @@ PLAN = RecordKind(
     permission=Permission.PLAN,
     build=_build,
     output=PlanOut.model_validate,
+    after_write=refresh_course_due,
 )
 
 

@@ -53,6 +53,7 @@ from microneedling.services.clinical_records import (
 )
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, RowId, dump, owned, parse
+from microneedling.services.course_due import refresh_course_due
 from microneedling.services.errors import Conflict, DeparturesFound
 from microneedling.services.lot_use import LotUse, checked_lots, use_lots
 from microneedling.services.pre_session import Change, require_intake_after_changes
@@ -299,5 +300,6 @@ SESSION = RecordKind(
     not_after_today=("performed_on",),
     fixed=frozenset({"lot_ids"}),
     after_save=_complete_booking,
+    after_write=refresh_course_due,
     after_record=schedule_after_session,
 )

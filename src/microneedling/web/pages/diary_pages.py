@@ -64,9 +64,19 @@ def _starts_at(records: Records, form: Mapping[str, Any]) -> str | None:
 
 
 @router.get("/today")
-def today_page(request: Request, records: RecordsDep, actor: ActorDep) -> Response:
-    summary = today.today_summary(records, actor)
-    return render(request, "today.html", {"summary": summary, **clock_context(records)})
+def today_page(
+    request: Request, records: RecordsDep, actor: ActorDep, section: str = "", offset: str = ""
+) -> Response:
+    """The day, one page of each list; a list's "more" link pages through that list alone."""
+    query = {"section": section or None, "offset": offset or 0}
+    try:
+        summary = today.today_summary(records, actor, query)
+        errors = None
+    except InputError as error:
+        errors = form_errors(error, known=("section", "offset"))
+        summary = today.today_summary(records, actor)
+    context = {"summary": summary, "errors": errors, **clock_context(records)}
+    return render(request, "today.html", context)
 
 
 # --- day and week views -------------------------------------------------------------------
