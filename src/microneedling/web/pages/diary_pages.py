@@ -116,17 +116,18 @@ def diary(
         booked = appointments.list_appointments(records, actor, first, days=days)
     zone = records.clock.time_zone
     hours = records.settings.opening_hours_by_weekday
+    # Each booking's local day and hour worked out once (a week holds hundreds of them).
+    by_slot: dict[tuple[dt.date, int], list[Any]] = {}
+    for booking in booked:
+        local = booking.starts_at.astimezone(zone)
+        by_slot.setdefault((local.date(), local.hour), []).append(booking)
     columns = []
     for offset in range(days):
         date = first + dt.timedelta(days=offset)
-        todays = [a for a in booked if a.starts_at.astimezone(zone).date() == date]
         opening = hours.get(date.weekday())
         slot_hours = set(range(opening[0].hour, opening[1].hour)) if opening else set()
-        slot_hours |= {a.starts_at.astimezone(zone).hour for a in todays}
-        slots = [
-            (hour, [a for a in todays if a.starts_at.astimezone(zone).hour == hour])
-            for hour in sorted(slot_hours)
-        ]
+        slot_hours |= {hour for day, hour in by_slot if day == date}
+        slots = [(hour, by_slot.get((date, hour), [])) for hour in sorted(slot_hours)]
         columns.append({"date": date, "open": opening is not None, "slots": slots})
     step = dt.timedelta(days=days)
     base = {"view": view, "practitioner_id": practitioner_id, "room": room}
