@@ -1,7 +1,8 @@
 """The stored due days of each course (what the today page reads) always equal what the
 course's own rule gives for the records as they stand, whatever was saved in whatever order:
-plans, sessions, amended sessions, a new intake with a deferral; the backfill gives the same
-rows as the saves did; an erasure takes them away."""
+plans, sessions, amended sessions, a new intake with a deferral; so do the stored findings that
+hold treatment back and the sessions awaiting a follow-up. The backfill gives the same rows as
+the saves did; an erasure takes them away."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.world import TODAY, World, planned_course
 
+from microneedling.clinical.models import Finding
 from microneedling.records.database import _alembic_config, upgrade
-from microneedling.records.models import CourseDue
+from microneedling.records.models import AwaitingFollowUp, CourseDue, HeldFinding
 from microneedling.services import clients
 from microneedling.services.amendments import amend_record
+from microneedling.services.awaiting import rebuild_awaiting
 from microneedling.services.clinical_records import record
 from microneedling.services.clock import Clock
 from microneedling.services.common import Records
@@ -35,6 +38,8 @@ Step = tuple[str, int]
 STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("session"), st.integers(min_value=-20, max_value=200)),
+        st.tuples(st.just("reaction"), st.integers(min_value=-20, max_value=200)),
+        st.tuples(st.just("follow_up"), st.just(0)),
         st.tuples(st.just("amend"), st.integers(min_value=-20, max_value=200)),
         st.tuples(st.just("plan"), st.integers(min_value=0, max_value=30)),
         st.tuples(st.just("deferral"), st.just(0)),
@@ -63,12 +68,57 @@ def _by_rule(world: World, client_id: int) -> list[tuple[int, str, dt.date | Non
     return [(s.session, s.kind, s.date, n == 0) for n, s in enumerate(course.upcoming)]
 
 
+def _awaiting(world: World, client_id: int) -> tuple[list[Any], list[Any]]:
+    """The findings and follow-ups stored for the client, as the today page reads them."""
+    with world.records.transaction() as db:
+        held = db.scalars(
+            select(HeldFinding)
+            .where(HeldFinding.client_id == client_id)
+            .order_by(HeldFinding.position)
+        )
+        follow = db.scalars(
+            select(AwaitingFollowUp)
+            .where(AwaitingFollowUp.client_id == client_id)
+            .order_by(AwaitingFollowUp.session_id)
+        )
+        return (
+            [(h.code, h.action, h.until_on) for h in held],
+            [(f.session_id, f.events) for f in follow],
+        )
+
+
+def _awaiting_by_records(world: World, client_id: int) -> tuple[list[Any], list[Any]]:
+    """The same worked out from the client's current records."""
+    course = client_course(world.records, world.reader, client_id)
+    findings = [
+        Finding.model_validate(f) for f in (course.intake.findings if course.intake else [])
+    ]
+    held = [
+        (f.code, f.action, f.until.date if f.until else None)
+        for f in findings
+        if f.action in ("defer", "clinician_only", "refuse")
+    ]
+    follow = [
+        (s.id, [e["event"] for e in s.adverse_events if not e.get("follow_up")])
+        for s in sorted(course.sessions, key=lambda s: s.id)
+    ]
+    return held, [(i, events) for i, events in follow if events]
+
+
 def _apply(world: World, client_id: int, intake_id: int, plan_id: int, step: Step) -> int:
     """Save what the step says; the plan id the next sessions are logged against."""
     action, days = step
     later = _later(world)
-    if action == "session":
-        _log(later, world, client_id, plan_id, TODAY + dt.timedelta(days=days))
+    if action in ("session", "reaction"):
+        events = [{"event": "prolonged erythema", "severity": "mild"}] * (action == "reaction")
+        _log(later, world, client_id, plan_id, TODAY + dt.timedelta(days=days), events)
+    elif action == "follow_up":
+        course = client_course(world.records, world.reader, client_id)
+        waiting = [s for s in course.sessions if s.adverse_events]
+        if waiting:
+            events = [{**e, "follow_up": "settled"} for e in waiting[-1].adverse_events]
+            data = {"changes": {"adverse_events": events}, "reason": "follow-up recorded"}
+            amend_record(later, world.clinician, "session", waiting[-1].id, data)
     elif action == "amend":
         course = client_course(world.records, world.reader, client_id)
         if course.sessions_done:
@@ -92,8 +142,16 @@ def _apply(world: World, client_id: int, intake_id: int, plan_id: int, step: Ste
     return plan_id
 
 
-def _log(records: Records, world: World, client_id: int, plan_id: int, day: dt.date) -> None:
+def _log(
+    records: Records,
+    world: World,
+    client_id: int,
+    plan_id: int,
+    day: dt.date,
+    adverse_events: list[dict[str, str]] | None = None,
+) -> None:
     body = {
+        "adverse_events": adverse_events or [],
         "plan_id": plan_id,
         "performed_on": day.isoformat(),
         "device": "pen",
@@ -120,10 +178,12 @@ def test_the_stored_due_days_equal_the_course_rule_after_any_saves(
     for step in steps:
         plan_id = _apply(world, client.id, intake.id, plan_id, step)
         assert _stored(world, client.id) == _by_rule(world, client.id)
-    before = _stored(world, client.id)
+        assert _awaiting(world, client.id) == _awaiting_by_records(world, client.id)
+    before = _stored(world, client.id), _awaiting(world, client.id)
     with world.records.engine.begin() as connection:
         rebuild_course_due(connection)
-    assert _stored(world, client.id) == before
+        rebuild_awaiting(connection)
+    assert (_stored(world, client.id), _awaiting(world, client.id)) == before
 
 
 def test_a_late_session_moves_the_next_due_day_and_erasure_removes_the_rows(
@@ -139,7 +199,7 @@ def test_a_late_session_moves_the_next_due_day_and_erasure_removes_the_rows(
     assert second_planned is not None
     assert after[0][2] == second_planned + dt.timedelta(days=3) and after[0][3]
     clients.erase_client(world.records, world.owner, client.id)
-    assert _stored(world, client.id) == []
+    assert _stored(world, client.id) == [] and _awaiting(world, client.id) == ([], [])
 
 
 def test_the_migration_fills_the_table_for_the_records_already_there(world: World) -> None:
@@ -147,8 +207,15 @@ def test_the_migration_fills_the_table_for_the_records_already_there(world: Worl
     and sessions has the same rows as the saves wrote."""
     client, _intake, plan = planned_course(world)
     _log(_later(world), world, client.id, plan.id, TODAY + dt.timedelta(days=5))
-    before = _stored(world, client.id)
+    held = [{"code": "herpes_labialis", "status": "active"}]
+    answers = {"fitzpatrick": 2, "conditions": held}
+    record(world.records, world.clinician, INTAKE, client.id, {"answers": answers})
+    events = [{"event": "prolonged erythema", "severity": "mild"}]
+    _log(_later(world), world, client.id, plan.id, TODAY + dt.timedelta(days=30), events)
+    before = _stored(world, client.id), _awaiting(world, client.id)
+    assert before[1][0] and before[1][1]
     engine = world.records.engine
     command.downgrade(_alembic_config(engine), "0014")
     upgrade(engine)
-    assert _stored(world, client.id) == before == _by_rule(world, client.id)
+    assert (_stored(world, client.id), _awaiting(world, client.id)) == before
+    assert before == (_by_rule(world, client.id), _awaiting_by_records(world, client.id))

@@ -589,6 +589,47 @@ class CourseDue(Base):
     is_next: Mapped[bool] = mapped_column(Boolean)
 
 
+class HeldFinding(Base):
+    """A finding of a client's current intake that can hold treatment back (defer, clinician
+    only, refuse), with its deferral's end day: the today page's open findings and deferrals
+    ending, read through an index (services/awaiting.py rewrites them when an intake is
+    saved)."""
+
+    __tablename__ = "held_findings"
+    __table_args__ = (
+        Index("ix_held_findings_clinic_action_until", "clinic_id", "action", "until_on"),
+    )
+
+    intake_id: Mapped[int] = mapped_column(
+        ForeignKey("intakes.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    until_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AwaitingFollowUp(Base):
+    """A current session with adverse events whose follow-up is not recorded yet, and those
+    events: the today page's list, kept when a session is saved (services/awaiting.py)."""
+
+    __tablename__ = "awaiting_follow_ups"
+    __table_args__ = (
+        Index("ix_awaiting_follow_ups_clinic_performed", "clinic_id", "performed_on"),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    performed_on: Mapped[dt.date] = mapped_column(Date)
+    events: Mapped[list[Any]] = mapped_column()
+
+
 class CalendarFeed(Base):
     """A practitioner's secret calendar feed: only the SHA-256 of its token is kept, so the
     database alone never opens the feed; renewing replaces the row, revoking removes it."""

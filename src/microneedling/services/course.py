@@ -29,6 +29,7 @@ from microneedling.records.models import (
     TreatmentSession,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import OPEN_ACTIONS
 from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import current_rows
@@ -41,7 +42,6 @@ from microneedling.services.reminders import ReminderStatus, read_reminders
 from microneedling.services.scores import ScoreOut
 from microneedling.services.treatment_sessions import SessionOut
 
-OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
 ALERT_LINE = re.compile(r"^\s*alert\b\s*[:\-–]?\s*(.+)$", re.IGNORECASE)
 
 

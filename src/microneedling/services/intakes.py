@@ -15,6 +15,7 @@ from microneedling.clinical.screening import screen_intake
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Client, Clinical, Intake
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import refresh_held_findings
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind
 from microneedling.services.clock import Clock
@@ -95,4 +96,5 @@ INTAKE = RecordKind(
     permission=Permission.RECORD_INTAKE,
     build=_build,
     output=IntakeOut.model_validate,
+    after_write=refresh_held_findings,
 )

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, Date, String, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from microneedling.clinical.models import Finding
-from microneedling.records.models import Appointment, Client, CourseDue, Intake, TreatmentSession
+from microneedling.records.models import Appointment, AwaitingFollowUp, Client, CourseDue
+from microneedling.records.models import HeldFinding as HeldRow
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import (
     AppointmentOut,
@@ -32,9 +32,7 @@ from microneedling.services.bookings import (
     day_bounds,
     display_name,
 )
-from microneedling.services.clinical_records import is_current
 from microneedling.services.common import Input, Offset, Output, Records, parse_page_query
-from microneedling.services.course import open_findings
 
 WEEK_DAYS = 7  # "this week": today and the six days after
 Section = Literal[
@@ -152,20 +150,14 @@ def today_summary(records: Records, actor: Actor, query: object = None) -> Today
             db, actor, CourseDue.due_on < today, start, window.of("overdue")
         )
         to_move, to_move_total = _to_move(db, actor, today, zone, window.of("to_move"))
-        findings, ending = _findings(db, actor, today)
-        adverse = _adverse(db, actor)
-        findings_page = _slice(findings, window.of("open_findings"))
-        ending_page = _slice(ending, window.of("deferrals_ending"))
-        adverse_page = _slice(adverse, window.of("adverse_events"))
-        names = _names(
-            db,
-            actor,
-            [
-                *(c for c, _ in findings_page),
-                *(c for c, _ in ending_page),
-                *(r[0] for r in adverse_page),
-            ],
+        week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+        held = HeldRow.action != "defer", HeldRow.until_on.is_(None), HeldRow.until_on > today
+        findings, findings_total = _findings(db, actor, or_(*held), window.of("open_findings"))
+        ending_now = (HeldRow.action == "defer", HeldRow.until_on.between(today, week_end))
+        ending, ending_total = _findings(
+            db, actor, and_(*ending_now), window.of("deferrals_ending")
         )
+        adverse, adverse_total = _adverse(db, actor, window.of("adverse_events"))
         return TodaySummary(
             day=today,
             time_zone=str(zone),
@@ -173,51 +165,22 @@ def today_summary(records: Records, actor: Actor, query: object = None) -> Today
             due=due,
             overdue=overdue,
             to_move=to_move,
-            open_findings=[_held(c, names, f) for c, f in findings_page],
-            deferrals_ending=[_held(c, names, f) for c, f in ending_page],
-            adverse_events=[
-                AdverseFollowUp(
-                    client_id=client_id,
-                    client_name=names.get(client_id, ""),
-                    session_id=session_id,
-                    performed_on=performed_on,
-                    events=events,
-                )
-                for client_id, session_id, performed_on, events in adverse_page
-            ],
+            open_findings=findings,
+            deferrals_ending=ending,
+            adverse_events=adverse,
             totals=TodayTotals(
                 appointments=total,
                 due=due_total,
                 overdue=overdue_total,
                 to_move=to_move_total,
-                open_findings=len(findings),
-                deferrals_ending=len(ending),
-                adverse_events=len(adverse),
+                open_findings=findings_total,
+                deferrals_ending=ending_total,
+                adverse_events=adverse_total,
             ),
             limit=criteria.limit,
             section=criteria.section,
             offset=criteria.offset,
         )
-
-
-T = TypeVar("T")
-
-
-def _slice(rows: list[T], window: tuple[int, int]) -> list[T]:
-    limit, offset = window
-    return rows[offset : offset + limit]
-
-
-def _names(db: Session, actor: Actor, client_ids: list[int]) -> dict[int, str]:
-    """The names of the clients a summary lists (erasure removed the rest's records)."""
-    wanted = sorted(set(client_ids))
-    names: dict[int, str] = {}
-    for first in range(0, len(wanted), 500):
-        query = select(Client.id, Client.given_name, Client.family_name).where(
-            Client.clinic_id == actor.clinic_id, Client.id.in_(wanted[first : first + 500])
-        )
-        names.update((row.id, display_name(row[1], row[2], row.id)) for row in db.execute(query))
-    return names
 
 
 def _due(
@@ -316,59 +279,55 @@ def _to_move(
 
 
 def _findings(
-    db: Session, actor: Actor, today: dt.date
-) -> tuple[list[tuple[int, Finding]], list[tuple[int, Finding]]]:
-    """Open findings of each client's latest intake, and deferrals that end this week."""
-    latest: dict[int, list[Any]] = {}
+    db: Session, actor: Actor, which: ColumnElement[bool], window: Window
+) -> tuple[list[HeldFinding], int]:
+    """One page of the current intakes' findings that hold treatment back and match `which`
+    (still open, or a deferral ending this week), by client; and how many there are."""
+    limit, offset = window
+    found = (HeldRow.clinic_id == actor.clinic_id, which)
+    total = db.scalar(select(func.count()).select_from(HeldRow).where(*found)) or 0
     query = (
-        select(Intake.client_id, Intake.findings)
-        .where(Intake.clinic_id == actor.clinic_id, is_current(Intake))
-        .order_by(Intake.created_at, Intake.id)
+        select(HeldRow, Client.given_name, Client.family_name)
+        .join(Client, Client.id == HeldRow.client_id)
+        .where(*found)
+        .order_by(HeldRow.client_id, HeldRow.position)
+        .limit(limit)
+        .offset(offset)
     )
-    for client_id, findings in db.execute(query):
-        latest[client_id] = findings
-    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
-    held: list[tuple[int, Finding]] = []
-    ending: list[tuple[int, Finding]] = []
-    for client_id, findings in sorted(latest.items()):
-        for finding in (Finding.model_validate(f) for f in findings):
-            until = finding.until.date if finding.until else None
-            if finding.action == "defer" and until is not None and today <= until <= week_end:
-                ending.append((client_id, finding))
-        held.extend((client_id, f) for f in open_findings(findings, today))
-    return held, ending
+    return [
+        HeldFinding(
+            client_id=row.client_id,
+            client_name=display_name(given, family, row.client_id),
+            code=row.code,
+            action=row.action,
+            until=row.until_on,
+            reason=row.reason,
+        )
+        for row, given, family in db.execute(query).tuples()
+    ], total
 
 
-def _held(client_id: int, names: dict[int, str], finding: Finding) -> HeldFinding:
-    return HeldFinding(
-        client_id=client_id,
-        client_name=names.get(client_id, ""),
-        code=finding.code,
-        action=finding.action,
-        until=finding.until.date if finding.until else None,
-        reason=finding.reason,
-    )
-
-
-def _adverse(db: Session, actor: Actor) -> list[tuple[int, int, dt.date, list[str]]]:
-    """Sessions with an adverse event whose follow-up is not yet recorded."""
+def _adverse(db: Session, actor: Actor, window: Window) -> tuple[list[AdverseFollowUp], int]:
+    """One page of the sessions with an adverse event whose follow-up is not yet recorded,
+    latest first; and how many there are."""
+    limit, offset = window
+    mine = AwaitingFollowUp.clinic_id == actor.clinic_id
+    total = db.scalar(select(func.count()).select_from(AwaitingFollowUp).where(mine)) or 0
     query = (
-        select(
-            TreatmentSession.client_id,
-            TreatmentSession.id,
-            TreatmentSession.performed_on,
-            TreatmentSession.adverse_events,
-        )
-        .where(
-            TreatmentSession.clinic_id == actor.clinic_id,
-            cast(TreatmentSession.adverse_events, String) != "[]",
-            is_current(TreatmentSession),
-        )
-        .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id)
+        select(AwaitingFollowUp, Client.given_name, Client.family_name)
+        .join(Client, Client.id == AwaitingFollowUp.client_id)
+        .where(mine)
+        .order_by(AwaitingFollowUp.performed_on.desc(), AwaitingFollowUp.session_id)
+        .limit(limit)
+        .offset(offset)
     )
-    found = []
-    for client_id, session_id, performed_on, events in db.execute(query):
-        waiting = [e["event"] for e in events if not e.get("follow_up")]
-        if waiting:
-            found.append((client_id, session_id, performed_on, waiting))
-    return found
+    return [
+        AdverseFollowUp(
+            client_id=row.client_id,
+            client_name=display_name(given, family, row.client_id),
+            session_id=row.session_id,
+            performed_on=row.performed_on,
+            events=row.events,
+        )
+        for row, given, family in db.execute(query).tuples()
+    ], total

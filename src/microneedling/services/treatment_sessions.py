@@ -44,6 +44,7 @@ from microneedling.records.models import (
     User,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import refresh_follow_ups
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import (
     ClinicalOut,
@@ -290,6 +291,12 @@ def _complete_booking(db: Session, actor: Actor, row: Clinical, clock: Clock) ->
     )
 
 
+def _date_and_follow(db: Session, actor: Actor, row: Clinical) -> None:
+    """A session written dates its course again and may await a follow-up."""
+    refresh_course_due(db, actor, row)
+    refresh_follow_ups(db, actor, row)
+
+
 SESSION = RecordKind(
     entity="session",
     model=TreatmentSession,
@@ -300,6 +307,6 @@ SESSION = RecordKind(
     not_after_today=("performed_on",),
     fixed=frozenset({"lot_ids"}),
     after_save=_complete_booking,
-    after_write=refresh_course_due,
+    after_write=_date_and_follow,
     after_record=schedule_after_session,
 )
