@@ -176,3 +176,29 @@ def test_the_diary_routes_are_in_the_openapi_schema(client: TestClient) -> None:
         assert path in paths, path
     body = paths["/api/v1/appointments"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"].endswith("/AppointmentIn")
+
+
+def test_the_today_lists_come_a_page_at_a_time_with_their_totals(
+    client: TestClient, world: World
+) -> None:
+    client_id = _setup(world)
+    headers = login(client, world.email(world.assistant))
+    nine = dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC)
+    for hour in range(3):
+        starts = (nine + dt.timedelta(hours=hour)).isoformat()
+        made = client.post(
+            f"{API}/appointments", json=_body(world, client_id, starts_at=starts), headers=headers
+        )
+        assert made.status_code == 201, made.text
+    first = client.get(f"{API}/today", params={"limit": 2}, headers=headers).json()
+    assert first["totals"]["appointments"] == 3 and len(first["appointments"]) == 2
+    rest = client.get(
+        f"{API}/today",
+        params={"limit": 2, "section": "appointments", "offset": 2},
+        headers=headers,
+    ).json()
+    ids = [a["id"] for a in first["appointments"] + rest["appointments"]]
+    assert len(set(ids)) == 3 and rest["offset"] == 2
+    for bad in ({"section": "everything"}, {"limit": 0}, {"offset": -1}):
+        refused = client.get(f"{API}/today", params=bad, headers=headers)
+        assert refused.status_code == 422, (bad, refused.text)

@@ -96,3 +96,15 @@ def group_visits(dues: Iterable[Due], zone_order: list[str]) -> list[tuple[int, 
         (day, dict(sorted(by_day[day].items(), key=lambda item: zone_order.index(item[0]))))
         for day in sorted(by_day)
     ]
+
+
+def course_shift(planned: list[date | None], done: list[date]) -> timedelta:
+    """How far the sessions still to come move from their planned days: the next keeps the
+    plan's gap after the last session done, the rest keep theirs, so all move by as much as
+    the last session done moved from its own planned day."""
+    if not done or len(planned) <= len(done):
+        return timedelta(0)
+    last_planned, next_planned = planned[len(done) - 1], planned[len(done)]
+    if last_planned is None or next_planned is None:
+        return timedelta(0)
+    return done[-1] - last_planned

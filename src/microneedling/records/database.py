@@ -97,6 +97,9 @@ ERASED_TABLES = (
     "scores",
     "jobs",
     "messages",
+    "course_due",
+    "held_findings",
+    "awaiting_follow_ups",
 )
 
 

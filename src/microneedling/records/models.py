@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     event,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -533,7 +534,19 @@ class Appointment(Versioned, Base):
         Index("ix_appointments_practitioner_starts", "practitioner_id", "starts_at"),
         Index("ix_appointments_room_starts", "room_id", "starts_at"),
         Index("ix_appointments_client_starts", "client_id", "starts_at"),
-        Index("ix_appointments_plan_id", "plan_id"),
+        Index("ix_appointments_plan_session_starts", "plan_id", "plan_session", "starts_at"),
+        # The week's plan bookings, for the today page's "to move": read from the index alone.
+        Index(
+            "ix_appointments_clinic_planned_starts",
+            "clinic_id",
+            "starts_at",
+            "plan_id",
+            "plan_session",
+            "client_id",
+            "status",
+            postgresql_where=text("plan_id IS NOT NULL"),
+            sqlite_where=text("plan_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -551,6 +564,72 @@ class Appointment(Versioned, Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CourseDue(Base):
+    """A session still to come in a client's current course, dated by the course's rule from
+    the sessions done (services/course_due.py rewrites a client's rows in the transaction that
+    saves their plan or session). The today page reads who is due from here instead of
+    recomputing every course; the rows hold no personal data and go with the plan."""
+
+    __tablename__ = "course_due"
+    __table_args__ = (
+        Index("ix_course_due_clinic_next_due", "clinic_id", "is_next", "due_on"),
+        Index("ix_course_due_client_id", "client_id"),
+        Index("ix_course_due_plan_session", "plan_id", "session"),
+    )
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    session: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    is_next: Mapped[bool] = mapped_column(Boolean)
+
+
+class HeldFinding(Base):
+    """A finding of a client's current intake that can hold treatment back (defer, clinician
+    only, refuse), with its deferral's end day: the today page's open findings and deferrals
+    ending, read through an index (services/awaiting.py rewrites them when an intake is
+    saved)."""
+
+    __tablename__ = "held_findings"
+    __table_args__ = (
+        Index("ix_held_findings_clinic_action_until", "clinic_id", "action", "until_on"),
+    )
+
+    intake_id: Mapped[int] = mapped_column(
+        ForeignKey("intakes.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    until_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AwaitingFollowUp(Base):
+    """A current session with adverse events whose follow-up is not recorded yet, and those
+    events: the today page's list, kept when a session is saved (services/awaiting.py)."""
+
+    __tablename__ = "awaiting_follow_ups"
+    __table_args__ = (
+        Index("ix_awaiting_follow_ups_clinic_performed", "clinic_id", "performed_on"),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    performed_on: Mapped[dt.date] = mapped_column(Date)
+    events: Mapped[list[Any]] = mapped_column()
 
 
 class CalendarFeed(Base):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from microneedling.records.models import Appointment, Client, Room, User
@@ -74,7 +74,8 @@ NAMES = (Client.given_name, Client.family_name, User.full_name, Room.name)
 BOOKINGS = TypeAdapter(list[AppointmentOut])
 
 
-def _joined() -> Select[Any]:
+def booking_query() -> Select[Any]:
+    """Bookings with their client's, practitioner's and room's names (`booking_fields`)."""
     return (
         select(*BOOKING_COLUMNS, *NAMES)
         .join(Client, Client.id == Appointment.client_id)
@@ -83,10 +84,10 @@ def _joined() -> Select[Any]:
     )
 
 
-def _fields(row: Any) -> dict[str, Any]:
-    """A booking's fields from its joined row."""
+def booking_fields(row: Any) -> dict[str, Any]:
+    """A booking's fields from its joined row (columns a caller added come after)."""
     fields = dict(zip(KEYS, row, strict=False))
-    given, family, practitioner, room = row[len(BOOKING_COLUMNS) :]
+    given, family, practitioner, room = row[len(BOOKING_COLUMNS) : len(BOOKING_COLUMNS) + 4]
     fields["client_name"] = display_name(given, family, fields["client_id"])
     fields["practitioner_name"], fields["room"] = practitioner, room
     return fields
@@ -95,7 +96,7 @@ def _fields(row: Any) -> dict[str, Any]:
 def read_booking(db: Session, row: Appointment) -> AppointmentOut:
     db.flush()
     return AppointmentOut.model_validate(
-        _fields(db.execute(_joined().where(Appointment.id == row.id)).one())
+        booking_fields(db.execute(booking_query().where(Appointment.id == row.id)).one())
     )
 
 
@@ -117,22 +118,49 @@ def appointments_between(
     client_id: int | None = None,
     include_cancelled: bool = False,
     planned_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[AppointmentOut]:
-    query = _joined().where(
+    """The bookings starting in [start, end), in time order (`limit` of them from `offset`)."""
+    query = booking_query().where(
+        *_between(
+            actor, start, end, practitioner_id, room_id, client_id, include_cancelled, planned_only
+        )
+    )
+    query = query.order_by(Appointment.starts_at, Appointment.id).limit(limit).offset(offset)
+    # One validation of the whole list: the diary reads thousands of bookings at a time.
+    return BOOKINGS.validate_python([booking_fields(row) for row in db.execute(query)])
+
+
+def count_between(db: Session, actor: Actor, start: dt.datetime, end: dt.datetime) -> int:
+    """How many bookings (not cancelled) start in [start, end)."""
+    conditions = _between(actor, start, end, None, None, None, False, False)
+    return db.scalar(select(func.count()).select_from(Appointment).where(*conditions)) or 0
+
+
+def _between(
+    actor: Actor,
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_id: int | None,
+    room_id: int | None,
+    client_id: int | None,
+    include_cancelled: bool,
+    planned_only: bool,
+) -> list[ColumnElement[bool]]:
+    conditions = [
         Appointment.clinic_id == actor.clinic_id,
         Appointment.starts_at >= start,
         Appointment.starts_at < end,
-    )
+    ]
     if practitioner_id is not None:
-        query = query.where(Appointment.practitioner_id == practitioner_id)
+        conditions.append(Appointment.practitioner_id == practitioner_id)
     if room_id is not None:
-        query = query.where(Appointment.room_id == room_id)
+        conditions.append(Appointment.room_id == room_id)
     if client_id is not None:
-        query = query.where(Appointment.client_id == client_id)
+        conditions.append(Appointment.client_id == client_id)
     if not include_cancelled:
-        query = query.where(Appointment.status != "cancelled")
+        conditions.append(Appointment.status != "cancelled")
     if planned_only:
-        query = query.where(Appointment.plan_id.is_not(None))
-    rows = db.execute(query.order_by(Appointment.starts_at, Appointment.id))
-    # One validation of the whole list: the diary reads thousands of bookings at a time.
-    return BOOKINGS.validate_python([_fields(row) for row in rows])
+        conditions.append(Appointment.plan_id.is_not(None))
+    return conditions

@@ -66,6 +66,9 @@ class RecordKind(Generic[Stored, In, Out_co]):
     # What saving a new row brings about elsewhere in the same transaction (a session logged
     # completes its booking).
     after_save: Callable[[Session, Actor, Stored, Clock], None] | None = None
+    # What any new row of the kind, first or amended, brings about in the same transaction (a
+    # plan or session dates its course again).
+    after_write: Callable[[Session, Actor, Stored], None] | None = None
     # What the "record a …" use case sets going in the same transaction, with the settings at
     # hand (a session logged queues its reminders).
     after_record: Callable[[Session, Records, Actor, Stored], None] | None = None
@@ -171,6 +174,8 @@ def save(
     )
     if kind.after_save is not None:
         kind.after_save(db, actor, row, clock)
+    if kind.after_write is not None:
+        kind.after_write(db, actor, row)
     return row
 
 
@@ -255,4 +260,6 @@ def amend(
         entity_id=row.id,
         fields=[*changed, "amendment_reason"],
     )
+    if kind.after_write is not None:
+        kind.after_write(db, actor, row)
     return row

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.models import Finding, Plan, ScheduledSession
+from microneedling.clinical.schedule import course_shift
 from microneedling.records.models import (
     Clinic,
     Clinical,
@@ -32,6 +33,7 @@ from microneedling.records.models import (
     TreatmentSession,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import OPEN_ACTIONS
 from microneedling.services.bookings import AppointmentOut, appointments_between, day_bounds
 from microneedling.services.clients import ClientOut, live_client
 from microneedling.services.clinical_records import client_rows, current_of
@@ -44,7 +46,6 @@ from microneedling.services.reminders import ReminderStatus, read_reminders
 from microneedling.services.scores import ScoreOut
 from microneedling.services.treatment_sessions import SessionOut
 
-OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
 ALERT_LINE = re.compile(r"^\s*alert\b\s*[:\-–]?\s*(.+)$", re.IGNORECASE)
 
 
@@ -209,15 +210,3 @@ def upcoming(schedule: list[ScheduledSession], done: list[dt.date]) -> list[Sche
         entry.model_copy(update={"date": entry.date + shift}) if entry.date else entry
         for entry in rest
     ]
-
-
-def course_shift(planned: list[dt.date | None], done: list[dt.date]) -> dt.timedelta:
-    """How far the sessions still to come move from their planned days: the next keeps the
-    plan's gap after the last session done, the rest keep theirs, so all move by as much as
-    the last session done moved from its own planned day."""
-    if not done or len(planned) <= len(done):
-        return dt.timedelta(0)
-    last_planned, next_planned = planned[len(done) - 1], planned[len(done)]
-    if last_planned is None or next_planned is None:
-        return dt.timedelta(0)
-    return done[-1] - last_planned

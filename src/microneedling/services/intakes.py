@@ -14,6 +14,7 @@ from microneedling.clinical.screening import screen_intake
 from microneedling.knowledge import load_knowledge
 from microneedling.records.models import Client, Clinical, Intake
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import refresh_held_findings
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import ClinicalOut, RecordKind, in_words
 from microneedling.services.clock import Clock
@@ -103,4 +104,5 @@ INTAKE = RecordKind(
     build=_build,
     summary=_summary,
     amendable=True,
+    after_write=refresh_held_findings,
 )

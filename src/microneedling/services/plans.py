@@ -23,6 +23,7 @@ from microneedling.services.clinical_records import (
 )
 from microneedling.services.clock import Clock
 from microneedling.services.common import Day, Input, Records, dump
+from microneedling.services.course_due import refresh_course_due
 from microneedling.services.errors import Conflict
 from microneedling.services.intakes import INTAKE
 
@@ -104,6 +105,7 @@ PLAN = RecordKind(
     permission=Permission.PLAN,
     build=_build,
     summary=_summary,
+    after_write=refresh_course_due,
 )
 
 

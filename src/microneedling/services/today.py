@@ -2,32 +2,57 @@
 is due or overdue, bookings that no longer fall on their session's day ("to move"), findings
 that still hold treatment back, deferrals ending this week and adverse events without a
 recorded follow-up. One read; the today page and `GET /api/v1/today` render this same value.
+
+Each list is one page (`limit`, 50 unless asked) with its total beside it; `section` and
+`offset` page through one list. Due courses come from their stored due days
+(services/course_due.py), bookings through the (clinic, start) index, so the cost follows the
+page, not the size of the clinic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Literal, get_args
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, select
+from pydantic import Field
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from microneedling.clinical.models import Finding
-from microneedling.records.models import Appointment, Client, Intake, PlanRecord, TreatmentSession
+from microneedling.records.models import Appointment, AwaitingFollowUp, Client, CourseDue
+from microneedling.records.models import HeldFinding as HeldRow
 from microneedling.services.access import Actor, Permission, require
 from microneedling.services.bookings import (
     AppointmentOut,
     appointments_between,
+    booking_fields,
+    booking_query,
+    count_between,
     day_bounds,
     display_name,
 )
-from microneedling.services.clinical_records import is_current
-from microneedling.services.common import Output, Records
-from microneedling.services.course import course_shift, open_findings
+from microneedling.services.common import Input, Offset, Output, Records, parse_page_query
 
 WEEK_DAYS = 7  # "this week": today and the six days after
+Section = Literal[
+    "appointments",
+    "due",
+    "overdue",
+    "to_move",
+    "open_findings",
+    "deferrals_ending",
+    "adverse_events",
+]
+SECTIONS: tuple[str, ...] = get_args(Section)
+
+
+class TodayQuery(Input):
+    """How long each list may be, and which list to page through from where."""
+
+    limit: Annotated[int, Field(ge=1)] = 50
+    section: Section | None = None
+    offset: Offset = 0
 
 
 class DueSession(Output):
@@ -66,6 +91,18 @@ class AdverseFollowUp(Output):
     events: list[str]
 
 
+class TodayTotals(Output):
+    """How many rows each list has in all (the lists hold one page of them)."""
+
+    appointments: int
+    due: int
+    overdue: int
+    to_move: int
+    open_findings: int
+    deferrals_ending: int
+    adverse_events: int
+
+
 class TodaySummary(Output):
     day: dt.date
     time_zone: str
@@ -76,219 +113,221 @@ class TodaySummary(Output):
     open_findings: list[HeldFinding]
     deferrals_ending: list[HeldFinding]
     adverse_events: list[AdverseFollowUp]
+    totals: TodayTotals
+    limit: int
+    section: Section | None
+    offset: int
+
+
+Window = tuple[int, int]  # (limit, offset)
 
 
 @dataclass(frozen=True)
-class _Course:
-    """A client's current plan and its sessions still to come: (number, kind, due day)."""
+class _Window:
+    """Which slice of a list to read: the asked section from its offset, the others from 0."""
 
-    plan_id: int
-    rest: list[tuple[int, str, dt.date | None]]
+    limit: int
+    section: str | None
+    offset: int
+
+    def of(self, section: str) -> tuple[int, int]:
+        return self.limit, self.offset if section == self.section else 0
 
 
-def today_summary(records: Records, actor: Actor) -> TodaySummary:
+def today_summary(records: Records, actor: Actor, query: object = None) -> TodaySummary:
     require(actor, Permission.READ)
+    criteria = parse_page_query(records, TodayQuery, query)
+    window = _Window(criteria.limit, criteria.section, criteria.offset)
     zone = records.clock.time_zone
     today = records.clock.today()
     start, end = day_bounds(today, 1, zone)
-    _, week_end = day_bounds(today, WEEK_DAYS, zone)
     with records.transaction() as db:
-        todays = appointments_between(db, actor, start, end)
-        planned = appointments_between(db, actor, start, week_end, planned_only=True)
-        courses = _courses(db, actor)
-        pending = _pending(courses, today)
-        booked = _booked(db, actor, [course.plan_id for course, _ in pending.values()], start)
-        findings, ending = _findings(db, actor, today)
-        adverse = _adverse(db, actor)
-        ids = [
-            *pending,
-            *(c for c, _ in findings),
-            *(c for c, _ in ending),
-            *(r[0] for r in adverse),
-        ]
-        names = _names(db, actor, ids)
-        due = [
-            DueSession(
-                client_id=client_id,
-                client_name=names.get(client_id, ""),
-                plan_id=course.plan_id,
-                session=session,
-                kind=kind,
-                due_on=due_on,
-                booked_at=booked.get((course.plan_id, session)),
-            )
-            for client_id, (course, (session, kind, due_on)) in sorted(
-                pending.items(), key=lambda item: (item[1][1][2], item[0])
-            )
-        ]
+        limit, offset = window.of("appointments")
+        todays = appointments_between(db, actor, start, end, limit=limit, offset=offset)
+        total = count_between(db, actor, start, end)
+        due, due_total = _due(db, actor, CourseDue.due_on == today, start, window.of("due"))
+        overdue, overdue_total = _due(
+            db, actor, CourseDue.due_on < today, start, window.of("overdue")
+        )
+        to_move, to_move_total = _to_move(db, actor, today, zone, window.of("to_move"))
+        week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+        held = HeldRow.action != "defer", HeldRow.until_on.is_(None), HeldRow.until_on > today
+        findings, findings_total = _findings(db, actor, or_(*held), window.of("open_findings"))
+        ending_now = (HeldRow.action == "defer", HeldRow.until_on.between(today, week_end))
+        ending, ending_total = _findings(
+            db, actor, and_(*ending_now), window.of("deferrals_ending")
+        )
+        adverse, adverse_total = _adverse(db, actor, window.of("adverse_events"))
         return TodaySummary(
             day=today,
             time_zone=str(zone),
             appointments=todays,
-            due=[row for row in due if row.due_on == today],
-            overdue=[row for row in due if row.due_on < today],
-            to_move=_to_move(planned, courses, zone),
-            open_findings=[_held(c, names, f) for c, f in findings],
-            deferrals_ending=[_held(c, names, f) for c, f in ending],
-            adverse_events=[
-                AdverseFollowUp(
-                    client_id=client_id,
-                    client_name=names.get(client_id, ""),
-                    session_id=session_id,
-                    performed_on=performed_on,
-                    events=events,
-                )
-                for client_id, session_id, performed_on, events in adverse
-            ],
+            due=due,
+            overdue=overdue,
+            to_move=to_move,
+            open_findings=findings,
+            deferrals_ending=ending,
+            adverse_events=adverse,
+            totals=TodayTotals(
+                appointments=total,
+                due=due_total,
+                overdue=overdue_total,
+                to_move=to_move_total,
+                open_findings=findings_total,
+                deferrals_ending=ending_total,
+                adverse_events=adverse_total,
+            ),
+            limit=criteria.limit,
+            section=criteria.section,
+            offset=criteria.offset,
         )
 
 
-def _names(db: Session, actor: Actor, client_ids: list[int]) -> dict[int, str]:
-    """The names of the clients a summary lists (erasure removed the rest's records)."""
-    wanted = sorted(set(client_ids))
-    names: dict[int, str] = {}
-    for first in range(0, len(wanted), 500):
-        query = select(Client.id, Client.given_name, Client.family_name).where(
-            Client.clinic_id == actor.clinic_id, Client.id.in_(wanted[first : first + 500])
-        )
-        names.update((row.id, display_name(row[1], row[2], row.id)) for row in db.execute(query))
-    return names
-
-
-def _courses(db: Session, actor: Actor) -> dict[int, _Course]:
-    """Per client: the current plan and its sessions still to come, dated from what was done
-    by the course's own rule (`course_shift`). Only the plans' schedules are read."""
-    plans: dict[int, tuple[int, list[Any]]] = {}
-    query = (
-        select(PlanRecord.client_id, PlanRecord.id, PlanRecord.plan["schedule"])
-        .where(PlanRecord.clinic_id == actor.clinic_id, is_current(PlanRecord))
-        .order_by(PlanRecord.created_at, PlanRecord.id)
+def _due(
+    db: Session, actor: Actor, when: ColumnElement[bool], start: dt.datetime, window: Window
+) -> tuple[list[DueSession], int]:
+    """One page of the courses whose next session falls due `when` (today, or before), oldest
+    due first, each with its first booking from today on if there is one; and how many there
+    are. The booking is looked up for the page's rows only (by plan session and start)."""
+    limit, offset = window
+    due = (CourseDue.clinic_id == actor.clinic_id, CourseDue.is_next.is_(True), when)
+    total = db.scalar(select(func.count()).select_from(CourseDue).where(*due)) or 0
+    page = (
+        select(CourseDue)
+        .where(*due)
+        .order_by(CourseDue.due_on, CourseDue.client_id)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
     )
-    for client_id, plan_id, schedule in db.execute(query):
-        plans[client_id] = (plan_id, schedule or [])
-    done: dict[int, list[dt.date]] = defaultdict(list)
-    done_query = select(TreatmentSession.plan_id, TreatmentSession.performed_on).where(
-        TreatmentSession.clinic_id == actor.clinic_id,
-        TreatmentSession.plan_id.is_not(None),
-        is_current(TreatmentSession),
-    )
-    for plan_id, performed_on in db.execute(done_query):
-        done[plan_id].append(performed_on)
-    courses = {}
-    for client_id, (plan_id, schedule) in plans.items():
-        days = [dt.date.fromisoformat(e["date"]) if e.get("date") else None for e in schedule]
-        sessions_done = sorted(done[plan_id])
-        shift = course_shift(days, sessions_done)
-        rest = [
-            (entry["session"], entry["kind"], day + shift if day else None)
-            for entry, day in zip(schedule, days, strict=True)
-        ][len(sessions_done) :]
-        courses[client_id] = _Course(plan_id, rest)
-    return courses
-
-
-def _pending(
-    courses: dict[int, _Course], today: dt.date
-) -> dict[int, tuple[_Course, tuple[int, str, dt.date]]]:
-    """Clients whose next session's day is today (due) or has passed (overdue)."""
-    pending = {}
-    for client_id, course in courses.items():
-        if course.rest:
-            session, kind, due_on = course.rest[0]
-            if due_on is not None and due_on <= today:
-                pending[client_id] = (course, (session, kind, due_on))
-    return pending
-
-
-def _booked(
-    db: Session, actor: Actor, plan_ids: list[int], start: dt.datetime
-) -> dict[tuple[int, int], dt.datetime]:
-    """When each of these plans' sessions is booked, from today on."""
-    booked: dict[tuple[int, int], dt.datetime] = {}
-    for first in range(0, len(plan_ids), 500):
-        query = select(Appointment.plan_id, Appointment.plan_session, Appointment.starts_at).where(
-            Appointment.clinic_id == actor.clinic_id,
-            Appointment.status == "booked",
+    booked = (
+        select(func.min(Appointment.starts_at))
+        .where(
+            Appointment.plan_id == page.c.plan_id,
+            Appointment.plan_session == page.c.session,
             Appointment.starts_at >= start,
-            Appointment.plan_id.in_(plan_ids[first : first + 500]),
+            Appointment.status == "booked",
+            Appointment.clinic_id == actor.clinic_id,
         )
-        for plan_id, session, starts_at in db.execute(query.order_by(Appointment.starts_at)):
-            booked.setdefault((plan_id, session), starts_at)
-    return booked
+        .scalar_subquery()
+    )
+    query = (
+        select(page, Client.given_name, Client.family_name, booked.label("booked_at"))
+        .join(Client, Client.id == page.c.client_id)
+        .order_by(page.c.due_on, page.c.client_id)
+    )
+    return [
+        DueSession(
+            client_id=row.client_id,
+            client_name=display_name(row.given_name, row.family_name, row.client_id),
+            plan_id=row.plan_id,
+            session=row.session,
+            kind=row.kind,
+            due_on=row.due_on,
+            booked_at=row.booked_at,
+        )
+        for row in db.execute(query)
+    ], total
 
 
 def _to_move(
-    planned: list[AppointmentOut], courses: dict[int, _Course], zone: dt.tzinfo
-) -> list[ToMove]:
-    """This week's plan bookings whose session is now due on another day."""
-    moved = []
-    for booking in planned:
-        course = courses.get(booking.client_id)
-        if course is None or course.plan_id != booking.plan_id:
-            continue
-        due_on = next(
-            (day for number, _, day in course.rest if number == booking.plan_session), None
+    db: Session, actor: Actor, today: dt.date, zone: ZoneInfo, window: Window
+) -> tuple[list[ToMove], int]:
+    """This week's plan bookings whose session of the client's current course is now due on
+    another day than the booking's (the clinic's day, DST-aware), soonest first."""
+    limit, offset = window
+    days = [today + dt.timedelta(days=n) for n in range(WEEK_DAYS)]
+    start, _ = day_bounds(today, 1, zone)
+    ends = [day_bounds(day, 1, zone)[1] for day in days]
+    booked_day = case(
+        *(
+            (Appointment.starts_at < end, literal(day, Date))
+            for day, end in zip(days, ends, strict=True)
         )
-        if due_on is not None and due_on != booking.starts_at.astimezone(zone).date():
-            moved.append(ToMove(appointment=booking, due_on=due_on))
-    return moved
+    )
+    moved = (
+        Appointment.clinic_id == actor.clinic_id,
+        Appointment.starts_at >= start,
+        Appointment.starts_at < ends[-1],
+        Appointment.status != "cancelled",
+        CourseDue.due_on.is_not(None),
+        CourseDue.due_on != booked_day,
+    )
+    on = (
+        (CourseDue.plan_id == Appointment.plan_id)
+        & (CourseDue.session == Appointment.plan_session)
+        & (CourseDue.client_id == Appointment.client_id)
+    )
+    total = (
+        db.scalar(select(func.count()).select_from(Appointment).join(CourseDue, on).where(*moved))
+        or 0
+    )
+    query = (
+        booking_query()
+        .add_columns(CourseDue.due_on)
+        .join(CourseDue, on)
+        .where(*moved)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    found = [(booking_fields(row), row.due_on) for row in db.execute(query)]
+    return [
+        ToMove(appointment=AppointmentOut.model_validate(fields), due_on=due_on)
+        for fields, due_on in found
+    ], total
 
 
 def _findings(
-    db: Session, actor: Actor, today: dt.date
-) -> tuple[list[tuple[int, Finding]], list[tuple[int, Finding]]]:
-    """Open findings of each client's latest intake, and deferrals that end this week."""
-    latest: dict[int, list[Any]] = {}
+    db: Session, actor: Actor, which: ColumnElement[bool], window: Window
+) -> tuple[list[HeldFinding], int]:
+    """One page of the current intakes' findings that hold treatment back and match `which`
+    (still open, or a deferral ending this week), by client; and how many there are."""
+    limit, offset = window
+    found = (HeldRow.clinic_id == actor.clinic_id, which)
+    total = db.scalar(select(func.count()).select_from(HeldRow).where(*found)) or 0
     query = (
-        select(Intake.client_id, Intake.findings)
-        .where(Intake.clinic_id == actor.clinic_id, is_current(Intake))
-        .order_by(Intake.created_at, Intake.id)
+        select(HeldRow, Client.given_name, Client.family_name)
+        .join(Client, Client.id == HeldRow.client_id)
+        .where(*found)
+        .order_by(HeldRow.client_id, HeldRow.position)
+        .limit(limit)
+        .offset(offset)
     )
-    for client_id, findings in db.execute(query):
-        latest[client_id] = findings
-    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
-    held: list[tuple[int, Finding]] = []
-    ending: list[tuple[int, Finding]] = []
-    for client_id, stored in sorted(latest.items()):
-        findings = [Finding.model_validate(f) for f in stored]
-        for finding in findings:
-            until = finding.until.date if finding.until else None
-            if finding.action == "defer" and until is not None and today <= until <= week_end:
-                ending.append((client_id, finding))
-        held.extend((client_id, f) for f in open_findings(findings, today))
-    return held, ending
+    return [
+        HeldFinding(
+            client_id=row.client_id,
+            client_name=display_name(given, family, row.client_id),
+            code=row.code,
+            action=row.action,
+            until=row.until_on,
+            reason=row.reason,
+        )
+        for row, given, family in db.execute(query).tuples()
+    ], total
 
 
-def _held(client_id: int, names: dict[int, str], finding: Finding) -> HeldFinding:
-    return HeldFinding(
-        client_id=client_id,
-        client_name=names.get(client_id, ""),
-        code=finding.code,
-        action=finding.action,
-        until=finding.until.date if finding.until else None,
-        reason=finding.reason,
-    )
-
-
-def _adverse(db: Session, actor: Actor) -> list[tuple[int, int, dt.date, list[str]]]:
-    """Sessions with an adverse event whose follow-up is not yet recorded."""
+def _adverse(db: Session, actor: Actor, window: Window) -> tuple[list[AdverseFollowUp], int]:
+    """One page of the sessions with an adverse event whose follow-up is not yet recorded,
+    latest first; and how many there are."""
+    limit, offset = window
+    mine = AwaitingFollowUp.clinic_id == actor.clinic_id
+    total = db.scalar(select(func.count()).select_from(AwaitingFollowUp).where(mine)) or 0
     query = (
-        select(
-            TreatmentSession.client_id,
-            TreatmentSession.id,
-            TreatmentSession.performed_on,
-            TreatmentSession.adverse_events,
-        )
-        .where(
-            TreatmentSession.clinic_id == actor.clinic_id,
-            cast(TreatmentSession.adverse_events, String) != "[]",
-            is_current(TreatmentSession),
-        )
-        .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id)
+        select(AwaitingFollowUp, Client.given_name, Client.family_name)
+        .join(Client, Client.id == AwaitingFollowUp.client_id)
+        .where(mine)
+        .order_by(AwaitingFollowUp.performed_on.desc(), AwaitingFollowUp.session_id)
+        .limit(limit)
+        .offset(offset)
     )
-    found = []
-    for client_id, session_id, performed_on, events in db.execute(query):
-        waiting = [e["event"] for e in events if not e.get("follow_up")]
-        if waiting:
-            found.append((client_id, session_id, performed_on, waiting))
-    return found
+    return [
+        AdverseFollowUp(
+            client_id=row.client_id,
+            client_name=display_name(given, family, row.client_id),
+            session_id=row.session_id,
+            performed_on=row.performed_on,
+            events=row.events,
+        )
+        for row, given, family in db.execute(query).tuples()
+    ], total

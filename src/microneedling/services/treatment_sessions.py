@@ -44,6 +44,7 @@ from microneedling.records.models import (
     User,
 )
 from microneedling.services.access import Actor, Permission, require
+from microneedling.services.awaiting import refresh_follow_ups
 from microneedling.services.clients import live_client
 from microneedling.services.clinical_records import (
     ClinicalOut,
@@ -54,6 +55,7 @@ from microneedling.services.clinical_records import (
 )
 from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Output, Records, RowId, dump, owned, parse
+from microneedling.services.course_due import refresh_course_due
 from microneedling.services.errors import DeparturesFound
 from microneedling.services.lot_use import LotUse, checked_lots, use_lots
 from microneedling.services.plans import PLAN
@@ -294,6 +296,12 @@ def _summary(row: TreatmentSession) -> tuple[dt.date, str]:
     return row.performed_on, f"session ({row.device}): {zones}{flagged}"
 
 
+def _date_and_follow(db: Session, actor: Actor, row: Clinical) -> None:
+    """A session written dates its course again and may await a follow-up."""
+    refresh_course_due(db, actor, row)
+    refresh_follow_ups(db, actor, row)
+
+
 SESSION = RecordKind(
     entity="session",
     plural="sessions",
@@ -308,5 +316,6 @@ SESSION = RecordKind(
     not_after_today=("performed_on",),
     fixed=frozenset({"lot_ids"}),
     after_save=_complete_booking,
+    after_write=_date_and_follow,
     after_record=schedule_after_session,
 )

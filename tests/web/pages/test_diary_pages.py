@@ -165,3 +165,32 @@ def test_owners_manage_rooms_and_practitioners_their_feeds(
     assert browser.client.get(url.group(1)).status_code == 200
     browser.post(f"/calendar-feeds/{user_id}/revoke", {})
     assert browser.client.get(url.group(1)).status_code == 404
+
+
+def test_a_long_today_list_shows_a_page_and_a_link_to_the_next(
+    clinician: Browser, clinic: PageWorld
+) -> None:
+    _room(clinic)
+    owner = clinic.actors["owner"]
+    opens = dt.datetime.combine(TODAY, dt.time(6), tzinfo=dt.UTC)
+    for n in range(51):
+        starts = opens + dt.timedelta(minutes=15 * n)
+        body = {
+            "client_id": clinic.client_id,
+            "practitioner_id": clinic.actors["clinician"].user_id,
+            "room": "Room 1",
+            "starts_at": starts.isoformat(),
+            "duration_minutes": 15,
+            "kind": "consultation",
+        }
+        appointments.book(clinic.records, owner, body)
+    page = clinician.get("/today")
+    assert page.text.count('class="booking-line"') == 50
+    assert "Showing 1–50 of 51." in page.text
+    link = "/today?section=appointments&amp;offset=50#list-appointments"
+    assert link in page.text
+    rest = clinician.get(link.replace("&amp;", "&"))
+    assert rest.text.count('class="booking-line"') == 1 and "Showing 51–51 of 51." in rest.text
+    wrong = clinician.get("/today?section=appointments&offset=many")
+    assert wrong.status_code == 200 and 'role="alert"' in wrong.text
+    assert wrong.text.count('class="booking-line"') == 50

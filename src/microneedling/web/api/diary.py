@@ -15,7 +15,7 @@ from microneedling.services.bookings import AppointmentOut
 from microneedling.services.calendar_feeds import FeedToken
 from microneedling.services.common import DB_INT_MAX
 from microneedling.services.rooms import PractitionerOut, RoomOut
-from microneedling.services.today import TodaySummary
+from microneedling.services.today import Section, TodaySummary
 from microneedling.web.deps import ActorDep, RecordsDep
 
 router = APIRouter(tags=["diary"])
@@ -140,10 +140,18 @@ def availability(
 
 
 @router.get("/today")
-def today_summary(records: RecordsDep, actor: ActorDep) -> TodaySummary:
+def today_summary(
+    records: RecordsDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(description="Rows per list (each list's total is given)")] = 50,
+    section: Annotated[Section | None, Query(description="The list to page through")] = None,
+    offset: Annotated[int, Query(description="Where that list's page starts")] = 0,
+) -> TodaySummary:
     """The clinic's day: appointments, sessions due and overdue, bookings to move, open
-    findings, deferrals ending this week and adverse events awaiting follow-up."""
-    return today.today_summary(records, actor)
+    findings, deferrals ending this week and adverse events awaiting follow-up; one page of
+    each list with its total in `totals`."""
+    query = {"limit": limit, "section": section, "offset": offset}
+    return today.today_summary(records, actor, query)
 
 
 @router.post("/practitioners/{user_id}/calendar-feed", status_code=201)

@@ -64,9 +64,19 @@ def _starts_at(records: Records, form: Mapping[str, Any]) -> str | None:
 
 
 @router.get("/today")
-def today_page(request: Request, records: RecordsDep, actor: PageActorDep) -> Response:
-    summary = today.today_summary(records, actor)
-    return render(request, "today.html", {"summary": summary, **clock_context(records)})
+def today_page(
+    request: Request, records: RecordsDep, actor: PageActorDep, section: str = "", offset: str = ""
+) -> Response:
+    """The day, one page of each list; a list's "more" link pages through that list alone."""
+    query = {"section": section or None, "offset": offset or 0}
+    try:
+        summary = today.today_summary(records, actor, query)
+        errors = None
+    except InputError as error:
+        errors = form_errors(error, known=("section", "offset"))
+        summary = today.today_summary(records, actor)
+    context = {"summary": summary, "errors": errors, **clock_context(records)}
+    return render(request, "today.html", context)
 
 
 # --- day and week views -------------------------------------------------------------------
@@ -106,17 +116,18 @@ def diary(
         booked = appointments.list_appointments(records, actor, first, days=days)
     zone = records.clock.time_zone
     hours = records.settings.opening_hours_by_weekday
+    # Each booking's local day and hour worked out once (a week holds hundreds of them).
+    by_slot: dict[tuple[dt.date, int], list[Any]] = {}
+    for booking in booked:
+        local = booking.starts_at.astimezone(zone)
+        by_slot.setdefault((local.date(), local.hour), []).append(booking)
     columns = []
     for offset in range(days):
         date = first + dt.timedelta(days=offset)
-        todays = [a for a in booked if a.starts_at.astimezone(zone).date() == date]
         opening = hours.get(date.weekday())
         slot_hours = set(range(opening[0].hour, opening[1].hour)) if opening else set()
-        slot_hours |= {a.starts_at.astimezone(zone).hour for a in todays}
-        slots = [
-            (hour, [a for a in todays if a.starts_at.astimezone(zone).hour == hour])
-            for hour in sorted(slot_hours)
-        ]
+        slot_hours |= {hour for day, hour in by_slot if day == date}
+        slots = [(hour, by_slot.get((date, hour), [])) for hour in sorted(slot_hours)]
         columns.append({"date": date, "open": opening is not None, "slots": slots})
     step = dt.timedelta(days=days)
     base = {"view": view, "practitioner_id": practitioner_id, "room": room}
