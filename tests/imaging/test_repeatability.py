@@ -132,3 +132,19 @@ def test_jitter_moves_every_landmark_by_about_its_sigma(
     moved = jittered.points - plain.points
     assert moved.std() == pytest.approx(1.0, rel=0.1)
     assert np.abs(moved.mean()) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("change", "limit", "expected"),
+    [
+        (0.4, 0.5, False),
+        (-0.5, 0.5, True),  # the MDC reached: |change| ≥ MDC
+        (0.6, 0.5, True),
+        (3, 3, True),  # exactly 3 new spots against an MDC of 3 spots
+        (0, 0, False),  # no change is never a change, whatever the MDC
+    ],
+)
+def test_a_change_is_detectable_once_it_reaches_the_mdc(
+    change: float, limit: float, expected: bool
+) -> None:
+    assert repeatability.detectable(change, limit) is expected

@@ -51,6 +51,9 @@ class RecordKind(Generic[In]):
     # What the "record a …" use case sets going in the same transaction, with the settings at
     # hand (a session logged queues its reminders).
     after_record: Callable[[Session, Records, Actor, Clinical], None] | None = None
+    # What amending a row brings about in the same transaction, given the original and the
+    # new row (an amended photo keeps its measurements).
+    after_amend: Callable[[Session, Records, Clinical, Clinical], None] | None = None
 
     def check_dates(self, data: BaseModel, clock: Clock) -> None:
         """A record of something that has not happened yet is an input error, named by field."""
