@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) install-imaging
 
-# Photo analysis (optional extra): its OpenCV needs the system's libGL and libgthread.
+# Photo analysis (optional extra): its OpenCV needs the system's libGL and libgthread. The
+# tests also run the second landmark backend, dlib (about 105 MB to download).
 IMAGING_STAMP := $(VENV)/.imaging-installed
 $(IMAGING_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,imaging]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,imaging,landmarks-dlib]"
 	touch $(IMAGING_STAMP)
 
 install-imaging: $(STAMP)

@@ -7,7 +7,7 @@ Run: `.venv/bin/python benchmarks/imaging_repeatability.py [--repeats 32] [--wri
 repeat is turned up to ±5°, scaled 0.8-1.2, moved up to ±20 px, blurred (σ ≤ 0.6 px), exposed
 ±0.3 EV, white-balanced ±5 %, given sensor noise (σ ≤ 1.5 DN), saved as JPEG 75-95 and its
 landmarks found again and jittered: see `microneedling.imaging.repeatability`. Every landmark
-backend installed is used in turn."""
+backend installed is studied in turn, each for its own MDCs."""
 
 from __future__ import annotations
 
@@ -93,30 +93,30 @@ def main() -> None:
     options = parser.parse_args()
 
     started = time.perf_counter()
-    per_face: dict[str, repeatability.ByZone] = {}
-    images = []
     backends = landmarkers()
+    face_sem: dict[str, dict[str, repeatability.ByZone]] = {b.name: {} for b in backends}
+    images, runs = [], []
     for number, (name, (load, source, licence)) in enumerate(IMAGES.items()):
         rgb = load()
-        deltas: list[repeatability.ZoneDeltas] = []
+        images.append({"name": name, "source": source, "licence": licence})
         for landmarker in backends:
             captures = repeatability.repeat_captures(options.repeats, options.seed + number)
             with TemporaryDirectory() as workdir:
-                deltas += repeatability.unchanged_deltas(rgb, captures, landmarker, Path(workdir))
-        per_face[name] = repeatability.sem_of(deltas)
-        tried = options.repeats * len(backends)
-        images.append(
-            {
-                "name": name,
-                "source": source,
-                "licence": licence,
-                "repeats": tried,
-                "refined": len(deltas),
-            }
-        )
-        print(
-            f"{name}: {len(deltas)} of {tried} pairs refined, {time.perf_counter() - started:.0f} s"
-        )
+                deltas = repeatability.unchanged_deltas(rgb, captures, landmarker, Path(workdir))
+            face_sem[landmarker.name][name] = repeatability.sem_of(deltas)
+            runs.append(
+                {
+                    "image": name,
+                    "landmarker": landmarker.name,
+                    "repeats": options.repeats,
+                    "refined": len(deltas),
+                }
+            )
+            print(
+                f"{name}, {landmarker.name}: {len(deltas)} of {options.repeats} pairs refined, "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     data = {
         "method": {
             "repeats_per_face": options.repeats,
@@ -133,10 +133,11 @@ def main() -> None:
             "landmark_jitter_px": repeatability.LANDMARK_JITTER_PX,
         },
         "images": images,
-        "face_sem": per_face,
-        "sem": repeatability.pooled(list(per_face.values())),
+        "runs": runs,
+        "face_sem": face_sem,
+        "sem": {b: repeatability.pooled(list(faces.values())) for b, faces in face_sem.items()},
     }
-    data["mdc"] = repeatability.mdc_from(data["sem"])
+    data["mdc"] = {b: repeatability.mdc_from(sem) for b, sem in data["sem"].items()}
     text = repeatability.to_toml(data)
     print(repeatability.doc_table(repeatability.parse_toml(text)))
     if options.write:

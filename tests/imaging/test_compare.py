@@ -23,7 +23,10 @@ from microneedling.imaging.compare import (
     paired,
     similarity_transform,
 )
+from microneedling.imaging.faces import MediapipeLandmarker
 from microneedling.imaging.repeatability import detectable, mdc
+
+MESH = MediapipeLandmarker.name
 
 UNTOUCHED = (
     "glabella",
@@ -103,12 +106,14 @@ def test_blur_lowers_the_nose_texture(planted_comparison: Comparison) -> None:
 
 def assert_within_noise(result: Comparison, zone: str) -> None:
     for measure in (*COLOUR, "wrinkles"):
-        limit = mdc(measure, zone, 0.0)
+        limit = mdc(measure, zone, 0.0, landmarker=MESH)
         assert not detectable(delta(result, zone, measure), limit), measure
     spots = result.after[zone].spots.count - result.before[zone].spots.count
-    assert not detectable(spots, mdc("spots", zone, 0.0))
+    assert not detectable(spots, mdc("spots", zone, 0.0, landmarker=MESH))
     texture = result.before[zone].texture
-    assert not detectable(delta(result, zone, "texture"), mdc("texture", zone, texture))
+    assert not detectable(
+        delta(result, zone, "texture"), mdc("texture", zone, texture, landmarker=MESH)
+    )
 
 
 @pytest.mark.parametrize("zone", UNTOUCHED)
@@ -136,7 +141,9 @@ def test_json_pairs_every_measure_with_delta_after_minus_before(
 
 def test_json_judges_each_change_against_its_mdc(planted_comparison: Comparison) -> None:
     cheek = planted_comparison.to_json()["zones"]["cheek_left"]
-    assert cheek["a_star"]["mdc"] == pytest.approx(mdc("a_star", "cheek_left", 0.0), abs=0.001)
+    assert cheek["a_star"]["mdc"] == pytest.approx(
+        mdc("a_star", "cheek_left", 0.0, landmarker=MESH), abs=0.001
+    )
     assert cheek["a_star"]["change"] == cheek["a_star"]["delta"]
     assert cheek["a_star"]["detectable"] is True  # the planted redness
     glabella = planted_comparison.to_json()["zones"]["glabella"]

@@ -1,6 +1,6 @@
 """Measurements in the background: queued with the upload, stored per zone and measure with
-the MDC they are judged against, a failure told in plain words, changes below the MDC never
-called a change, and the before/after alignment by the eyes."""
+the MDC they are judged against, a failure told in plain words, and the before/after
+alignment by the eyes."""
 
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from microneedling.services.clients import erase_client
 from microneedling.services.jobs import run_due
 from microneedling.services.photo_measures import (
     MEASURES,
-    MeasurementOut,
     aligned_transform,
     analysis_of,
-    changes,
     measurements_of,
     request_analysis,
 )
@@ -93,37 +91,6 @@ def test_erasure_removes_measurements_analyses_and_jobs(world: World) -> None:
     with world.records.transaction() as db:
         for model in (PhotoMeasurement, PhotoAnalysis, Job):
             assert db.scalars(select(model)).all() == []
-
-
-def measured(zone: str, measure: str, value: float | None, mdc: float | None) -> MeasurementOut:
-    return MeasurementOut(zone=zone, measure=measure, value=value, mdc=mdc)
-
-
-@pytest.mark.parametrize(
-    ("before", "after", "mdc", "detectable"),
-    [
-        (10.0, 10.4, 0.5, False),
-        (10.0, 9.5, 0.5, True),  # the MDC reached: |change| ≥ MDC, as `compare` judges
-        (10.0, 10.6, 0.5, True),
-        (3, 6, 3, True),  # exactly 3 new spots against an MDC of 3 spots
-        (4, 4, 0, False),  # no change is never a change, whatever the MDC
-    ],
-)
-def test_a_change_is_detectable_once_it_reaches_the_mdc(
-    before: float, after: float, mdc: float, detectable: bool
-) -> None:
-    (change,) = changes(
-        [measured("chin", "a_star", before, mdc)], [measured("chin", "a_star", after, mdc)]
-    )
-    assert change.change == pytest.approx(after - before)
-    assert change.detectable is detectable
-
-
-def test_a_measure_missing_in_one_photo_is_not_judged() -> None:
-    (change,) = changes(
-        [measured("chin", "texture", None, None)], [measured("chin", "texture", 4.0, 0.4)]
-    )
-    assert change.change is None and change.detectable is None
 
 
 def css_applied(transform: str, point: tuple[float, float], aspect: float) -> complex:

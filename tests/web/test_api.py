@@ -480,6 +480,41 @@ def test_photo_uploads_are_checked_for_type(client: TestClient, world: World) ->
     assert response.json()["detail"][0]["field"] == "file"
 
 
+def test_two_photos_compared_in_the_background_through_the_api(
+    client: TestClient, world: World
+) -> None:
+    """Queued with the second upload; the worker's result shown with each zone's MDC (the
+    plain colours have no face, so the comparison fails with the reason)."""
+    from tests.images import image
+
+    from microneedling.services.jobs import run_due
+    from microneedling.services.reminders import job_handlers
+
+    headers = login(client, "assistant@a.example")
+    person = client.post(
+        f"{API}/clients", json={"given_name": "A", "family_name": "B"}, headers=headers
+    ).json()
+    ids = [
+        client.post(
+            f"{API}/clients/{person['id']}/photos",
+            files={"file": ("x.png", image(size=(64, 64), colour=colour), "image/png")},
+            data={"view": "front", "taken_on": TODAY.isoformat()},
+            headers=headers,
+        ).json()["id"]
+        for colour in ((200, 150, 130), (9, 9, 9))
+    ]
+    change = f"{API}/photos/{ids[0]}/comparisons/{ids[1]}"
+    waiting = client.get(change, headers=headers).json()
+    assert waiting["comparison"]["status"] == "queued" and waiting["changes"] == []
+    run_due(world.records, job_handlers(world.records))
+    failed = client.get(change, headers=headers).json()["comparison"]
+    assert failed["status"] == "failed" and failed["detail"]
+    again = client.post(change, headers=headers)
+    assert again.status_code == 202 and again.json()["status"] == "queued"
+    same = client.post(f"{API}/photos/{ids[0]}/comparisons/{ids[0]}", headers=headers)
+    assert same.status_code == 409
+
+
 # Every route that names a record, called by the other clinic's owner with clinic A's ids.
 # A booking of clinic A's client with its clinician in its room (made in the test below).
 BOOKING = {
@@ -578,6 +613,14 @@ CROSS_CLINIC_CALLS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("GET", "/photos/{record_id}/screen"): ("/photos/{photo}/screen", {}),
     ("POST", "/photos/{record_id}/analysis"): ("/photos/{photo}/analysis", {}),
     ("GET", "/photos/{record_id}/measurements"): ("/photos/{photo}/measurements", {}),
+    ("POST", "/photos/{record_id}/comparisons/{after_id}"): (
+        "/photos/{photo}/comparisons/{photo}",
+        {},
+    ),
+    ("GET", "/photos/{record_id}/comparisons/{after_id}"): (
+        "/photos/{photo}/comparisons/{photo}",
+        {},
+    ),
     ("POST", "/{entity}s/{record_id}/amendments"): (
         "/sessions/{session}/amendments",
         {"json": {"changes": {"lot_number": "X"}, "reason": "hijack"}},

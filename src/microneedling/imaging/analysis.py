@@ -52,17 +52,21 @@ class Analysis:
             "calibration": self.calibration.to_json(),
             "scale": scale_json(self.scale),
             "zones": {
-                name: with_mdcs(name, measure.to_json()) for name, measure in self.measures.items()
+                name: with_mdcs(name, measure.to_json(), self.face.backend)
+                for name, measure in self.measures.items()
             },
         }
 
 
-def with_mdcs(zone: str, measures: dict[str, Any]) -> dict[str, Any]:
+def with_mdcs(zone: str, measures: dict[str, Any], landmarker: str) -> dict[str, Any]:
     """The zone's measures with `mdc`: the minimal detectable change each measure of this
-    zone is judged against in a comparison (texture's as a share of this photo's value)."""
+    zone is judged against in a comparison (texture's as a share of this photo's value), as
+    measured for the landmark backend that found the face."""
     values = {**measures, "spots": measures["spots"]["count"]}
     measures["mdc"] = {
-        measure: None if values[measure] is None else round(mdc(measure, zone, values[measure]), 3)
+        measure: None
+        if values[measure] is None
+        else round(mdc(measure, zone, values[measure], landmarker=landmarker), 3)
         for measure in MEASURES
     }
     return measures

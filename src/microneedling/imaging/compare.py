@@ -131,15 +131,17 @@ class Comparison:
                     name,
                     paired(self.before[name].to_json(), self.after[name].to_json()),
                     judged=self.alignment.refined,
+                    landmarker=self.before_face.backend,
                 )
                 for name in self.zones.masks
             },
         }
 
 
-def with_mdc(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any]:
+def with_mdc(zone: str, pairs: dict[str, Any], *, judged: bool, landmarker: str) -> dict[str, Any]:
     """Each judged measure's pair gains `change` (after − before), `mdc` (the minimal
-    detectable change in this zone, in the measure's unit) and `detectable` (|change| ≥ mdc:
+    detectable change in this zone, in the measure's unit, for the backend that found the
+    landmarks) and `detectable` (|change| ≥ mdc:
     below it the change is "no detectable change", never an improvement). The MDCs were
     measured on pairs aligned with refinement; without it `mdc` and `detectable` are null."""
     for measure in MEASURES:
@@ -148,7 +150,7 @@ def with_mdc(zone: str, pairs: dict[str, Any], *, judged: bool) -> dict[str, Any
         if pair["delta"] is None or not judged:
             pair["mdc"] = pair["detectable"] = None
             continue
-        limit = mdc(measure, zone, pair["before"])
+        limit = mdc(measure, zone, pair["before"], landmarker=landmarker)
         pair["mdc"] = round(limit, 3)
         pair["detectable"] = detectable(pair["delta"], limit)
     return pairs

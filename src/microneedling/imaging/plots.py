@@ -118,7 +118,9 @@ def plot_comparison(comparison: Comparison, out: str | Path) -> None:
     for cell, (key, title) in zip(cells, CHANGE_PANELS, strict=False):
         deltas = [_value(after[n], key) - _value(before[n], key) for n in names]
         mdcs = [
-            mdc(key, n, _value(before[n], key)) if comparison.alignment.refined else 0.0
+            mdc(key, n, _value(before[n], key), landmarker=comparison.before_face.backend)
+            if comparison.alignment.refined
+            else 0.0
             for n in names
         ]
         _bars(figure.add_subplot(cell), names, deltas, f"Δ {title}", mdcs)

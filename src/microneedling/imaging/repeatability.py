@@ -15,9 +15,12 @@ the changes over the repeats (every change is error; the mean change, a bias of 
 counts too); over the faces of the evaluation set, SEM = the largest of the faces' SEMs (the
 MDC holds for the least repeatable face). MDC95 = 1.96 · √2 · SEM (Weir JP, J Strength Cond
 Res 2005;19(1):231-240). A change is detectable when |change| ≥ MDC95 and not zero. `texture`
-is relative: its change is |Δ| / before and its MDC a share of the before value. The figures
-live in `mdc.toml` beside this module, written by
-`benchmarks/imaging_repeatability.py --write`, which also writes the table in docs/imaging.md.
+is relative: its change is |Δ| / before and its MDC a share of the before value.
+
+The study runs once per landmark backend: each places the zones with its own error, so each has
+its own MDCs, and a photo is judged against those of the backend that measured it. The figures
+live in `mdc.toml` beside this module, keyed by backend, written by
+`benchmarks/imaging_repeatability.py --write`, which also writes the tables in docs/imaging.md.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from microneedling.imaging.errors import FaceError
 from microneedling.imaging.faces import Face, Landmarker
 
 MDC_FILE = Path(__file__).with_name("mdc.toml")
@@ -181,7 +185,8 @@ def unchanged_deltas(
 ) -> list[ZoneDeltas]:
     """Compare the photo with each repeat capture; every change measured is error. Only pairs
     whose alignment was refined on the image count: the MDCs are for those (a pair aligned
-    by landmarks alone is not judged, see `compare`)."""
+    by landmarks alone is not judged, see `compare`); nor does a pair in which the landmark
+    backend did not find exactly one face (nothing is measured)."""
     from PIL import Image
 
     from microneedling.imaging.compare import compare_photos
@@ -193,7 +198,10 @@ def unchanged_deltas(
         after = workdir / f"repeat-{number}.jpg"
         after.write_bytes(recaptured(before_rgb, capture))
         jittered = JitteredLandmarker(landmarker, LANDMARK_JITTER_PX, capture.seed)
-        result = compare_photos(before, after, landmarker=jittered)
+        try:
+            result = compare_photos(before, after, landmarker=jittered)
+        except FaceError:  # not one face found: nothing measured, as in a clinic
+            continue
         if not result.alignment.refined:
             continue
         found.append(
@@ -262,14 +270,22 @@ def mdc_from(sem: ByZone) -> ByZone:
 
 @cache
 def mdc_file() -> dict[str, Any]:
-    """`mdc.toml`: the method, the images, the pooled SEM and the MDC95."""
+    """`mdc.toml`: the method, the images, and per landmark backend the per-image SEM, the
+    pooled SEM and the MDC95."""
     with MDC_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
 
-def mdc(measure: str, zone: str, before: float) -> float:
-    """The minimal detectable change of `measure` in `zone`, whose value was `before`."""
-    limit = float(mdc_file()["mdc"][measure][zone])
+def mdc(measure: str, zone: str, before: float, *, landmarker: str) -> float:
+    """The minimal detectable change of `measure` in `zone`, whose value was `before`, for
+    photos whose landmarks `landmarker` found (a `Face.backend`)."""
+    studied = mdc_file()["mdc"]
+    if landmarker not in studied:
+        raise KeyError(
+            f"no MDC was measured for the landmark backend {landmarker!r}; studied: "
+            + ", ".join(sorted(studied))
+        )
+    limit = float(studied[landmarker][measure][zone])
     return limit * abs(before) if measure in RELATIVE_MEASURES else limit
 
 
@@ -303,11 +319,16 @@ def _toml_value(value: Any) -> str:
     return str(value)
 
 
+def _table(*keys: str) -> str:
+    return "[" + ".".join(_toml_value(key) if "-" in key else key for key in keys) + "]"
+
+
 def to_toml(data: dict[str, Any]) -> str:
-    """The study as `mdc.toml` text: method, images, per-face SEM, pooled SEM and MDC95."""
+    """The study as `mdc.toml` text: method, images, runs, and per landmark backend the
+    per-image SEM, pooled SEM and MDC95."""
     lines = [
-        "# Minimal detectable change (MDC95) of the imaging measures per zone; `compare` calls",
-        '# a change below it "no detectable change". Written by',
+        "# Minimal detectable change (MDC95) of the imaging measures per landmark backend and",
+        '# zone; `compare` calls a change below it "no detectable change". Written by',
         "# benchmarks/imaging_repeatability.py --write: do not edit by hand.",
         "# SEM = root mean square change over a face's repeat captures; over the faces, the",
         "# largest; MDC95 = 1.96 * sqrt(2) * SEM. texture is relative (share of the before",
@@ -316,16 +337,19 @@ def to_toml(data: dict[str, Any]) -> str:
         "[method]",
         *(f"{key} = {_toml_value(value)}" for key, value in data["method"].items()),
     ]
-    for image in data["images"]:
-        lines += ["", "[[images]]", *(f"{k} = {_toml_value(v)}" for k, v in image.items())]
-    for face, by_measure in data["face_sem"].items():
-        for measure, by_zone in by_measure.items():
-            lines += ["", f"[face_sem.{face}.{measure}]"]
-            lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
+    for section in ("images", "runs"):
+        for row in data[section]:
+            lines += ["", f"[[{section}]]", *(f"{k} = {_toml_value(v)}" for k, v in row.items())]
+    for backend, faces in data["face_sem"].items():
+        for face, by_measure in faces.items():
+            for measure, by_zone in by_measure.items():
+                lines += ["", _table("face_sem", backend, face, measure)]
+                lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
     for section in ("sem", "mdc"):
-        for measure, by_zone in data[section].items():
-            lines += ["", f"[{section}.{measure}]"]
-            lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
+        for backend, by_measure in data[section].items():
+            for measure, by_zone in by_measure.items():
+                lines += ["", _table(section, backend, measure)]
+                lines += [f"{zone} = {_toml_value(value)}" for zone, value in by_zone.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -337,43 +361,55 @@ def _shown(measure: str, value: float) -> str:
     return f"{100 * value:.1f} %" if measure in RELATIVE_MEASURES else f"{value:.2f}"
 
 
-def doc_table(data: dict[str, Any]) -> str:
-    """The Markdown tables docs/imaging.md shows, made from the study's data only."""
-    zones = sorted(next(iter(data["mdc"].values())))
-    lines = [
-        DOC_START,
-        "",
-        "| zone | " + " | ".join(UNITS[m] for m in MEASURES) + " |",
+def _header(first: str) -> list[str]:
+    return [
+        f"| {first} | " + " | ".join(UNITS[m] for m in MEASURES) + " |",
         "|---|" + "---|" * len(MEASURES),
     ]
-    for zone in zones:
-        cells = [_shown(m, data["mdc"][m][zone]) for m in MEASURES]
-        lines.append(f"| `{zone}` | " + " | ".join(cells) + " |")
+
+
+def doc_table(data: dict[str, Any]) -> str:
+    """The Markdown tables docs/imaging.md shows, made from the study's data only: per
+    landmark backend the MDC95 per zone, then each image's median zone, then the images."""
+    lines = [DOC_START]
+    for backend, by_measure in data["mdc"].items():
+        zones = sorted(next(iter(by_measure.values())))
+        lines += ["", f"MDC95 per zone, landmarks by `{backend}`:", "", *_header("zone")]
+        for zone in zones:
+            cells = [_shown(m, by_measure[m][zone]) for m in MEASURES]
+            lines.append(f"| `{zone}` | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "MDC95 of the median zone, each image alone (1.96 · √2 · its own SEM):",
+        "MDC95 of the median zone, each image and landmark backend alone"
+        " (1.96 · √2 · its own SEM):",
         "",
-        "| image | " + " | ".join(UNITS[m] for m in MEASURES) + " |",
-        "|---|" + "---|" * len(MEASURES),
+        *_header("image, landmarks"),
     ]
     factor = Z_95 * float(np.sqrt(2))
-    for face, by_measure in data["face_sem"].items():
-        cells = [
-            _shown(m, factor * float(np.median(list(by_measure[m].values())))) for m in MEASURES
-        ]
-        lines.append(f"| {face} | " + " | ".join(cells) + " |")
+    for backend, faces in data["face_sem"].items():
+        for face, by_measure in faces.items():
+            cells = [
+                _shown(m, factor * float(np.median(list(by_measure[m].values())))) for m in MEASURES
+            ]
+            lines.append(f"| {face}, `{backend}` | " + " | ".join(cells) + " |")
     method = data["method"]
+    refined = {(run["image"], run["landmarker"]): run for run in data["runs"]}
+    backends = method["landmarkers"]
     lines += [
         "",
-        "| image | source | licence | pairs refined / compared |",
-        "|---|---|---|---|",
-        *(
-            f"| {i['name']} | {i['source']} | {i['licence']} | {i['refined']} / {i['repeats']} |"
-            for i in data["images"]
-        ),
+        "| image | source | licence | "
+        + " | ".join(f"pairs refined / compared, `{b}`" for b in backends)
+        + " |",
+        "|---|---|---|" + "---|" * len(backends),
+    ]
+    for image in data["images"]:
+        runs = [refined[(image["name"], b)] for b in backends]
+        counts = " | ".join(f"{run['refined']} / {run['repeats']}" for run in runs)
+        lines.append(f"| {image['name']} | {image['source']} | {image['licence']} | {counts} |")
+    lines += [
         "",
         f"Repeats per image and landmarker: {method['repeats_per_face']} (seed "
-        f"{method['seed']}); landmarkers: {', '.join(method['landmarkers'])}.",
+        f"{method['seed']}); landmarkers: {', '.join(backends)}.",
         "",
         DOC_END,
     ]

@@ -402,6 +402,25 @@ class PhotoMeasurement(Base):
     measured_at: Mapped[dt.datetime] = mapped_column()
 
 
+class PhotoComparison(Base):
+    """Two photos compared as `compare` does (one set of zone masks, aligned, colour-matched):
+    where the background comparison stands and, once done, the change per zone and measure
+    with the MDC95 it was judged against. Derived from both photos; amending either drops it."""
+
+    __tablename__ = "photo_comparisons"
+    __table_args__ = (Index("ix_photo_comparisons_pair", "before_id", "after_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    before_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    after_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
 class ScoreRecord(Clinical, Base):
     """A scoring instrument's answers and result, as the instrument computed them."""
 

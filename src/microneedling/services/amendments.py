@@ -43,4 +43,6 @@ def amend_record(
         except InputError as error:
             raise error.within("changes") from None
         row = amend(db, actor, kind, record_id, corrected, amendment.reason, records.clock)
+        if kind.after_amend is not None:
+            kind.after_amend(db, records, original, row)
         return kind.output(row)

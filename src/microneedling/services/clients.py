@@ -35,6 +35,7 @@ from microneedling.records.models import (
     Message,
     Photo,
     PhotoAnalysis,
+    PhotoComparison,
     PhotoMeasurement,
     PhotoRendition,
     PlanRecord,
@@ -292,6 +293,7 @@ def search_clients(records: Records, actor: Actor, query: object = None) -> Page
 _ERASE_ORDER = (
     Appointment,
     ScoreRecord,
+    PhotoComparison,
     PhotoMeasurement,
     PhotoAnalysis,
     Photo,

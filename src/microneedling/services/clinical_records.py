@@ -72,6 +72,9 @@ class RecordKind(Generic[Stored, In, Out_co]):
     # What the "record a …" use case sets going in the same transaction, with the settings at
     # hand (a session logged queues its reminders).
     after_record: Callable[[Session, Records, Actor, Stored], None] | None = None
+    # What amending a row brings about in the same transaction, given the original and the
+    # new row (an amended photo keeps its measurements).
+    after_amend: Callable[[Session, Records, Stored, Stored], None] | None = None
 
     def output(self, row: Stored) -> Out_co:
         """The row as the use cases return it."""

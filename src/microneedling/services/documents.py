@@ -21,7 +21,8 @@ from microneedling.services.clinics import ClinicOut
 from microneedling.services.common import Output, Records, owned
 from microneedling.services.consents import ConsentOut, consent_out, seal_holds, standing_decisions
 from microneedling.services.course import ClientCourse, client_course
-from microneedling.services.photos import PhotoOut, before_after
+from microneedling.services.photo_measures import before_after
+from microneedling.services.photos import PhotoOut
 
 
 @dataclass(frozen=True)

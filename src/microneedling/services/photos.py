@@ -30,7 +30,11 @@ from microneedling.services.clock import Clock
 from microneedling.services.common import Input, Records, owned, parse
 from microneedling.services.consents import photos_withheld
 from microneedling.services.errors import Conflict, NotFound
-from microneedling.services.photo_measures import queue_analysis
+from microneedling.services.photo_measures import (
+    carry_over,
+    queue_analysis,
+    queue_default_comparison,
+)
 from microneedling.services.photo_quality import QualityCheck
 from microneedling.services.photo_renditions import KINDS, all_rendered, keep, recorded_kinds
 from microneedling.services.treatment_sessions import SESSION
@@ -128,6 +132,7 @@ PHOTO = RecordKind(
     ),
     not_after_today=("taken_on",),
     withheld=withheld,
+    after_amend=carry_over,
 )
 
 
@@ -184,6 +189,7 @@ def add_photo(
             made = keep(db, records, digest, renditions)
             row = save(db, actor, PHOTO, client_id, stored, records.clock)
             queue_analysis(db, records, row)
+            queue_default_comparison(db, records, client_id)
         except BaseException:
             for stray in [digest, *made] if written else made:
                 records.photos.remove(stray)
@@ -218,20 +224,3 @@ def photo_file(records: Records, actor: Actor, photo_id: int) -> PhotoFile:
     chunks = records.photos.chunks(sha256)
     first = next(chunks, b"")
     return PhotoFile(content_type, size_bytes, itertools.chain([first], chunks))
-
-
-def before_after(
-    shown: list[PhotoOut], before: int | None, after: int | None
-) -> tuple[PhotoOut | None, PhotoOut | None]:
-    """The two photos to compare (of those shown, oldest first): those asked for, else the
-    first and last of the latest photo's zone and view."""
-    by_id = {p.id: p for p in shown}
-    if before in by_id and after in by_id:
-        return by_id[before], by_id[after]
-    if len(shown) < 2:
-        return None, None
-    last = shown[-1]
-    same = [p for p in shown if p.zone == last.zone and p.view == last.view]
-    if len(same) < 2:
-        return None, None
-    return same[0], same[-1]

@@ -5,10 +5,12 @@ without it the axe test skips locally and fails in CI, like the browser itself."
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.images import image
 from tests.web.browser.conftest import IN_CI, Served, Shots
 from tests.web.browser.test_browser import (
     PHONE,
@@ -20,7 +22,9 @@ from tests.web.browser.test_browser import (
     unsubscribe_url,
 )
 from tests.web.page_world import email_for
-from tests.world import PASSWORD
+from tests.world import PASSWORD, TODAY
+
+from microneedling.services import photos
 
 AXE = Path(__file__).parents[3] / "tools" / "fhir-validator" / "node_modules" / "axe-core"
 AXE_JS = AXE / "axe.min.js"
@@ -86,6 +90,24 @@ def course_pages(page: Any, served: Served, shot: Shots) -> dict[str, str]:
     }
 
 
+def photos_being_compared(served: Served, client_url: str) -> str:
+    """The client's photos page with a before/after pair whose change is being measured (the
+    quality check left out: this is about the page, not the photos)."""
+    client_id = int(client_url.rstrip("/").rsplit("/", 1)[1])
+    world = served.world
+    earlier = TODAY - dt.timedelta(days=30)
+    for colour, taken_on in (((120, 90, 80), earlier), ((130, 95, 85), TODAY)):
+        photos.add_photo(
+            world.records,
+            world.actors["clinician"],
+            client_id,
+            image("JPEG", size=(640, 480), colour=colour),
+            {"view": "front", "taken_on": taken_on.isoformat()},
+            check=lambda _content, _view: [],
+        )
+    return f"{client_url}/photos"
+
+
 def preview_a_plan(page: Any) -> None:
     page.locator("#c0-indication").select_option("acne_scars_atrophic")
     page.locator("#c0-zone-cheeks").check()
@@ -123,6 +145,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(
     owner_page.get_by_label("Password").press("Enter")
     owner_page.wait_for_url("**/clients")
     checks = [(page, name, url) for name, url in pages.items()]
+    checks.append((page, "photos-being-compared", photos_being_compared(served, pages["client"])))
     lot_id = stock_a_lot(served, "AXE-1")
     owned = ("audit", "users", "clinic", "rooms", "products", "lots", "recall")
     checks += [(owner_page, name, f"{served.url}/{name}") for name in owned]

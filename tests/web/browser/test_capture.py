@@ -205,10 +205,21 @@ def test_the_before_after_view_shows_the_measured_change(
             jpeg(rgb),
             {"view": "front", "zone": "cheeks", "taken_on": TODAY.isoformat()},
         )
-    run_due(world.records, job_handlers(world.records))
     log_in(page, served)
     page.goto(f"{served.url}/clients/{world.client_id}/photos")
+    waiting = page.get_by_role("status").filter(has_text="Change between the two photos")
+    assert "being measured" in waiting.inner_text()
+    assert page.locator("table.changes").count() == 0
+    shot(page, "before-after-being-measured")
+    run_due(world.records, job_handlers(world.records))
+    page.wait_for_selector("table.changes", timeout=10_000)  # the poll reloads the page
     assert page.locator("table.changes").is_visible()
+    verdicts = page.locator("table.changes tbody td:last-child").all_inner_texts()
+    assert verdicts and set(verdicts) <= {
+        "within measured error",
+        "detectable increase",
+        "detectable decrease",
+    }
     assert page.locator(".change-plot svg").is_visible()
     shot(page, "before-after")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -216,4 +227,7 @@ def test_the_before_after_view_shows_the_measured_change(
     shot(page, "before-after-phone")
     page.goto(f"{served.url}/clients/{world.client_id}")
     assert page.get_by_role("heading", name="Measured change in photos").is_visible()
+    assert "within measured error" in page.locator("#photo-change").locator("..").inner_text()
     shot(page, "course-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, "course")

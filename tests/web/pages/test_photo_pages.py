@@ -178,14 +178,27 @@ def test_measurements_show_progress_then_the_change_per_zone_aligned(
     polled = clinician.get(f"/photos/{second.id}/analysis", headers={"HX-Request": "true"})
     assert "waiting to be measured" in polled.text and "hx-refresh" not in polled.headers
 
-    assert run_due(clinic.records, job_handlers(clinic.records)) == 2
+    change_poll = f'hx-get="/photos/{first.id}/comparisons/{second.id}" hx-trigger="every 2s"'
+    assert "Change between the two photos: being measured" in waiting and change_poll in waiting
+    assert '<table class="changes">' not in waiting
+
+    # two analyses and the pair's comparison, which the upload of the second photo queued
+    assert run_due(clinic.records, job_handlers(clinic.records)) == 3
     polled = clinician.get(f"/photos/{second.id}/analysis", headers={"HX-Request": "true"})
+    assert "measured" in polled.text and polled.headers["hx-refresh"] == "true"
+    polled = clinician.get(
+        f"/photos/{first.id}/comparisons/{second.id}", headers={"HX-Request": "true"}
+    )
     assert "measured" in polled.text and polled.headers["hx-refresh"] == "true"
 
     page = clinician.get(photos_url).text
     assert "hx-trigger" not in page.split('id="compare"')[1].split("</section>")[0]
     assert '<table class="changes">' in page and "<svg" in page
-    assert "no detectable change" in page
+    # the same face turned by 3°: compared through one set of zones, nothing beyond its MDC
+    assert "within measured error" in page and "detectable increase" not in page
+    rows = re.findall(r'<tr class="(detectable|within)"><td>([a-z ]+)</td>', page)
+    assert rows and all(kind == "within" for kind, _zone in rows)
+    assert re.search(r"<td>cheek left</td>(<td>[-\d.]+</td>){3}<td>0\.\d+</td>", page)
     rotation = re.search(
         r'class="aligned" style="transform: translate\([^)]*\) rotate\(([-\d.]+)deg\)', page
     )

@@ -13,7 +13,12 @@ from microneedling.clinical.models import Plan
 from microneedling.services import amendments, photo_measures, photos, plans
 from microneedling.services.clinical_records import ClinicalOut, read, record
 from microneedling.services.intakes import IntakeCheck, IntakeIn, check_intake
-from microneedling.services.photo_measures import AnalysisOut, MeasurementOut
+from microneedling.services.photo_measures import (
+    AnalysisOut,
+    ComparisonOut,
+    MeasurementOut,
+    PairMeasures,
+)
 from microneedling.services.photos import PhotoOut
 from microneedling.services.record_kinds import KINDS, AnyKind
 from microneedling.services.treatment_sessions import SessionCheck, SessionIn, check_session
@@ -209,6 +214,33 @@ def photo_measurements(records: RecordsDep, actor: ActorDep, record_id: int) -> 
         analysis=photo_measures.analysis_of(records, actor, record_id),
         measurements=photo_measures.measurements_of(records, actor, record_id),
     )
+
+
+@router.post(
+    "/photos/{record_id}/comparisons/{after_id}",
+    status_code=202,
+    summary="Measure the change between two photos in the background",
+)
+def compare_photos(
+    records: RecordsDep, actor: ActorDep, record_id: int, after_id: int
+) -> ComparisonOut:
+    """Queues `compare` on the pair (the photo as before, `after_id` as after): one set of
+    zone masks, aligned, colour-matched. A pair already queued, running or done is left as
+    it is; a failed one is queued again."""
+    return photo_measures.request_comparison(records, actor, record_id, after_id)
+
+
+@router.get(
+    "/photos/{record_id}/comparisons/{after_id}",
+    summary="The change between two photos, per zone and measure",
+)
+def photo_change(
+    records: RecordsDep, actor: ActorDep, record_id: int, after_id: int
+) -> PairMeasures:
+    """Where each photo's analysis and the pair's comparison stand and, once compared, the
+    change per zone and measure with the MDC95 it was judged against and whether it is
+    detectable; `changes` is empty until then."""
+    return photo_measures.pair_measures(records, actor, record_id, after_id)
 
 
 @router.post("/{entity}s/{record_id}/amendments", status_code=201)

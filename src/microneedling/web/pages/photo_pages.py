@@ -20,9 +20,9 @@ from microneedling.services import photo_measures, photos
 from microneedling.services.access import Actor, Permission
 from microneedling.services.common import Records
 from microneedling.services.course import client_course
-from microneedling.services.photo_measures import MEASURES, Change, pair_measures
+from microneedling.services.photo_measures import MEASURES, Change, before_after, pair_measures
 from microneedling.services.photo_renditions import Kind
-from microneedling.services.photos import VIEW_NAMES, PhotoOut, before_after
+from microneedling.services.photos import VIEW_NAMES, PhotoOut
 from microneedling.services.treatment_sessions import SessionOut
 from microneedling.web.pages.common import (
     FormDep,
@@ -85,11 +85,12 @@ PLOT_LABEL_PX, PLOT_WIDTH_PX, PLOT_ROW_PX = 170, 420, 26
 
 
 def verdict(change: Change) -> str:
-    """A change in words: beyond the MDC it is an increase or a decrease, below it nothing."""
+    """A change in words: beyond the MDC it is an increase or a decrease, below it within
+    the error two photos of an unchanged face show."""
     if change.detectable is None:
         return "not judged"
     if not change.detectable:
-        return "no detectable change"
+        return "within measured error"
     return "detectable increase" if (change.change or 0) > 0 else "detectable decrease"
 
 
@@ -229,6 +230,40 @@ def measure_photo(
 ) -> Response:
     queued = photo_measures.request_analysis(records, actor, photo_id)
     return redirect(request, f"/clients/{queued.client_id}/photos")
+
+
+@router.get("/photos/{before_id}/comparisons/{after_id}")
+def comparison_status(
+    request: Request, records: RecordsDep, actor: PageActorDep, before_id: int, after_id: int
+) -> Response:
+    """Where the comparison of two photos stands; polled by HTMX until it ends, and then the
+    page is reloaded to show the change."""
+    comparison = photo_measures.comparison_of(records, actor, before_id, after_id)
+    context = {
+        "before_id": before_id,
+        "after_id": after_id,
+        "comparison": comparison,
+        "can_add": False,
+    }
+    response = render(request, "_comparison.html", context)
+    if is_htmx(request) and comparison is not None and comparison.status in ("done", "failed"):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@router.post("/photos/{before_id}/comparisons/{after_id}")
+def measure_change(
+    request: Request,
+    records: RecordsDep,
+    actor: PageActorDep,
+    before_id: int,
+    after_id: int,
+    form: FormDep,
+) -> Response:
+    queued = photo_measures.request_comparison(records, actor, before_id, after_id)
+    return redirect(
+        request, f"/clients/{queued.client_id}/photos?before={before_id}&after={after_id}"
+    )
 
 
 @router.get("/photos/{photo_id}/file")
