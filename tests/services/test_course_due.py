@@ -215,7 +215,7 @@ def test_the_migration_fills_the_table_for_the_records_already_there(world: Worl
     before = _stored(world, client.id), _awaiting(world, client.id)
     assert before[1][0] and before[1][1]
     engine = world.records.engine
-    command.downgrade(_alembic_config(engine), "0014")
+    command.downgrade(_alembic_config(engine), "0015")
     upgrade(engine)
     assert (_stored(world, client.id), _awaiting(world, client.id)) == before
     assert before == (_by_rule(world, client.id), _awaiting_by_records(world, client.id))

@@ -5,8 +5,8 @@ session is booked) and one of the clinic's plan bookings by start (which of them
 findings of each client's current intake that can hold treatment back, and the sessions whose
 adverse events await a follow-up, are kept the same way.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
