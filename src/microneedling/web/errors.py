@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from microneedling.errors import InputError, from_error_items
 from microneedling.services.errors import (
@@ -46,13 +48,15 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (DocumentsUnavailable, 503),
     (ServiceError, 409),
 )
-# The errors answered here; anything else is a bug (500).
+# The errors answered here (HTTPException: no such route, a method it does not take, a body over
+# its limit); anything else is a bug (500).
 HANDLED: tuple[type[Exception], ...] = (
     ServiceError,
     InputError,
     RequestValidationError,
     LoginRequired,
     CsrfRefused,
+    HTTPException,
 )
 
 
@@ -146,11 +150,16 @@ def page_answer(request: Request, error: Exception) -> Response:
     that names no record, else the error page with the table's status."""
     if isinstance(error, LoginRequired):
         return redirect(request, f"/login?next={request.url.path}")
+    no_page = f"there is no page at {request.url.path}"
     if isinstance(error, RequestValidationError) and all(
         problem["loc"][0] == "path" for problem in error.errors()
     ):
-        message = f"there is no page at {request.url.path}"
-        refusal = Refusal(404, {"detail": message}, message)
+        refusal = Refusal(404, {"detail": no_page}, no_page)
+    elif isinstance(error, HTTPException):
+        message = no_page if error.status_code == 404 else str(error.detail)
+        refusal = Refusal(
+            error.status_code, {"detail": message}, message, dict(error.headers or {})
+        )
     else:
         refusal = refusal_of(_as_input_error(error))
     context = {"message": refusal.message, "status": refusal.status}
@@ -170,6 +179,8 @@ def _as_input_error(error: Exception) -> Exception:
 async def answer(request: Request, error: Exception) -> Response:
     """The one place that chooses the format: JSON under `/api/`, a page elsewhere."""
     if request.url.path.startswith(API_PREFIX):
+        if isinstance(error, HTTPException):
+            return await http_exception_handler(request, error)
         return json_answer(refusal_of(_as_input_error(error)))
     return page_answer(request, error)
 

@@ -147,3 +147,16 @@ def test_an_api_route_with_a_bad_id_answers_json_naming_it(browser: Browser) -> 
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/json"
     assert [problem["field"] for problem in answer.json()["detail"]] == ["client_id"]
+
+
+def test_an_unknown_page_is_a_404_page(browser: Browser) -> None:
+    answer = browser.client.get("/no-such-page")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "there is no page at /no-such-page" in answer.text
+
+
+def test_an_unknown_api_route_stays_json(browser: Browser) -> None:
+    answer = browser.client.get("/api/v1/no-such-route")
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "Not Found"}
