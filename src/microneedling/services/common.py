@@ -75,7 +75,8 @@ class Records:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work; what the database refuses leaves it as the services' `Conflict`."""
+        """One unit of work; a stale version or an in-place change of a clinical row leaves it
+        as the services' `Conflict` (`persistence_conflicts`)."""
         with persistence_conflicts(), transaction(self.sessions) as db:
             yield db
 
