@@ -11,6 +11,7 @@ import typer
 
 from microneedling import __version__
 from microneedling.cli import imaging, interop, knowledge, planning, records, score
+from microneedling.cli.common import exit_on_refusals
 
 app = typer.Typer(
     name="microneedling",
@@ -46,6 +47,7 @@ score.register(app)
 records.register(app)
 interop.register(app)
 imaging.register(app)
+exit_on_refusals(app)
 
 
 def app_for(args: list[str]) -> typer.Typer:

@@ -25,21 +25,40 @@ def fail(message: str) -> NoReturn:
 
 @contextmanager
 def input_errors_exit() -> Iterator[None]:
-    """Turn any `InputError` (or pydantic validation error) or refusal raised inside into exit
-    status 2 with its message, never a traceback."""
-    from microneedling.errors import from_validation_error
-    from microneedling.services.errors import ServiceError
-
+    """The one way a command fails on what it cannot act on: bad input (`InputError` or a
+    pydantic validation error, one line per problem naming its field) or a refusal of the
+    services exits with status 2 and the message, never a traceback. `exit_on_refusals` puts
+    every command inside it."""
     try:
         yield
-    except (InputError, ServiceError) as error:
-        fail(str(error))
+    except InputError as error:
+        fail(problem_lines(error))
     except Exception as error:
         from pydantic import ValidationError
 
+        from microneedling.errors import from_validation_error
+        from microneedling.services.errors import ServiceError
+
+        if isinstance(error, ServiceError):
+            fail(str(error))
         if isinstance(error, ValidationError):
-            fail(str(from_validation_error(error)))
+            fail(problem_lines(from_validation_error(error)))
         raise
+
+
+def problem_lines(error: InputError) -> str:
+    """Each problem on its own line: its field, what is wrong and what is allowed."""
+    return "\n".join(str(problem) for problem in error.problems)
+
+
+def exit_on_refusals(app: typer.Typer) -> None:
+    """Run every command of `app` (and of its groups) inside `input_errors_exit`."""
+    for command in app.registered_commands:
+        if command.callback is not None:
+            command.callback = input_errors_exit()(command.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            exit_on_refusals(group.typer_instance)
 
 
 def read_json(source: str, label: str = "input") -> Any:

@@ -38,8 +38,9 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _imaging() -> Iterator[None]:
-    """Exit 2 with the install line when the extra is missing, and on any input error."""
-    from microneedling.cli.common import fail, input_errors_exit
+    """Exit 2 with the install line when the extra is missing (bad input exits through the
+    CLI's one wrapper, around every command)."""
+    from microneedling.cli.common import fail
 
     try:
         import microneedling.imaging.analysis  # noqa: F401
@@ -47,11 +48,10 @@ def _imaging() -> Iterator[None]:
         fail(_missing(error))
     from microneedling.imaging.errors import ImagingUnavailableError
 
-    with input_errors_exit():
-        try:
-            yield
-        except ImagingUnavailableError as error:
-            fail(_missing(error))
+    try:
+        yield
+    except ImagingUnavailableError as error:
+        fail(_missing(error))
 
 
 def _missing(error: Exception) -> str:

@@ -39,18 +39,13 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _refusals_exit() -> Iterator[None]:
-    """Bad input and the services' refusals exit with status 2 and one line per problem."""
+def _fhir_extra_exit() -> Iterator[None]:
+    """A missing `fhir` extra exits with status 2 and the line that installs it (bad input and
+    refusals exit through the CLI's one wrapper, around every command)."""
     from microneedling.cli.common import fail
-    from microneedling.errors import InputError
-    from microneedling.services.errors import ServiceError
 
     try:
         yield
-    except InputError as error:
-        fail("\n".join(str(problem) for problem in error.problems))
-    except ServiceError as error:
-        fail(str(error))
     except ModuleNotFoundError as error:
         if error.name is None or error.name.split(".")[0] not in FHIR_EXTRA_MODULES:
             raise
@@ -71,7 +66,7 @@ def export_fhir_command(client_id: int, clinic: str | None, inline_photos: bool)
     from microneedling.services.interop import export_fhir
 
     records, actor = _open(clinic)
-    with _refusals_exit():
+    with _fhir_extra_exit():
         bundle = export_fhir(records, actor, client_id, inline_photos=inline_photos)
     print_json(bundle)
 
@@ -93,7 +88,7 @@ def import_command(
     from microneedling.interop.fhir_import import load_json
     from microneedling.services.interop import import_fhir
 
-    with _refusals_exit():
+    with _fhir_extra_exit():
         bundle = load_json(_read_bytes(fhir))
         records, actor = _open(clinic)
         report = import_fhir(records, actor, bundle, skip_unmapped=skip_unmapped, merge=merge)
@@ -140,8 +135,7 @@ def research_export_command(
     if export_format not in ("csv", "json"):
         fail(f"--format: unknown format '{export_format}' (allowed: csv, json)")
     records, actor = _open(clinic)
-    with _refusals_exit():
-        export = research_export(records, actor, "json" if export_format == "json" else "csv")
+    export = research_export(records, actor, "json" if export_format == "json" else "csv")
     out.mkdir(parents=True, exist_ok=True)
     for name, text in export.files.items():
         (out / name).write_text(text, encoding="utf-8")

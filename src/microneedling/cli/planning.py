@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microneedling.cli.common import input_errors_exit, print_json, read_json
+from microneedling.cli.common import print_json, read_json
 
 
 def register(app: typer.Typer) -> None:
@@ -55,8 +55,7 @@ def plan_command(
         data["as_of"] = clinic_today().isoformat()
     from microneedling.clinical.planner import plan
 
-    with input_errors_exit():
-        result = plan(data)
+    result = plan(data)
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:

@@ -52,7 +52,7 @@ def score(
         bool, typer.Option("--change", help="Compare BEFORE.json with AFTER.json.")
     ] = False,
 ) -> None:
-    from microneedling.cli.common import fail, input_errors_exit
+    from microneedling.cli.common import fail
 
     paths = inputs or []
     if code == "list":
@@ -60,14 +60,13 @@ def score(
             fail("'score list' takes no input files, --interactive or --change")
         _list(as_json)
         return
-    with input_errors_exit():
-        from microneedling import scores
+    from microneedling import scores
 
-        instrument = scores.get(code)
-        if change:
-            _compare(instrument, paths, interactive, as_json)
-        else:
-            _score_one(instrument, paths, interactive, as_json)
+    instrument = scores.get(code)
+    if change:
+        _compare(instrument, paths, interactive, as_json)
+    else:
+        _score_one(instrument, paths, interactive, as_json)
 
 
 def _score_one(instrument: Instrument, paths: list[str], interactive: bool, as_json: bool) -> None:

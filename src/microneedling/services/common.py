@@ -23,14 +23,16 @@ from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from microneedling.config import Settings
 from microneedling.errors import FieldProblem, InputError, from_validation_error
 from microneedling.records.database import engine_for, session_factory, transaction
+from microneedling.records.models import AppendOnlyError
 from microneedling.records.photo_store import PhotoStore, open_photo_store
 from microneedling.services.access import Actor
 from microneedling.services.clock import Clock
-from microneedling.services.errors import NotFound
+from microneedling.services.errors import Conflict, NotFound
 
 M = TypeVar("M", bound=BaseModel)
 Table = TypeVar("Table")  # a mapped class of records/models.py
@@ -73,7 +75,9 @@ class Records:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with transaction(self.sessions) as db:
+        """One unit of work; a stale version or an in-place change of a clinical row leaves it
+        as the services' `Conflict` (`persistence_conflicts`)."""
+        with persistence_conflicts(), transaction(self.sessions) as db:
             yield db
 
 
@@ -164,6 +168,22 @@ def violates_unique(error: IntegrityError, column: str) -> bool:
     """Whether an insert failed because another transaction committed the same `column` value
     first (SQLite and PostgreSQL both name the column in their message)."""
     return column in str(error.orig)
+
+
+STALE_MESSAGE = "the record was changed by someone else meanwhile; reload it and try again"
+
+
+@contextmanager
+def persistence_conflicts() -> Iterator[None]:
+    """The ORM's refusals as the services' `Conflict`, so no caller sees SQLAlchemy: a version
+    that moved on meanwhile (stale) and a clinical row changed in place (append-only). A unique
+    value another writer took first is told apart where it is written (`violates_unique`)."""
+    try:
+        yield
+    except StaleDataError as error:
+        raise Conflict(STALE_MESSAGE) from error
+    except AppendOnlyError as error:
+        raise Conflict(str(error)) from error
 
 
 def owned(

@@ -1,9 +1,10 @@
-"""What a use case can refuse, beside bad input (`microneedling.errors.InputError`).
+"""What a use case can refuse, beside bad input (`microneedling.errors.InputError`); the ORM's
+refusals (a stale version, a change to an append-only row) reach callers as `Conflict` too.
 
-The API maps them to status codes once: not found 404, forbidden 403, conflict 409,
-unauthenticated 401, too many log-in attempts 429, documents unavailable 503; unconfirmed
-session departures 409 with the departures listed; a refusal with a `code` carries it (and its
-facts) in the body.
+The web maps them to status codes once, for the API and the pages alike: not found 404,
+forbidden 403, conflict 409, unauthenticated 401, too many log-in attempts 429, documents
+unavailable 503, any other refusal 409; unconfirmed session departures 409 with the departures
+listed; a refusal with a `code` carries it (and its facts) in the body.
 """
 
 from __future__ import annotations

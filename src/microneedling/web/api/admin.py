@@ -45,7 +45,7 @@ def update_user(
     actor: ActorDep,
     user_id: int,
     body: Annotated[
-        dict[str, Any], Body(examples=[{"version": 1, "role": "read_only", "active": False}])
+        users.UserChange, Body(examples=[{"version": 1, "role": "read_only", "active": False}])
     ],
 ) -> UserOut:
     """Owners change a user's role, deactivate or reactivate them, or reset their password
@@ -55,7 +55,21 @@ def update_user(
 
 @router.post("/users", status_code=201)
 def create_user(
-    records: RecordsDep, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+    records: RecordsDep,
+    actor: ActorDep,
+    body: Annotated[
+        users.UserIn,
+        Body(
+            examples=[
+                {
+                    "email": "nurse@clinic.example",
+                    "full_name": "Sam Nurse",
+                    "role": "clinician",
+                    "password": "a long enough password",
+                }
+            ]
+        ),
+    ],
 ) -> UserOut:
     """Owners add users to their clinic: e-mail, full_name, role and password."""
     return users.create_user(records, actor, body)

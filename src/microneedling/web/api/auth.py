@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
@@ -48,7 +48,7 @@ def change_password(
     records: RecordsDep,
     actor: ActorDep,
     body: Annotated[
-        dict[str, Any],
+        users.PasswordChange,
         Body(examples=[{"current_password": "old one", "new_password": "a new long one"}]),
     ],
 ) -> Response:

@@ -4,7 +4,7 @@ erase, the course as it stands and the timeline of the course."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
@@ -57,7 +57,7 @@ def change(
     actor: ActorDep,
     client_id: int,
     body: Annotated[
-        dict[str, Any],
+        clients.ClientChange,
         Body(
             examples=[
                 {"version": 1, "phone": "+44 20 7946 0000"},

@@ -3,14 +3,16 @@
 preview a plan without saving; check an intake or a session without saving (the same service
 the pages' live checks ask); upload photos, fetch them and their thumbnail and screen copy."""
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from microneedling.clinical.models import Plan
+from microneedling.clinical.models import Plan, PlanRequest
 from microneedling.services import amendments, photo_measures, photos, plans
+from microneedling.services.amendments import AmendmentIn
 from microneedling.services.clinical_records import ClinicalOut, read, record
 from microneedling.services.intakes import IntakeCheck, IntakeIn, check_intake
 from microneedling.services.photo_measures import (
@@ -66,17 +68,24 @@ def _add_read_route(kind: AnyKind) -> None:
     )
 
 
+class PlanPreviewIn(PlanRequest):
+    """A plan request whose `as_of` may be left out (the clinic's today is taken)."""
+
+    as_of: dt.date | None = None  # type: ignore[assignment]
+
+
 @router.post("/plans/preview", response_model=Plan)
 async def preview(
     records: RecordsDep,
     actor: ActorDep,
-    request: Annotated[dict[str, Any], Body(description="A plan request (docs/plan-contract.md)")],
+    request: Annotated[PlanPreviewIn, Body(description="A plan request (docs/plan-contract.md)")],
 ) -> Response:
     """Plan without saving: the planner's answer for a full request; `as_of` defaults to the
     clinic's today.
 
     Pure and fast, so it runs on the event loop and answers the plan's own JSON directly."""
-    result = plans.preview_plan(actor, request, records.clock.today())
+    sent = request.model_dump(mode="json", exclude_unset=True)
+    result = plans.preview_plan(actor, sent, records.clock.today())
     return Response(result.model_dump_json(), media_type="application/json")
 
 
@@ -250,7 +259,7 @@ def amend(
     entity: str,
     record_id: int,
     body: Annotated[
-        dict[str, Any],
+        AmendmentIn,
         Body(examples=[{"changes": {"lot_number": "B-2231"}, "reason": "lot misread"}]),
     ],
 ) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from microneedling.errors import InputError
 from microneedling.knowledge import load_knowledge, names
 from microneedling.services.access import Actor
 from microneedling.services.common import Records
-from microneedling.services.errors import ServiceError, Unauthenticated
+from microneedling.services.errors import Unauthenticated
 from microneedling.services.users import actor_for_token
 
 SESSION_COOKIE = "mn_session"
@@ -38,12 +38,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 
 
-class LoginRequired(ServiceError):
-    """A page that needs a signed-in user was asked for without one."""
+class LoginRequired(Exception):
+    """A page that needs a signed-in user was asked for without one (the page answers with the
+    log-in form; a web concern, not a refusal of the services)."""
 
 
-class CsrfRefused(ServiceError):
-    """A form came back without the token this browser was given."""
+class CsrfRefused(Exception):
+    """A form came back without the token this browser was given (403, a web concern)."""
 
 
 def zones_text(zones: list[str]) -> str:
