@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from microneedling.cli.common import fail, input_errors_exit
+from microneedling.cli.common import fail
 
 if TYPE_CHECKING:
     from microneedling.config import Settings
@@ -69,5 +69,4 @@ def upgraded_records(actor: str | None) -> Records:
 def owner_of(records: Records, clinic: str | None) -> Actor:
     from microneedling.services.users import local_owner
 
-    with input_errors_exit():
-        return local_owner(records, clinic)
+    return local_owner(records, clinic)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from microneedling.cli.common import fail, input_errors_exit, print_json
+from microneedling.cli.common import fail, print_json
 from microneedling.cli.database import (
     ActorOption,
     ClinicOption,
@@ -211,13 +211,12 @@ def users_create(
     records = open_records()
     from microneedling.services.users import create_user
 
-    with input_errors_exit():
-        user = create_user(
-            records,
-            None,
-            {"email": email, "full_name": full_name or email, "role": role, "password": password},
-            clinic_name=clinic,
-        )
+    user = create_user(
+        records,
+        None,
+        {"email": email, "full_name": full_name or email, "role": role, "password": password},
+        clinic_name=clinic,
+    )
     typer.echo(f"Created {user.role} {user.email} (user {user.id}) in clinic '{clinic}'.")
 
 
@@ -246,9 +245,8 @@ def users_set(
     if password_stdin:
         change["password"] = sys.stdin.readline().rstrip("\n")
     owner = owner_of(records, clinic)
-    with input_errors_exit():
-        user = find_user(records, owner, email)
-        user = update_user(records, owner, user.id, {"version": user.version, **change})
+    user = find_user(records, owner, email)
+    user = update_user(records, owner, user.id, {"version": user.version, **change})
     state = "active" if user.active else "inactive"
     typer.echo(f"{user.email}: {user.role}, {state} (version {user.version}).")
 
@@ -266,8 +264,7 @@ def clients_list(
     records = open_records()
     from microneedling.services.clients import search_clients
 
-    with input_errors_exit():
-        page = search_clients(records, owner_of(records, clinic), {"q": query, "limit": limit})
+    page = search_clients(records, owner_of(records, clinic), {"q": query, "limit": limit})
     if as_json:
         print_json(page.model_dump(mode="json"))
         return
@@ -288,8 +285,7 @@ def lots_recall(
     records = open_records()
     from microneedling.services.lot_use import recall_by_number
 
-    with input_errors_exit():
-        recall = recall_by_number(records, owner_of(records, clinic), lot_number)
+    recall = recall_by_number(records, owner_of(records, clinic), lot_number)
     if as_json:
         print_json(recall.model_dump(mode="json"))
         return
@@ -317,8 +313,7 @@ def backup(
     from microneedling.services.admin import back_up, operator_name
 
     records = open_records()
-    with input_errors_exit():
-        photos = back_up(records, operator_name(actor), path)
+    photos = back_up(records, operator_name(actor), path)
     typer.echo(f"Backed up the database and {photos} photos to {path}.")
 
 
@@ -330,8 +325,7 @@ def restore(
     is then brought to the newest version."""
     from microneedling.services.admin import operator_name, restore_database
 
-    with input_errors_exit():
-        restored = restore_database(settings(), operator_name(actor), path)
+    restored = restore_database(settings(), operator_name(actor), path)
     typer.echo(f"Restored the database and {restored.photos} photos from {path}.")
     if restored.erased_since:
         ids = ", ".join(map(str, restored.erased_since))
