@@ -20,6 +20,7 @@ WRITES = ("post", "put", "patch")
 NO_BODY = {
     ("post", "/api/v1/auth/logout"): "the token in the header is all it needs",
     ("post", "/api/v1/photos/{record_id}/analysis"): "the photo's id is all it needs",
+    ("post", "/api/v1/photos/{record_id}/comparisons/{after_id}"): "the two photos' ids are all",
     ("post", "/api/v1/practitioners/{user_id}/calendar-feed"): "a new token needs no input",
 }
 # Success answers that are not JSON with one schema, each with the reason.

@@ -63,6 +63,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         secret_key=SecretStr("browser-secret-" + "x" * 32),
         data_dir=data / "data",
         database_url=f"sqlite:///{data / 'records.db'}",
+        # Open every day: the courses book from the suite's fixed today, whatever its weekday.
+        opening_hours="mon-sun 09:00-18:00",
     )
     engine = engine_for(settings)
     upgrade(engine)
