@@ -9,6 +9,7 @@ import itertools
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from tests.concurrency import at_once
 from tests.world import PASSWORD, World
@@ -16,6 +17,7 @@ from tests.world import PASSWORD, World
 from microneedling.errors import InputError
 from microneedling.records.models import LoginAttempt, User
 from microneedling.services import users
+from microneedling.services.clock import Clock
 from microneedling.services.errors import (
     Conflict,
     Forbidden,
@@ -208,6 +210,21 @@ def test_an_expired_or_forged_token_is_refused(world: World) -> None:
     fresh = users.log_in(world.records, "owner@a.example", PASSWORD).access_token
     with pytest.raises(Unauthenticated):
         users.actor_for_token(world.records, fresh[:-3] + "abc")
+
+
+def test_a_token_is_judged_by_the_records_clock_not_the_machines(world: World) -> None:
+    """A server run on a fixed clock (a benchmark, a replay) accepts the tokens it issued while
+    the machine's clock is hours behind, and refuses them once its own clock passes expiry."""
+    issued = world.records.clock.now()
+    token = users.log_in(world.records, "owner@a.example", PASSWORD).access_token
+    with time_machine.travel(issued - dt.timedelta(hours=3), tick=False):
+        assert users.actor_for_token(world.records, token).role == "owner"
+    ttl = dt.timedelta(minutes=world.records.settings.token_ttl_minutes)
+    late = dataclasses.replace(
+        world.records, clock=Clock(fixed=issued + ttl + dt.timedelta(seconds=1))
+    )
+    with pytest.raises(Unauthenticated):
+        users.actor_for_token(late, token)
 
 
 def test_a_deactivated_user_is_refused_at_once(world: World) -> None:

@@ -470,11 +470,20 @@ def actor_for_token(records: Records, token: str) -> Actor:
     """The actor a bearer token stands for; expired, forged or stale tokens are refused."""
     import jwt
 
+    # Expiry is judged by the records' clock, the one that dated the token, not the machine's.
     try:
-        claims = jwt.decode(token, records.settings.signing_key, algorithms=[TOKEN_ALGORITHM])
+        claims = jwt.decode(
+            token,
+            records.settings.signing_key,
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["exp", "iat"], "verify_exp": False, "verify_iat": False},
+        )
         user_id = int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        expired = int(claims["exp"]) <= records.clock.now().timestamp()
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         raise Unauthenticated("invalid or expired token") from None
+    if expired:
+        raise Unauthenticated("invalid or expired token")
     # Autocommit: one round trip, with no transaction to open and roll back; the statement goes
     # to the driver as written, in its own parameter style, skipping SQL compilation.
     engine = records.engine
