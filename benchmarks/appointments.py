@@ -342,10 +342,11 @@ def load(engine: Engine, records: Records, options: argparse.Namespace) -> tuple
 
 async def measure(records: Records, practitioner_id: int, repeats: int) -> dict[str, list[float]]:
     """Each request's wall time in ms: the today page, a week view, the today summary as JSON."""
-    from microneedling.web.app import create_app
+    from microneedling.web.app import create_app, settle_heap
 
     app = create_app(records.settings, records.clock)
     app.state.records = records
+    settle_heap()  # as `serve` does in each server process
     form = f"username=bench%40x.example&password={PASSWORD.replace(' ', '+')}".encode()
     login = [(b"content-type", b"application/x-www-form-urlencoded")]
     token = json.loads(await call_asgi(app, "POST", "/api/v1/auth/token", form, login))

@@ -79,7 +79,7 @@ def serve(
             ).start()
         try:
             uvicorn.run(
-                "microneedling.web.app:create_app",
+                "microneedling.web.app:served_app",
                 factory=True,
                 host=host,
                 port=port,
