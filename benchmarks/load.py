@@ -244,13 +244,14 @@ def _line(figures: Figures) -> str:
 
 
 def demo(settings: dict[str, str]) -> None:
-    """The demo clinic in the database these settings name."""
-    subprocess.run(
-        [sys.executable, "-m", "microneedling", "demo"],
-        env={**os.environ, **settings},
-        check=True,
-        capture_output=True,
-    )
+    """The demo clinic in the database these settings name (its schema made first)."""
+    for command in (["db", "upgrade"], ["demo"]):
+        subprocess.run(
+            [sys.executable, "-m", "microneedling", *command],
+            env={**os.environ, **settings},
+            check=True,
+            capture_output=True,
+        )
 
 
 _databases = itertools.count()

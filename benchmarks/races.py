@@ -67,7 +67,8 @@ def served(database_url: str, data_dir: Path) -> Iterator[str]:
         "MICRONEEDLING_DATABASE_URL": database_url,
     }
     command = [sys.executable, "-m", "microneedling"]
-    subprocess.run([*command, "demo"], env=env, check=True, capture_output=True)
+    for step in (["db", "upgrade"], ["demo"]):
+        subprocess.run([*command, *step], env=env, check=True, capture_output=True)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
