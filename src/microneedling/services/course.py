@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from microneedling.clinical.models import Finding, Plan, ScheduledSession
 from microneedling.clinical.schedule import course_shift
 from microneedling.records.models import (
+    CLINICAL_MODELS,
     Clinic,
     Clinical,
     Consent,
@@ -92,20 +93,10 @@ class CourseRows:
         return current_of(self.by_kind.get(model, []))
 
 
-COURSE_KINDS: tuple[type[Clinical], ...] = (
-    Intake,
-    PlanRecord,
-    Consent,
-    TreatmentSession,
-    Photo,
-    ScoreRecord,
-)
-
-
 def course_rows(db: Session, client_id: int) -> CourseRows:
     """One query per kind; no photos read while photography consent stands withdrawn."""
     withheld = bool(photos_withheld(db, [client_id]))
-    kinds = [model for model in COURSE_KINDS if not (withheld and model is Photo)]
+    kinds = [model for model in CLINICAL_MODELS if not (withheld and model is Photo)]
     return CourseRows({model: client_rows(db, model, client_id) for model in kinds})
 
 

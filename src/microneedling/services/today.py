@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -283,51 +283,61 @@ def _findings(
 ) -> tuple[list[HeldFinding], int]:
     """One page of the current intakes' findings that hold treatment back and match `which`
     (still open, or a deferral ending this week), by client; and how many there are."""
-    limit, offset = window
-    found = (HeldRow.clinic_id == actor.clinic_id, which)
-    total = db.scalar(select(func.count()).select_from(HeldRow).where(*found)) or 0
-    query = (
-        select(HeldRow, Client.given_name, Client.family_name)
-        .join(Client, Client.id == HeldRow.client_id)
-        .where(*found)
-        .order_by(HeldRow.client_id, HeldRow.position)
-        .limit(limit)
-        .offset(offset)
+    order = (HeldRow.client_id, HeldRow.position)
+    rows, total = _named_page(
+        db, HeldRow, (HeldRow.clinic_id == actor.clinic_id, which), order, window
     )
     return [
         HeldFinding(
             client_id=row.client_id,
-            client_name=display_name(given, family, row.client_id),
+            client_name=name,
             code=row.code,
             action=row.action,
             until=row.until_on,
             reason=row.reason,
         )
-        for row, given, family in db.execute(query).tuples()
+        for row, name in rows
     ], total
 
 
 def _adverse(db: Session, actor: Actor, window: Window) -> tuple[list[AdverseFollowUp], int]:
     """One page of the sessions with an adverse event whose follow-up is not yet recorded,
     latest first; and how many there are."""
-    limit, offset = window
-    mine = AwaitingFollowUp.clinic_id == actor.clinic_id
-    total = db.scalar(select(func.count()).select_from(AwaitingFollowUp).where(mine)) or 0
-    query = (
-        select(AwaitingFollowUp, Client.given_name, Client.family_name)
-        .join(Client, Client.id == AwaitingFollowUp.client_id)
-        .where(mine)
-        .order_by(AwaitingFollowUp.performed_on.desc(), AwaitingFollowUp.session_id)
-        .limit(limit)
-        .offset(offset)
-    )
+    mine = (AwaitingFollowUp.clinic_id == actor.clinic_id,)
+    order = (AwaitingFollowUp.performed_on.desc(), AwaitingFollowUp.session_id)
+    rows, total = _named_page(db, AwaitingFollowUp, mine, order, window)
     return [
         AdverseFollowUp(
             client_id=row.client_id,
-            client_name=display_name(given, family, row.client_id),
+            client_name=name,
             session_id=row.session_id,
             performed_on=row.performed_on,
             events=row.events,
         )
+        for row, name in rows
+    ], total
+
+
+def _named_page(
+    db: Session,
+    model: Any,
+    where: tuple[ColumnElement[bool], ...],
+    order: tuple[Any, ...],
+    window: Window,
+) -> tuple[list[tuple[Any, str]], int]:
+    """One page of `model`'s rows matching `where`, each with its client's name; and how many
+    rows match."""
+    limit, offset = window
+    total = db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    query = (
+        select(model, Client.given_name, Client.family_name)
+        .join(Client, Client.id == model.client_id)
+        .where(*where)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        (row, display_name(given, family, row.client_id))
         for row, given, family in db.execute(query).tuples()
     ], total
