@@ -142,6 +142,7 @@ def test_the_today_page_lists_an_unbooked_session_as_overdue_later(
     later = dt.datetime.combine(start + dt.timedelta(days=3), dt.time(12), tzinfo=dt.UTC)
     app = clinician.client.app
     app.state.records = replace(clinic.records, clock=Clock(fixed=later))  # type: ignore[attr-defined]
+    clinician.log_in()  # three days on, the morning's session has expired
     page = clinician.get("/today")
     assert "Overdue" in page.text and f"since {START}" in page.text
     assert "Ada Moreau" in page.text and "not booked" in page.text
