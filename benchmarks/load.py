@@ -72,6 +72,8 @@ class Figures:
     errors: int
     requests: int
     p95_by_request_ms: dict[str, float] = field(default_factory=dict)
+    # Each failure as locust saw it ("GET course page: HTTPError('500 ...')") and how often.
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def meets_goal(self) -> bool:
@@ -209,6 +211,10 @@ def measure(
         p95_by_request_ms={
             name: float(entry.get_response_time_percentile(0.95) or 0)
             for (name, _method), entry in environment.stats.entries.items()
+        },
+        error_kinds={
+            f"{error.method} {error.name}: {error.error}": error.occurrences
+            for error in environment.stats.errors.values()
         },
     )
     runner.quit()
