@@ -7,6 +7,7 @@ the saves did; an erasure takes them away."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from tests.concurrency import at_once
 from tests.world import TODAY, World, planned_course
 
 from microneedling.clinical.models import Finding
@@ -219,3 +221,17 @@ def test_the_migration_fills_the_table_for_the_records_already_there(world: Worl
     upgrade(engine)
     assert (_stored(world, client.id), _awaiting(world, client.id)) == before
     assert before == (_by_rule(world, client.id), _awaiting_by_records(world, client.id))
+
+
+def test_sessions_saved_at_once_for_one_client_both_count(world: World) -> None:
+    """Two sessions of one course saved at the same moment (two app workers): both are kept and
+    the stored course counts both, as the rule does from the records."""
+    client, _intake, plan = planned_course(world)
+    later = _later(world)
+    days = [TODAY + dt.timedelta(days=n) for n in (1, 2, 3, 4)]
+    outcomes = at_once(
+        [functools.partial(_log, later, world, client.id, plan.id, day) for day in days]
+    )
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
+    assert _stored(world, client.id) == _by_rule(world, client.id)
+    assert len(client_course(world.records, world.reader, client.id).sessions_done) == len(days)

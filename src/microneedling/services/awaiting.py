@@ -24,6 +24,7 @@ from microneedling.records.models import (
 )
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import is_current
+from microneedling.services.course_due import one_writer_per_client
 
 # The actions by which a finding holds treatment back (a deferral only until its day).
 OPEN_ACTIONS = ("defer", "clinician_only", "refuse")
@@ -32,12 +33,14 @@ CHUNK = 500  # ids per IN list, well inside every database's limit on bound para
 
 def refresh_held_findings(db: Session, _actor: Actor, row: Clinical) -> None:
     """After an intake is written: its client's findings that hold treatment back."""
+    one_writer_per_client(db, row.client_id)
     db.flush()
     _rewrite_findings(db.connection(), [row.client_id])
 
 
 def refresh_follow_ups(db: Session, _actor: Actor, row: Clinical) -> None:
     """After a session is written: its client's sessions awaiting a follow-up."""
+    one_writer_per_client(db, row.client_id)
     db.flush()
     _rewrite_follow_ups(db.connection(), [row.client_id])
 

@@ -16,7 +16,13 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from microneedling.clinical.schedule import course_shift
-from microneedling.records.models import Clinical, CourseDue, PlanRecord, TreatmentSession
+from microneedling.records.database import lock_key
+from microneedling.records.models import (
+    Clinical,
+    CourseDue,
+    PlanRecord,
+    TreatmentSession,
+)
 from microneedling.services.access import Actor
 from microneedling.services.clinical_records import is_current
 
@@ -25,6 +31,7 @@ CHUNK = 500  # ids per IN list, well inside every database's limit on bound para
 
 def refresh_course_due(db: Session, _actor: Actor, row: Clinical) -> None:
     """After a plan or a session is written: its client's course, dated again."""
+    one_writer_per_client(db, row.client_id)
     db.flush()
     _rewrite(db.connection(), [row.client_id])
 
@@ -64,6 +71,15 @@ def course_rows(
         for position, (entry, day) in enumerate(zip(schedule, days, strict=True))
         if position >= len(performed)
     ]
+
+
+def one_writer_per_client(db: Session, client_id: int) -> None:
+    """Until this transaction ends, no other rewrites the client's kept rows. Without it, two
+    sessions saved at once for one client on PostgreSQL each deleted the rows they could see
+    and inserted the same keys (a 500), each missing the other's session. An advisory lock,
+    because every write already holds the client's row FOR SHARE (see `live_client`), which a
+    row lock would deadlock against; SQLite has one writer at a time already."""
+    lock_key(db, f"kept-rows:client:{client_id}")
 
 
 def _rewrite(connection: Connection, client_ids: list[int]) -> None:
