@@ -65,9 +65,8 @@ def serve(
     thread unless --no-worker."""
     import threading
 
-    import uvicorn
-
     from microneedling.records.backup import server_lock
+    from microneedling.web.serving import serve_app
 
     records = upgraded_records(actor)
     typer.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
@@ -78,13 +77,7 @@ def serve(
                 target=_work, args=(records, stop), name="job-worker", daemon=True
             ).start()
         try:
-            uvicorn.run(
-                "microneedling.web.app:served_app",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-            )
+            serve_app(host, port, workers)
         finally:
             stop.set()
 
