@@ -11,8 +11,8 @@ session written, a photo thumbnail, and a log-in.
 
 Each configuration is measured twice over. At saturation, each simulated user sends its next
 request as soon as the last is answered: the most the servers answer, and the latency when
-requests queue. Then at fixed offered rates (each user paced with locust's
-`constant_throughput`), a short search for the highest rate at which p95 ≤ 100 ms with no
+requests queue. Then at fixed offered rates (each user sending at a steady pace, the users
+out of step with each other), a short search for the highest rate at which p95 ≤ 100 ms with no
 error: the throughput a clinic gets at the latency it wants.
 
 Run: `.venv/bin/python benchmarks/load.py` (about 8 minutes) or `--quick` (under 3 minutes);
@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 import gevent
 import httpx
-from locust import FastHttpUser, constant, constant_throughput, task
+from locust import FastHttpUser, constant, task
 from locust.env import Environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +61,7 @@ GOAL_P95_MS = 100
 # The offered rates tried, as fractions of the saturation throughput: a bisection that starts
 # at half and takes `steps` turns.
 FIRST_FRACTION = 0.5
+SPAWN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -162,10 +163,28 @@ class Clinician(FastHttpUser):
         )
 
 
+class PacedClinician(Clinician):
+    """A clinician who sends a request every `1 / rate` seconds (the next at once when one
+    takes longer), the first at a random point of the first period. Users started together
+    would otherwise send together (locust's `constant_throughput` paces each user from the
+    moment it was made), each request waiting behind the others of its burst."""
+
+    rate: ClassVar[float]
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.next_at = time.monotonic() + random.uniform(0, 1 / self.rate)
+        gevent.sleep(self.next_at - time.monotonic())
+
+    def wait_time(self) -> float:
+        now = time.monotonic()
+        self.next_at = max(self.next_at + 1 / self.rate, now)
+        return self.next_at - now
+
+
 def paced(rate: float, users: int) -> type[Clinician]:
-    """Clinicians who together offer `rate` requests a second (each at most its share: one
-    whose request takes longer than its share of a second sends the next at once)."""
-    return type("PacedClinician", (Clinician,), {"wait_time": constant_throughput(rate / users)})
+    """Clinicians who together offer `rate` requests a second."""
+    return type("Paced", (PacedClinician,), {"rate": rate / users})
 
 
 def clinic_at(base: str) -> Clinic:
@@ -193,7 +212,10 @@ def measure(
     """Run the mix against `base`; the figures of the measured window (after the warm-up)."""
     environment = Environment(user_classes=[user_class], host=base)
     runner = environment.create_local_runner()
-    runner.start(users, spawn_rate=users)
+    # Users arrive over the first second, as clinicians do, not at one instant: the workers
+    # of a server share one listening socket, and connections opened at one instant are
+    # mostly accepted by one of them, which then serves them all for as long as they last.
+    runner.start(users, spawn_rate=users / SPAWN_S)
     gevent.sleep(warm_up_s)
     environment.stats.reset_all()
     started = time.monotonic()
@@ -299,7 +321,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (under 3 minutes)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
-    parser.add_argument("--users", type=int, default=8, help="clinicians at saturation")
+    parser.add_argument("--users", type=int, default=16, help="clinicians at saturation")
     parser.add_argument("--paced-users", type=int, default=16, help="clinicians when paced")
     args = parser.parse_args()
     # (warm-up, measured) seconds at saturation and for each paced step, and the steps.
@@ -323,16 +345,21 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, Any]]] = {"postgres": {}, "sqlite": {}}
     with tempfile.TemporaryDirectory() as work:
         print("PostgreSQL (photos in the database):", file=sys.stderr)
-        with running_postgres() as server, postgres_database(server) as url:
-            settings = {
-                **base,
-                "MICRONEEDLING_DATABASE_URL": url,
-                "MICRONEEDLING_PHOTO_STORE": "postgres",
-                "MICRONEEDLING_DATA_DIR": str(Path(work) / "postgres"),
-            }
-            demo(settings)
+        with running_postgres() as server:
             for workers in (1, 2):
-                results["postgres"][str(workers)] = run(workers, settings, args, deadline(workers))
+                # A fresh clinic each time: the sessions that one run writes would make the
+                # next run's course pages longer.
+                with postgres_database(server) as url:
+                    settings = {
+                        **base,
+                        "MICRONEEDLING_DATABASE_URL": url,
+                        "MICRONEEDLING_PHOTO_STORE": "postgres",
+                        "MICRONEEDLING_DATA_DIR": str(Path(work) / f"postgres_{workers}"),
+                    }
+                    demo(settings)
+                    results["postgres"][str(workers)] = run(
+                        workers, settings, args, deadline(workers)
+                    )
         print("SQLite (photos on disk):", file=sys.stderr)
         settings = {**base, "MICRONEEDLING_DATA_DIR": str(Path(work) / "sqlite")}
         demo(settings)
