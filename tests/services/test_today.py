@@ -127,3 +127,38 @@ def test_another_clinics_day_is_not_shown(world: World) -> None:
     planned_course(world)
     summary = today_summary(world.records, world.outsider)
     assert (summary.due, summary.open_findings, summary.appointments) == ([], [], [])
+
+
+def test_each_total_counts_the_whole_list_in_one_statement_for_all_seven(world: World) -> None:
+    """A page of one row still carries each list's whole count, and the summary's statements
+    do not grow with the clinic: a page per list and one statement for the seven totals."""
+    from sqlalchemy import event
+
+    for _ in range(3):
+        planned_course(world)
+        herpes = {"code": "herpes_labialis", "status": "active"}
+        record(
+            world.records,
+            world.clinician,
+            INTAKE,
+            new_client(world).id,
+            {"answers": {"fitzpatrick": 2, "conditions": [herpes]}},
+        )
+    statements: list[str] = []
+
+    def counted(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(world.records.engine, "before_cursor_execute", counted)
+    try:
+        whole = today_summary(world.records, world.reader)
+        whole_statements, statements[:] = len(statements), []
+        one = today_summary(world.records, world.reader, {"limit": 1})
+    finally:
+        event.remove(world.records.engine, "before_cursor_execute", counted)
+    lengths = {name: len(getattr(whole, name)) for name in type(whole.totals).model_fields}
+    assert whole.totals.model_dump() == lengths
+    assert (lengths["due"], lengths["open_findings"]) == (3, 3)
+    assert one.totals == whole.totals
+    assert all(len(getattr(one, name)) == min(1, n) for name, n in lengths.items())
+    assert whole_statements == len(statements) == 8

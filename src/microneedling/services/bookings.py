@@ -132,10 +132,10 @@ def appointments_between(
     return BOOKINGS.validate_python([booking_fields(row) for row in db.execute(query)])
 
 
-def count_between(db: Session, actor: Actor, start: dt.datetime, end: dt.datetime) -> int:
-    """How many bookings (not cancelled) start in [start, end)."""
+def count_between(actor: Actor, start: dt.datetime, end: dt.datetime) -> Select[Any]:
+    """The count of bookings (not cancelled) starting in [start, end), as a query to run."""
     conditions = _between(actor, start, end, None, None, None, False, False)
-    return db.scalar(select(func.count()).select_from(Appointment).where(*conditions)) or 0
+    return select(func.count()).select_from(Appointment).where(*conditions)
 
 
 def _between(

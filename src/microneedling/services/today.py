@@ -6,7 +6,8 @@ recorded follow-up. One read; the today page and `GET /api/v1/today` render this
 Each list is one page (`limit`, 50 unless asked) with its total beside it; `section` and
 `offset` page through one list. Due courses come from their stored due days
 (services/course_due.py), bookings through the (clinic, start) index, so the cost follows the
-page, not the size of the clinic.
+page, not the size of the clinic. The seven totals are counted in one statement: on
+PostgreSQL each statement is a round trip to another process, and the page is read often.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from microneedling.records.models import Appointment, AwaitingFollowUp, Client, CourseDue
@@ -144,20 +145,31 @@ def today_summary(records: Records, actor: Actor, query: object = None) -> Today
     with records.transaction() as db:
         limit, offset = window.of("appointments")
         todays = appointments_between(db, actor, start, end, limit=limit, offset=offset)
-        total = count_between(db, actor, start, end)
-        due, due_total = _due(db, actor, CourseDue.due_on == today, start, window.of("due"))
-        overdue, overdue_total = _due(
+        due, due_count = _due(db, actor, CourseDue.due_on == today, start, window.of("due"))
+        overdue, overdue_count = _due(
             db, actor, CourseDue.due_on < today, start, window.of("overdue")
         )
-        to_move, to_move_total = _to_move(db, actor, today, zone, window.of("to_move"))
+        to_move, to_move_count = _to_move(db, actor, today, zone, window.of("to_move"))
         week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
         held = HeldRow.action != "defer", HeldRow.until_on.is_(None), HeldRow.until_on > today
-        findings, findings_total = _findings(db, actor, or_(*held), window.of("open_findings"))
+        findings, findings_count = _findings(db, actor, or_(*held), window.of("open_findings"))
         ending_now = (HeldRow.action == "defer", HeldRow.until_on.between(today, week_end))
-        ending, ending_total = _findings(
+        ending, ending_count = _findings(
             db, actor, and_(*ending_now), window.of("deferrals_ending")
         )
-        adverse, adverse_total = _adverse(db, actor, window.of("adverse_events"))
+        adverse, adverse_count = _adverse(db, actor, window.of("adverse_events"))
+        counts = {
+            "appointments": count_between(actor, start, end),
+            "due": due_count,
+            "overdue": overdue_count,
+            "to_move": to_move_count,
+            "open_findings": findings_count,
+            "deferrals_ending": ending_count,
+            "adverse_events": adverse_count,
+        }
+        totals = db.execute(
+            select(*(count.scalar_subquery().label(name) for name, count in counts.items()))
+        ).one()
         return TodaySummary(
             day=today,
             time_zone=str(zone),
@@ -168,15 +180,7 @@ def today_summary(records: Records, actor: Actor, query: object = None) -> Today
             open_findings=findings,
             deferrals_ending=ending,
             adverse_events=adverse,
-            totals=TodayTotals(
-                appointments=total,
-                due=due_total,
-                overdue=overdue_total,
-                to_move=to_move_total,
-                open_findings=findings_total,
-                deferrals_ending=ending_total,
-                adverse_events=adverse_total,
-            ),
+            totals=TodayTotals.model_validate(totals._asdict()),
             limit=criteria.limit,
             section=criteria.section,
             offset=criteria.offset,
@@ -185,13 +189,14 @@ def today_summary(records: Records, actor: Actor, query: object = None) -> Today
 
 def _due(
     db: Session, actor: Actor, when: ColumnElement[bool], start: dt.datetime, window: Window
-) -> tuple[list[DueSession], int]:
+) -> tuple[list[DueSession], Select[Any]]:
     """One page of the courses whose next session falls due `when` (today, or before), oldest
-    due first, each with its first booking from today on if there is one; and how many there
-    are. The booking is looked up for the page's rows only (by plan session and start)."""
+    due first, each with its first booking from today on if there is one; and the count of
+    them, to run. The booking is looked up for the page's rows only (by plan session and
+    start)."""
     limit, offset = window
     due = (CourseDue.clinic_id == actor.clinic_id, CourseDue.is_next.is_(True), when)
-    total = db.scalar(select(func.count()).select_from(CourseDue).where(*due)) or 0
+    count = select(func.count()).select_from(CourseDue).where(*due)
     page = (
         select(CourseDue)
         .where(*due)
@@ -227,14 +232,15 @@ def _due(
             booked_at=row.booked_at,
         )
         for row in db.execute(query)
-    ], total
+    ], count
 
 
 def _to_move(
     db: Session, actor: Actor, today: dt.date, zone: ZoneInfo, window: Window
-) -> tuple[list[ToMove], int]:
+) -> tuple[list[ToMove], Select[Any]]:
     """This week's plan bookings whose session of the client's current course is now due on
-    another day than the booking's (the clinic's day, DST-aware), soonest first."""
+    another day than the booking's (the clinic's day, DST-aware), soonest first; and the count
+    of them, to run."""
     limit, offset = window
     days = [today + dt.timedelta(days=n) for n in range(WEEK_DAYS)]
     start, _ = day_bounds(today, 1, zone)
@@ -258,10 +264,7 @@ def _to_move(
         & (CourseDue.session == Appointment.plan_session)
         & (CourseDue.client_id == Appointment.client_id)
     )
-    total = (
-        db.scalar(select(func.count()).select_from(Appointment).join(CourseDue, on).where(*moved))
-        or 0
-    )
+    count = select(func.count()).select_from(Appointment).join(CourseDue, on).where(*moved)
     query = (
         booking_query()
         .add_columns(CourseDue.due_on)
@@ -275,16 +278,16 @@ def _to_move(
     return [
         ToMove(appointment=AppointmentOut.model_validate(fields), due_on=due_on)
         for fields, due_on in found
-    ], total
+    ], count
 
 
 def _findings(
     db: Session, actor: Actor, which: ColumnElement[bool], window: Window
-) -> tuple[list[HeldFinding], int]:
+) -> tuple[list[HeldFinding], Select[Any]]:
     """One page of the current intakes' findings that hold treatment back and match `which`
-    (still open, or a deferral ending this week), by client; and how many there are."""
+    (still open, or a deferral ending this week), by client; and the count of them, to run."""
     order = (HeldRow.client_id, HeldRow.position)
-    rows, total = _named_page(
+    rows, count = _named_page(
         db, HeldRow, (HeldRow.clinic_id == actor.clinic_id, which), order, window
     )
     return [
@@ -297,15 +300,17 @@ def _findings(
             reason=row.reason,
         )
         for row, name in rows
-    ], total
+    ], count
 
 
-def _adverse(db: Session, actor: Actor, window: Window) -> tuple[list[AdverseFollowUp], int]:
+def _adverse(
+    db: Session, actor: Actor, window: Window
+) -> tuple[list[AdverseFollowUp], Select[Any]]:
     """One page of the sessions with an adverse event whose follow-up is not yet recorded,
-    latest first; and how many there are."""
+    latest first; and the count of them, to run."""
     mine = (AwaitingFollowUp.clinic_id == actor.clinic_id,)
     order = (AwaitingFollowUp.performed_on.desc(), AwaitingFollowUp.session_id)
-    rows, total = _named_page(db, AwaitingFollowUp, mine, order, window)
+    rows, count = _named_page(db, AwaitingFollowUp, mine, order, window)
     return [
         AdverseFollowUp(
             client_id=row.client_id,
@@ -315,7 +320,7 @@ def _adverse(db: Session, actor: Actor, window: Window) -> tuple[list[AdverseFol
             events=row.events,
         )
         for row, name in rows
-    ], total
+    ], count
 
 
 def _named_page(
@@ -324,11 +329,11 @@ def _named_page(
     where: tuple[ColumnElement[bool], ...],
     order: tuple[Any, ...],
     window: Window,
-) -> tuple[list[tuple[Any, str]], int]:
-    """One page of `model`'s rows matching `where`, each with its client's name; and how many
-    rows match."""
+) -> tuple[list[tuple[Any, str]], Select[Any]]:
+    """One page of `model`'s rows matching `where`, each with its client's name; and the count
+    of the rows matching, to run."""
     limit, offset = window
-    total = db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    count = select(func.count()).select_from(model).where(*where)
     query = (
         select(model, Client.given_name, Client.family_name)
         .join(Client, Client.id == model.client_id)
@@ -340,4 +345,4 @@ def _named_page(
     return [
         (row, display_name(given, family, row.client_id))
         for row, given, family in db.execute(query).tuples()
-    ], total
+    ], count
