@@ -29,7 +29,7 @@ install-imaging: $(STAMP)
 		echo "Photo analysis skipped (no libGL): apt-get install libgl1 libglib2.0-0 && $(BIN)/pip install -e '.[imaging]'"; \
 	fi
 
-# The load test: 1 and 2 workers on a throwaway PostgreSQL, then SQLite (about 5 minutes).
+# The load test: 1 and 2 workers on a throwaway PostgreSQL, then SQLite (about 8 minutes).
 bench-load: install
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/load.py
