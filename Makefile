@@ -10,7 +10,7 @@ VALIDATOR := tools/fhir-validator/node_modules/.package-lock.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,fhir,documents]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,fhir,documents,bench]"
 	touch $(STAMP)
 
 install: $(STAMP) install-imaging
@@ -31,7 +31,6 @@ install-imaging: $(STAMP)
 
 # The load test: 1 and 2 workers on a throwaway PostgreSQL, then SQLite (about 8 minutes).
 bench-load: install
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/clinic_year.py
 
