@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from tests.app_server import serving
+from tests.app_server import free_port, serving
 
 WORKERS = 2
 # Connections opened at once: with the kernel spreading them by address, all landing on one
@@ -93,3 +95,19 @@ def test_stopping_the_server_stops_every_process(tmp_path: Path) -> None:
     gone, alive = psutil.wait_procs(processes, timeout=30)
     assert alive == []
     assert len(gone) == WORKERS
+
+
+def test_a_process_that_cannot_start_stops_the_server_with_an_error(tmp_path: Path) -> None:
+    """Not started again and again: a broken app would otherwise loop for ever."""
+    broken = "microneedling.web.app:no_such_factory"
+    call = f"serve_app('127.0.0.1', {free_port()}, {WORKERS}, {broken!r})"
+    finished = subprocess.run(
+        [sys.executable, "-c", f"from microneedling.web.serving import serve_app; {call}"],
+        check=False,
+        env={**os.environ, **settings(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode != 0
+    assert "a server process could not start" in finished.stderr

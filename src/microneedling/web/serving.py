@@ -29,10 +29,12 @@ WATCH_SECONDS = 0.5
 STOP_WAIT_SECONDS = 30
 
 
-def serve_app(host: str, port: int, workers: int) -> None:
-    """Serve the app on `host:port` with `workers` processes until SIGINT or SIGTERM."""
+def serve_app(host: str, port: int, workers: int, app: str = APP) -> None:
+    """Serve `app` (an app factory's import path) on `host:port` with `workers` processes until
+    SIGINT or SIGTERM; stop with an error if a process cannot start (a broken app would
+    otherwise be started again and again)."""
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(app, factory=True, host=host, port=port, workers=workers)
         return
     sockets = [_listening(host, port) for _ in range(workers)]
     stop = threading.Event()
@@ -42,7 +44,7 @@ def serve_app(host: str, port: int, workers: int) -> None:
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, on_signal)
-    processes = [_start(sock) for sock in sockets]
+    processes = [_start(sock, app) for sock in sockets]
     try:
         while not stop.wait(WATCH_SECONDS):
             for index, process in enumerate(processes):
@@ -55,7 +57,7 @@ def serve_app(host: str, port: int, workers: int) -> None:
                     process.pid,
                     process.exitcode,
                 )
-                processes[index] = _start(sockets[index])
+                processes[index] = _start(sockets[index], app)
     finally:
         _stop(processes)
 
@@ -71,15 +73,15 @@ def _listening(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _start(sock: socket.socket) -> BaseProcess:
-    process = multiprocessing.get_context("spawn").Process(target=_run, args=(sock,))
+def _start(sock: socket.socket, app: str) -> BaseProcess:
+    process = multiprocessing.get_context("spawn").Process(target=_run, args=(sock, app))
     process.start()
     return process
 
 
-def _run(sock: socket.socket) -> None:
+def _run(sock: socket.socket, app: str) -> None:
     """One server process on its own socket (a fresh interpreter: the app is built here)."""
-    server = uvicorn.Server(uvicorn.Config(APP, factory=True))
+    server = uvicorn.Server(uvicorn.Config(app, factory=True))
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(STARTUP_FAILURE)
